@@ -1,0 +1,244 @@
+"""Typed configuration. Every default is declared once, here; recipes and YAML files are
+small diffs over it. Unknown keys and values of the wrong type fail at load time with the
+path of the offending key and the valid choices.
+
+Resolution order (later wins): these defaults → the recipe's diff → the recipe's diff for
+the chosen dataset → ``--config FILE.yaml`` → ``--set key=value`` → explicit CLI flags.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+
+from .errors import GanforgeError
+
+
+@dataclass
+class NetConfig:
+    """One network: an architecture from the model registry and its constructor arguments."""
+
+    arch: str = "mlp_generator"
+    args: dict = field(default_factory=dict)
+
+
+@dataclass
+class OptimConfig:
+    """An optimiser and its per-update schedule.
+
+    lr at update t: max(lr / lr_decay**t, lr_min) (pylearn2's ExponentialDecay).
+    momentum ramps linearly from ``momentum`` to ``momentum_final`` between updates
+    ``momentum_ramp[0]`` and ``momentum_ramp[1]`` (pylearn2's MomentumAdjustor, in updates).
+    """
+
+    name: str = "adam"  # sgd | adam | rmsprop
+    lr: float = 2e-4
+    betas: list[float] = field(default_factory=lambda: [0.5, 0.999])
+    eps: float = 1e-8
+    momentum: float = 0.0
+    momentum_final: Union[float, None] = None
+    momentum_ramp: list[int] = field(default_factory=lambda: [0, 0])
+    lr_decay: float = 1.0
+    lr_min: float = 0.0
+    weight_decay: float = 0.0
+
+
+@dataclass
+class DataConfig:
+    name: str = "digits"  # a registered dataset name, or a folder / .zip of images
+    root: Union[str, None] = None  # where named datasets live (torchvision layout)
+    split: str = "train"
+    image_size: Union[list[int], None] = None  # [H, W] to resize to; None keeps the native size
+    channels: Union[int, None] = None  # 1 or 3 to convert to; None keeps the native count
+    limit: Union[int, None] = None  # use only the first N examples
+    args: dict = field(default_factory=dict)  # dataset-specific options (toy targets)
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 10000  # outer iterations (each: d_steps D updates, then g_steps G updates)
+    batch_size: int = 64  # global batch; split across --devices
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda | mps
+    devices: int = 1
+    precision: str = "32"  # 32 | bf16-mixed | 16-mixed
+    log_every: int = 100
+    sample_every: int = 500
+    ckpt_every: int = 500
+    n_grid: int = 64
+    compile: bool = False  # torch.compile G and D
+    channels_last: bool = False
+    threads: Union[int, None] = None  # torch intra-op threads on CPU; None keeps torch's default
+
+
+@dataclass
+class Config:
+    recipe: str = "gan"
+    data: DataConfig = field(default_factory=DataConfig)
+    G: NetConfig = field(default_factory=NetConfig)
+    D: NetConfig = field(default_factory=lambda: NetConfig(arch="mlp_discriminator"))
+    z_dim: int = 100
+    z_dist: str = "normal"  # normal | uniform (U[-1, 1])
+    loss: str = "minimax"
+    g_objective: Union[str, None] = None  # None: the loss family's default
+    d_steps: int = 1  # D updates per outer iteration (k in Algorithm 1)
+    g_steps: int = 1  # G updates per outer iteration (the reverse ratio when > 1)
+    opt_G: OptimConfig = field(default_factory=OptimConfig)
+    opt_D: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+# ---------------------------------------------------------------------------------- building
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def _coerce(value: Any, tp: Any, path: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, path)
+            except GanforgeError as err:
+                errors.append(str(err))
+        raise GanforgeError(errors[0] if errors else f"{path}: bad value {value!r}")
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise GanforgeError(f"config key {path!r} must be a mapping, got {value!r}")
+        return build(tp, value, path)
+    if origin in (list, tuple):
+        (item_tp,) = typing.get_args(tp)[:1] or (Any,)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and item_tp is int:
+            value = [value, value]  # "image_size=32" means 32×32
+        if not isinstance(value, (list, tuple)):
+            raise GanforgeError(f"config key {path!r} must be a list, got {value!r}")
+        return [_coerce(v, item_tp, f"{path}[{i}]") for i, v in enumerate(value)]
+    if tp is dict or origin is dict:
+        if not isinstance(value, dict):
+            raise GanforgeError(f"config key {path!r} must be a mapping, got {value!r}")
+        return dict(value)
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+            return value.lower() in ("true", "1", "yes")
+        raise GanforgeError(f"config key {path!r} must be true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, bool):
+            raise GanforgeError(f"config key {path!r} must be an integer, got {value!r}")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        raise GanforgeError(f"config key {path!r} must be an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):  # YAML 1.1 reads "1e-4" as a string
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise GanforgeError(f"config key {path!r} must be a number, got {value!r}")
+    if tp is str:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise GanforgeError(f"config key {path!r} must be a string, got {value!r}")
+    return value
+
+
+def build(cls: type, data: dict, path: str = "") -> Any:
+    """Build dataclass ``cls`` from a (partial) nested dict, checking keys and types."""
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in data.items():
+        full = f"{path}.{key}" if path else str(key)
+        if key not in names:
+            close = difflib.get_close_matches(str(key), names, n=1)
+            hint = f" (did you mean {(path + '.' if path else '') + close[0]!r}?)" if close else ""
+            raise GanforgeError(
+                f"unknown config key {full!r}{hint}; valid keys here: {', '.join(names)}"
+            )
+        kwargs[key] = _coerce(value, hints[key], full)
+    obj = cls()
+    for key, value in kwargs.items():
+        default = getattr(obj, key)
+        if dataclasses.is_dataclass(default) and isinstance(data[key], dict):
+            # merge a partial section over the section's defaults
+            value = build(type(default), {**dataclasses.asdict(default), **data[key]}, f"{path}.{key}".lstrip("."))
+        setattr(obj, key, value)
+    return obj
+
+
+def deep_merge(base: dict, diff: dict) -> dict:
+    """Return ``base`` with ``diff`` merged in; nested dicts merge, everything else replaces."""
+    out = copy.deepcopy(base)
+    for key, value in diff.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def parse_set(items: list[str]) -> dict:
+    """``["train.steps=10", "G.args.hidden=[256,256]"]`` → a nested dict (values parsed as YAML)."""
+    out: dict = {}
+    for item in items:
+        if "=" not in item:
+            raise GanforgeError(f"--set {item!r}: expected KEY=VALUE, e.g. --set train.log_every=50")
+        key, raw = item.split("=", 1)
+        key = key.strip()
+        if not key:
+            raise GanforgeError(f"--set {item!r}: empty key")
+        value = yaml.safe_load(raw) if raw.strip() else ""
+        node = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise GanforgeError(f"--set {item!r}: {part!r} is set twice")
+        node[parts[-1]] = value
+    return out
+
+
+def load_yaml(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise GanforgeError(f"config file {str(path)!r} does not exist; pass an existing YAML file to --config")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise GanforgeError(f"config file {str(path)!r} is not valid YAML: {err}".replace("\n", " ")) from None
+    if not isinstance(data, dict):
+        raise GanforgeError(f"config file {str(path)!r} must hold a mapping of keys to values")
+    return data
+
+
+def dump_yaml(cfg: Config) -> str:
+    return yaml.safe_dump(cfg.to_dict(), sort_keys=False)

@@ -1,0 +1,8 @@
+"""Datasets: each registered loader returns a ``TensorData`` held as one tensor in memory.
+
+Images are stored as uint8 [N, C, H, W] and converted per batch to the generator's output
+range; point sets are float32 [N, D] in data coordinates. No per-step PIL work.
+"""
+
+from .base import BatchSampler, TensorData, load_data  # noqa: F401
+from . import images  # noqa: F401,E402  (registers digits, mnist, fashion-mnist, cifar10)

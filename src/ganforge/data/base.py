@@ -1,0 +1,129 @@
+"""The in-memory dataset and the per-rank batch sampler."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from ..config import DataConfig
+from ..errors import GanforgeError
+from ..registry import DATASETS
+
+
+@dataclass
+class TensorData:
+    """A whole dataset as one tensor.
+
+    x: uint8 [N, C, H, W] (kind "image", pixel values 0..255) or float32 [N, D] (kind "points").
+    labels: int64 [N] or None.
+    """
+
+    x: Tensor
+    kind: str
+    name: str
+    labels: Tensor | None = None
+    info: dict = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.x.shape[1:])
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    def to(self, device) -> "TensorData":
+        self.x = self.x.to(device)
+        if self.labels is not None:
+            self.labels = self.labels.to(device)
+        return self
+
+    def mean(self) -> Tensor:
+        """Per-feature mean in [0, 1] for images (used to initialise a sigmoid output bias)."""
+        x = self.x.float()
+        return x.mean(0) / 255.0 if self.kind == "image" else x.mean(0)
+
+    def to_model(self, xb: Tensor, out_range: tuple[float, float] | None) -> Tensor:
+        """A raw batch → float32 in the generator's output range ([0,1] or [-1,1] for images)."""
+        if self.kind != "image":
+            return xb.float()
+        lo, hi = out_range or (0.0, 1.0)
+        return xb.float().mul_((hi - lo) / 255.0).add_(lo)
+
+
+def to_unit(x: Tensor, out_range: tuple[float, float] | None) -> Tensor:
+    """Generator output → [0, 1] (images), the inverse of ``TensorData.to_model``."""
+    if out_range is None:
+        return x
+    lo, hi = out_range
+    return ((x.float() - lo) / (hi - lo)).clamp_(0, 1)
+
+
+class BatchSampler:
+    """Shuffled epochs over N examples; every rank sees the same global permutation and takes
+    its own slice of each global batch, so N ranks × B/N equals one rank × B exactly.
+    The last incomplete global batch of an epoch is dropped."""
+
+    def __init__(self, n: int, global_batch: int, *, rank: int = 0, world: int = 1, seed: int = 0) -> None:
+        if global_batch > n:
+            raise GanforgeError(
+                f"the dataset has {n} examples, fewer than the batch size {global_batch}; "
+                f"lower --batch-size or use more data"
+            )
+        if global_batch % world:
+            raise GanforgeError(f"--batch-size {global_batch} is not divisible by --devices {world}")
+        self.n, self.global_batch, self.rank, self.world = n, global_batch, rank, world
+        self.local = global_batch // world
+        self.gen = torch.Generator().manual_seed(seed)
+        self.perm = torch.randperm(n, generator=self.gen)
+        self.cursor = 0
+        self.epoch = 0
+
+    def next(self) -> Tensor:
+        if self.cursor + self.global_batch > self.n:
+            self.perm = torch.randperm(self.n, generator=self.gen)
+            self.cursor = 0
+            self.epoch += 1
+        start = self.cursor + self.rank * self.local
+        self.cursor += self.global_batch
+        return self.perm[start : start + self.local]
+
+    def state_dict(self) -> dict:
+        return {"gen": self.gen.get_state(), "perm": self.perm.clone(), "cursor": self.cursor, "epoch": self.epoch}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.gen.set_state(state["gen"])
+        self.perm = state["perm"].clone()
+        self.cursor = int(state["cursor"])
+        self.epoch = int(state["epoch"])
+
+
+def data_root(cfg: DataConfig) -> Path:
+    """--data-root, else $GANFORGE_DATA, else ./data."""
+    return Path(cfg.root or os.environ.get("GANFORGE_DATA") or "data").expanduser()
+
+
+def load_data(cfg: DataConfig) -> TensorData:
+    """Load ``cfg.name``: a registered dataset, or a path to a folder / .zip of images."""
+    from .folder import load_image_folder
+
+    name = cfg.name
+    if name in DATASETS:
+        data = DATASETS.get(name)(cfg)
+    elif Path(name).expanduser().exists() or "/" in name or name.endswith(".zip"):
+        data = load_image_folder(Path(name).expanduser(), cfg)
+    else:
+        DATASETS.get(name)  # raises: unknown dataset, with the valid names
+        raise AssertionError
+    if cfg.limit is not None:
+        data.x = data.x[: cfg.limit]
+        if data.labels is not None:
+            data.labels = data.labels[: cfg.limit]
+    if data.kind == "image" and (cfg.image_size or cfg.channels) and name in DATASETS:
+        from .folder import resize_uint8
+
+        data.x = resize_uint8(data.x, cfg.image_size, cfg.channels)
+    return data

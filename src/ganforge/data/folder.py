@@ -1,0 +1,111 @@
+"""Images from a folder tree or a .zip: any size, resized and centre-cropped once at load."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ..config import DataConfig
+from ..errors import GanforgeError
+from .base import TensorData
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".pgm", ".ppm", ".tif", ".tiff"}
+
+
+def _entries(path: Path) -> list[tuple[str, callable]]:
+    """(name, open-bytes) pairs for every image file under ``path`` (sorted, stable)."""
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+        return [(str(p.relative_to(path)), p.read_bytes) for p in files]
+    if path.is_file() and path.suffix.lower() == ".zip":
+        try:
+            zf = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:
+            raise GanforgeError(f"{path} is not a readable .zip file; check the download or unzip it") from None
+        names = sorted(n for n in zf.namelist() if Path(n).suffix.lower() in IMAGE_SUFFIXES)
+        return [(n, (lambda n=n: zf.read(n))) for n in names]
+    if not path.exists():
+        raise GanforgeError(
+            f"data path {str(path)!r} does not exist; give a registered dataset name "
+            f"(see `ganforge list --datasets`) or an existing folder / .zip of images"
+        )
+    raise GanforgeError(f"data path {str(path)!r} is neither a folder nor a .zip of images")
+
+
+def resize_uint8(x: Tensor, size: list[int] | None, channels: int | None) -> Tensor:
+    """uint8 [N, C, H, W] → resized (shorter side, then centre crop) and channel-converted."""
+    if channels is not None and channels != x.shape[1]:
+        if channels == 1:
+            w = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+            x = (x.float() * w).sum(1, keepdim=True).round().clamp(0, 255).to(torch.uint8)
+        elif channels == 3 and x.shape[1] == 1:
+            x = x.expand(-1, 3, -1, -1).contiguous()
+        else:
+            raise GanforgeError(f"cannot convert {x.shape[1]} channels to {channels}; use channels 1 or 3")
+    if size is not None and tuple(size) != tuple(x.shape[2:]):
+        th, tw = size
+        h, w = x.shape[2:]
+        scale = max(th / h, tw / w)
+        nh, nw = max(th, round(h * scale)), max(tw, round(w * scale))
+        out = []
+        for chunk in x.split(1024):
+            y = F.interpolate(chunk.float(), size=(nh, nw), mode="bilinear", antialias=True, align_corners=False)
+            top, left = (nh - th) // 2, (nw - tw) // 2
+            out.append(y[:, :, top : top + th, left : left + tw].round().clamp(0, 255).to(torch.uint8))
+        x = torch.cat(out)
+    return x
+
+
+def load_image_folder(path: Path, cfg: DataConfig) -> TensorData:
+    """Every image under ``path`` (a folder, searched recursively, or a .zip).
+
+    Labels are the first-level sub-folder names, sorted, when every image sits in one.
+    Images of different sizes need ``data.image_size``; channels default to RGB unless every
+    image is grayscale.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    entries = _entries(path)
+    if cfg.limit is not None:
+        entries = entries[: cfg.limit]
+    if not entries:
+        raise GanforgeError(f"no image files ({', '.join(sorted(IMAGE_SUFFIXES))}) found in {path}")
+    arrays = []
+    for name, read in entries:
+        try:
+            with Image.open(io.BytesIO(read())) as im:
+                im.load()
+                mode = "L" if im.mode in ("L", "1", "I;16", "I", "F") else "RGB"
+                arrays.append(np.asarray(im.convert(mode)))
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+            raise GanforgeError(
+                f"corrupt or unreadable image {path / name}: {err}; remove or replace that file"
+            ) from None
+    channels = cfg.channels or (1 if all(a.ndim == 2 for a in arrays) else 3)
+    size = list(cfg.image_size) if cfg.image_size else None
+    shapes = {a.shape[:2] for a in arrays}
+    if size is None and len(shapes) > 1:
+        raise GanforgeError(
+            f"images in {path} have {len(shapes)} different sizes; choose one with "
+            f"--set data.image_size=SIZE (e.g. 64)"
+        )
+    batch = []
+    for a in arrays:
+        t = torch.from_numpy(a.copy())
+        t = t[None] if t.ndim == 2 else t.permute(2, 0, 1)
+        batch.append(resize_uint8(t[None], size, channels))
+    x = torch.cat(batch)
+    parts = [Path(n).parts for n, _ in entries]
+    labels = None
+    if all(len(p) >= 2 for p in parts):
+        classes = sorted({p[-2] for p in parts})
+        if len(classes) > 1:
+            index = {c: i for i, c in enumerate(classes)}
+            labels = torch.tensor([index[p[-2]] for p in parts])
+    return TensorData(x, "image", str(path), labels, {"source": str(path), "n_files": len(entries)})

@@ -1,0 +1,123 @@
+"""Named image datasets: sklearn's bundled 8×8 digits, and MNIST, Fashion-MNIST and
+CIFAR-10 in torchvision's on-disk layout under the data root.
+
+The files are read directly (idx / CIFAR python batches) so a read-only root works; when
+they are missing, torchvision's dataset class downloads them where there is internet.
+"""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..config import DataConfig
+from ..errors import GanforgeError
+from ..registry import DATASETS
+from .base import TensorData, data_root
+
+
+@DATASETS.register("digits")
+def load_digits(cfg: DataConfig) -> TensorData:
+    """scikit-learn's 1,797 8×8 handwritten digits (UCI optdigits test set), values 0..16."""
+    try:
+        from sklearn.datasets import load_digits as sk_digits
+    except ImportError:  # pragma: no cover
+        raise GanforgeError("the 'digits' dataset needs scikit-learn: pip install scikit-learn") from None
+    bunch = sk_digits()
+    x = np.round(bunch.images * (255.0 / 16.0)).astype(np.uint8)[:, None]
+    return TensorData(torch.from_numpy(x), "image", "digits", torch.from_numpy(bunch.target).long(),
+                      {"source": "sklearn.datasets.load_digits"})
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """An idx file (MNIST's format), gzipped or not → numpy array."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+        ndim = raw[3]
+        dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+        return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+    except (OSError, ValueError, IndexError, EOFError) as err:
+        raise GanforgeError(f"cannot read {path}: {err}; replace the file with a good copy") from None
+
+
+_IDX = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+        "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+
+
+def _find(raw: Path, stem: str) -> Path | None:
+    for candidate in (raw / stem, raw / f"{stem}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _check_split(split: str, valid=("train", "test")) -> None:
+    if split not in valid:
+        raise GanforgeError(f"unknown split {split!r}; valid: {', '.join(valid)} (--set data.split=NAME)")
+
+
+def _load_mnist_like(cfg: DataConfig, folder: str, tv_class: str, name: str) -> TensorData:
+    _check_split(cfg.split)
+    root = data_root(cfg)
+    raw = root / folder / "raw"
+    img_stem, lbl_stem = _IDX[cfg.split]
+    if _find(raw, img_stem) is None or _find(raw, lbl_stem) is None:
+        _download(tv_class, root, cfg.split, expected=f"{raw}/{img_stem}.gz and {lbl_stem}.gz")
+    images, labels = read_idx(_find(raw, img_stem)), read_idx(_find(raw, lbl_stem))
+    x = torch.from_numpy(images.copy())[:, None]
+    return TensorData(x, "image", name, torch.from_numpy(labels.astype(np.int64)),
+                      {"source": str(raw), "split": cfg.split})
+
+
+def _download(tv_class: str, root: Path, split: str, expected: str) -> None:
+    try:
+        import torchvision.datasets as tvd
+
+        getattr(tvd, tv_class)(str(root), train=(split == "train"), download=True)
+    except Exception as err:  # offline, read-only root, ...
+        msg = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise GanforgeError(
+            f"{tv_class} not found under {root} and the download failed ({msg}); put the files at "
+            f"{expected} (torchvision's layout) and pass that root with --data-root"
+        ) from None
+
+
+@DATASETS.register("mnist")
+def load_mnist(cfg: DataConfig) -> TensorData:
+    """MNIST (LeCun et al.), 60k train / 10k test, 28×28 gray."""
+    return _load_mnist_like(cfg, "MNIST", "MNIST", "mnist")
+
+
+@DATASETS.register("fashion-mnist")
+def load_fashion_mnist(cfg: DataConfig) -> TensorData:
+    """Fashion-MNIST (Xiao et al., 2017), 60k train / 10k test, 28×28 gray."""
+    return _load_mnist_like(cfg, "FashionMNIST", "FashionMNIST", "fashion-mnist")
+
+
+@DATASETS.register("cifar10")
+def load_cifar10(cfg: DataConfig) -> TensorData:
+    """CIFAR-10 (Krizhevsky, 2009), 50k train / 10k test, 32×32 RGB, torchvision's layout
+    (ROOT/cifar-10-batches-py/data_batch_1..5, test_batch)."""
+    _check_split(cfg.split)
+    root = data_root(cfg)
+    folder = root / "cifar-10-batches-py"
+    names = [f"data_batch_{i}" for i in range(1, 6)] if cfg.split == "train" else ["test_batch"]
+    if not all((folder / n).is_file() for n in names):
+        _download("CIFAR10", root, cfg.split, expected=f"{folder}/{names[0]}")
+    xs, ys = [], []
+    for n in names:
+        try:
+            with open(folder / n, "rb") as f:
+                batch = pickle.load(f, encoding="latin1")
+        except Exception as err:
+            raise GanforgeError(f"cannot read {folder / n}: {err}; replace it with a good copy") from None
+        xs.append(np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
+        ys.append(np.asarray(batch["labels"], dtype=np.int64))
+    return TensorData(torch.from_numpy(np.concatenate(xs)), "image", "cifar10",
+                      torch.from_numpy(np.concatenate(ys)), {"source": str(folder), "split": cfg.split})

@@ -1,0 +1,142 @@
+"""Fully connected G and D: the 2014 GAN's MNIST networks and their modern variants.
+
+Paper configuration (goodfeli/adversarial, mnist.yaml): G: z(100) → 1200 ReLU → 1200 ReLU →
+784 sigmoid, weights U[−0.05, 0.05], output bias initialised from the data's pixel marginals.
+D: 784 → maxout 240×5 → maxout 240×5 → 1 sigmoid, weights U[−0.005, 0.005], dropout with
+input keep 0.8 and hidden keep 0.5. D's sigmoid is folded into the loss (logit form).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ..errors import GanforgeError
+from ..nn.maxout import Maxout, uniform_init_
+from ..registry import MODELS
+
+_ACTIVATIONS = {
+    "relu": lambda: nn.ReLU(),
+    "leaky_relu": lambda: nn.LeakyReLU(0.2),
+    "tanh": lambda: nn.Tanh(),
+}
+_OUT = {"sigmoid": ((0.0, 1.0), nn.Sigmoid), "tanh": ((-1.0, 1.0), nn.Tanh), "linear": (None, nn.Identity)}
+
+
+def _activation(name: str) -> nn.Module:
+    if name not in _ACTIVATIONS:
+        raise GanforgeError(f"unknown activation {name!r}; valid: {', '.join(_ACTIVATIONS)}")
+    return _ACTIVATIONS[name]()
+
+
+def sample_noise(n: int, z_dim: int, dist: str, *, device=None, generator: torch.Generator | None = None) -> Tensor:
+    """z ~ p_z: ``normal`` is N(0, I) (the released code's default), ``uniform`` is U[−1, 1]^d."""
+    if dist == "normal":
+        return torch.randn(n, z_dim, device=device, generator=generator)
+    if dist == "uniform":
+        return torch.rand(n, z_dim, device=device, generator=generator) * 2 - 1
+    raise GanforgeError(f"unknown z_dist {dist!r}; valid: normal, uniform")
+
+
+class GeneratorBase(nn.Module):
+    """What every generator offers beyond forward: its noise law and ``sample(n)``."""
+
+    z_dim: int
+    z_dist: str = "normal"
+    out_range: tuple[float, float] | None = (-1.0, 1.0)
+
+    def sample(self, n: int, *, generator: torch.Generator | None = None) -> Tensor:
+        """n fresh samples in the generator's output range (``out_range``)."""
+        device = next(self.parameters()).device
+        z = sample_noise(n, self.z_dim, self.z_dist, device=device, generator=generator)
+        return self(z)
+
+
+@MODELS.register("mlp_generator")
+class MLPGenerator(GeneratorBase):
+    """z: [N, z_dim] → x: [N, *out_shape] in ``out_range``. Noise enters only at the bottom."""
+
+    def __init__(
+        self,
+        *,
+        z_dim: int,
+        out_shape: Sequence[int],
+        hidden: Sequence[int] = (1200, 1200),
+        activation: str = "relu",
+        out_activation: str = "sigmoid",
+        init_range: float | None = 0.05,
+        batch_norm: bool = False,
+        out_bias_from_data: bool = True,
+        z_dist: str = "normal",
+    ) -> None:
+        super().__init__()
+        if out_activation not in _OUT:
+            raise GanforgeError(f"unknown out_activation {out_activation!r}; valid: {', '.join(_OUT)}")
+        self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
+        self.out_range, out_cls = _OUT[out_activation]
+        self.out_bias_from_data = out_bias_from_data and out_activation == "sigmoid"
+        layers: list[nn.Module] = []
+        width = z_dim
+        for h in hidden:
+            layers.append(nn.Linear(width, h))
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(h))
+            layers.append(_activation(activation))
+            width = h
+        self.body = nn.Sequential(*layers)
+        self.out = nn.Linear(width, math.prod(self.out_shape))
+        self.out_act = out_cls()
+        if init_range is not None:
+            uniform_init_(self, init_range)
+
+    def init_from_data(self, mean: Tensor) -> None:
+        """pylearn2's init_sigmoid_bias_from_marginals: output bias = logit(mean pixel)."""
+        if self.out_bias_from_data:
+            p = mean.reshape(-1).to(self.out.bias).clamp(1e-3, 1 - 1e-3)
+            with torch.no_grad():
+                self.out.bias.copy_(torch.log(p) - torch.log1p(-p))
+
+    def forward(self, z: Tensor) -> Tensor:
+        x = self.out_act(self.out(self.body(z)))
+        return x.view(z.shape[0], *self.out_shape)
+
+
+@MODELS.register("mlp_discriminator")
+class MLPDiscriminator(nn.Module):
+    """x: [N, *in_shape] → raw scores [N]. Maxout (paper) or plain activations (modern)."""
+
+    def __init__(
+        self,
+        *,
+        in_shape: Sequence[int],
+        hidden: Sequence[int] = (240, 240),
+        activation: str = "maxout",
+        pieces: int = 5,
+        dropout_input: float = 0.2,
+        dropout_hidden: float = 0.5,
+        init_range: float | None = 0.005,
+    ) -> None:
+        super().__init__()
+        self.in_shape = tuple(in_shape)
+        layers: list[nn.Module] = []
+        if dropout_input > 0:
+            layers.append(nn.Dropout(dropout_input))
+        width = math.prod(self.in_shape)
+        for h in hidden:
+            if activation == "maxout":
+                layers.append(Maxout(width, h, pieces))
+            else:
+                layers += [nn.Linear(width, h), _activation(activation)]
+            if dropout_hidden > 0:
+                layers.append(nn.Dropout(dropout_hidden))
+            width = h
+        layers.append(nn.Linear(width, 1))
+        self.net = nn.Sequential(*layers)
+        if init_range is not None:
+            uniform_init_(self, init_range)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x.reshape(x.shape[0], -1)).squeeze(1)

@@ -1,0 +1,37 @@
+"""Maxout units (Goodfellow et al., 2013), as used by the 2014 GAN discriminator."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+class Maxout(nn.Module):
+    """``units`` maxout units of ``pieces`` linear pieces each: h_i = max_j (x W_ij + b_ij).
+
+    One Linear of width units·pieces followed by a max over the pieces: a single GEMM, so it
+    costs no more kernel launches than a plain linear layer.
+    x: [N, in_features] → [N, units]
+    """
+
+    def __init__(self, in_features: int, units: int, pieces: int) -> None:
+        super().__init__()
+        self.units, self.pieces = units, pieces
+        self.linear = nn.Linear(in_features, units * pieces)
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = self.linear(x)
+        return y.view(y.shape[0], self.units, self.pieces).amax(dim=-1)
+
+    def extra_repr(self) -> str:
+        return f"units={self.units}, pieces={self.pieces}"
+
+
+def uniform_init_(module: nn.Module, init_range: float) -> None:
+    """pylearn2's ``irange``: weights ~ U[−r, r], biases 0 (the GAN paper's released config)."""
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            with torch.no_grad():
+                m.weight.uniform_(-init_range, init_range)
+                if m.bias is not None:
+                    m.bias.zero_()

@@ -1,0 +1,54 @@
+"""Optimisers from config, and the per-update lr / momentum schedule."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..config import OptimConfig
+
+
+def build_optimizer(params, cfg: OptimConfig, *, foreach: bool = True) -> torch.optim.Optimizer:
+    """SGD (with momentum), Adam or RMSprop; foreach kernels (one launch per group, not per tensor)."""
+    params = [p for p in params if p.requires_grad]
+    if cfg.name == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
+                               foreach=foreach)
+    if cfg.name == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, betas=tuple(cfg.betas), eps=cfg.eps,
+                                weight_decay=cfg.weight_decay, foreach=foreach)
+    if cfg.name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=cfg.lr, eps=cfg.eps, momentum=cfg.momentum,
+                                   weight_decay=cfg.weight_decay, foreach=foreach)
+    raise ValueError(cfg.name)  # check_config has already refused unknown names
+
+
+def has_schedule(cfg: OptimConfig) -> bool:
+    return cfg.lr_decay != 1.0 or (cfg.momentum_final is not None and cfg.momentum_final != cfg.momentum)
+
+
+def schedule_values(cfg: OptimConfig, updates: int) -> tuple[float, float]:
+    """(lr, momentum) for update number ``updates`` (0-based)."""
+    lr = max(cfg.lr / cfg.lr_decay**updates, cfg.lr_min) if cfg.lr_decay != 1.0 else cfg.lr
+    momentum = cfg.momentum
+    if cfg.momentum_final is not None:
+        start, end = cfg.momentum_ramp
+        alpha = 1.0 if end <= start else min(max((updates - start) / (end - start), 0.0), 1.0)
+        momentum = cfg.momentum + (cfg.momentum_final - cfg.momentum) * alpha
+    return lr, momentum
+
+
+def apply_schedule(opt: torch.optim.Optimizer, cfg: OptimConfig, updates: int) -> None:
+    lr, momentum = schedule_values(cfg, updates)
+    for group in opt.param_groups:
+        group["lr"] = lr
+        if "momentum" in group:
+            group["momentum"] = momentum
+
+
+def grad_norm(module: nn.Module) -> torch.Tensor:
+    """The global L2 norm of the module's gradients (a tensor; no host sync)."""
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    if not grads:
+        return torch.zeros(())
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))

@@ -1,0 +1,104 @@
+"""Statistics leave training through ``Reporter``: tensors are summed on the device every
+step and brought to the host once per log interval (one sync), then written to the sinks:
+``metrics.jsonl`` always, the console (a progress bar on a terminal, plain lines otherwise),
+TensorBoard when installed and asked for."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+
+class Reporter:
+    def __init__(self, run_dir: Path | None, *, total_steps: int, start_step: int, enabled: bool,
+                 all_reduce: Callable[[Tensor], Tensor] | None = None, console: bool = True) -> None:
+        self.enabled = enabled
+        self.all_reduce = all_reduce
+        self.total, self.start = total_steps, start_step
+        self.sums: dict[str, Tensor] = {}
+        self.counts: dict[str, int] = {}
+        self.file = open(run_dir / "metrics.jsonl", "a") if (enabled and run_dir) else None
+        self.t_last = time.perf_counter()
+        self.step_last = start_step
+        self.tty = console and enabled and sys.stderr.isatty()
+        self.console = console and enabled
+        self.bar = None
+        if self.tty:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total_steps, initial=start_step, unit="step", dynamic_ncols=True)
+
+    def add(self, stats: dict[str, Tensor]) -> None:
+        """Accumulate detached scalars; no host sync."""
+        for key, value in stats.items():
+            value = value.detach().float()
+            if key in self.sums:
+                self.sums[key] += value
+                self.counts[key] += 1
+            else:
+                self.sums[key] = value.clone()
+                self.counts[key] = 1
+
+    def tick(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def flush(self, step: int, extra: dict | None = None) -> dict:
+        """Means since the last flush → one record (all ranks must call this under DDP)."""
+        keys = sorted(self.sums)
+        record: dict = {"step": step}
+        if keys:
+            means = torch.stack([self.sums[k] / self.counts[k] for k in keys])
+            if self.all_reduce is not None:
+                means = self.all_reduce(means)
+            record.update({k: _clean(v) for k, v in zip(keys, means.tolist())})
+        now = time.perf_counter()
+        n = max(step - self.step_last, 1)
+        record["sec_per_step"] = (now - self.t_last) / n
+        self.t_last, self.step_last = now, step
+        record.update(extra or {})
+        self.sums.clear()
+        self.counts.clear()
+        if self.enabled:
+            if self.file:
+                self.file.write(json.dumps(record) + "\n")
+                self.file.flush()
+            self._console(record)
+        return record
+
+    def _console(self, r: dict) -> None:
+        if not self.console:
+            return
+        parts = [f"{k}={r[k]:.4g}" for k in ("d_loss", "g_loss", "value", "d_real", "d_fake") if k in r]
+        if self.bar is not None:
+            self.bar.set_postfix_str(" ".join(parts), refresh=False)
+            return
+        rate = 1.0 / r["sec_per_step"] if r["sec_per_step"] > 0 else float("inf")
+        eta = (self.total - r["step"]) * r["sec_per_step"]
+        print(f"step {r['step']}/{self.total} " + " ".join(parts) + f" | {rate:.1f} step/s, eta {eta:.0f}s",
+              flush=True)
+
+    def message(self, text: str) -> None:
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.write(text)
+        else:
+            print(text, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        if self.file:
+            self.file.close()
+
+
+def _clean(v: float) -> float | None:
+    return None if (math.isnan(v) or math.isinf(v)) else v
