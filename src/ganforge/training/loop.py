@@ -269,8 +269,10 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
                 step += 1
                 reporter.tick()
                 if log_now:
-                    last_record = reporter.flush(step, {"lr_D": opt_D.param_groups[0]["lr"],
-                                                        "lr_G": opt_G.param_groups[0]["lr"]})
+                    extra = {"lr_D": opt_D.param_groups[0]["lr"], "lr_G": opt_G.param_groups[0]["lr"]}
+                    for probe in data.probes:
+                        extra.update(probe(G=G_raw, D=D_raw, data=data, step=step))
+                    last_record = reporter.flush(step, extra)
                     _check_finite(last_record, step)
                 if step % t.sample_every == 0 or step == t.steps:
                     samples(step)

@@ -71,6 +71,8 @@ class Reporter:
                 self.file.write(json.dumps(record) + "\n")
                 self.file.flush()
             self._console(record)
+            if isinstance(record.get("warning"), str):
+                self.message(f"warning at step {step}: {record['warning']}")
         return record
 
     def _console(self, r: dict) -> None:
