@@ -145,5 +145,142 @@ def bench(steps, data_root, precisions, json_out) -> None:
     run_bench(steps=steps, data_root=data_root, precisions=list(precisions), json_out=json_out)
 
 
+@main.command("eval")
+@click.argument("run_dir", required=False, type=click.Path())
+@click.option("--images", help="Instead of a run: an .npy array ([N,C,H,W] in [0,1] or uint8), a folder / .zip "
+              "of images, or a dataset split such as mnist:train.")
+@click.option("--reference", help="NAME[:SPLIT] or a folder of images (default: the run's dataset).")
+@click.option("--data-root", type=click.Path(file_okay=False), help="Where named datasets live (torchvision layout).")
+@click.option("--metrics", default="fid,kid,is,pr,dc", show_default=True,
+              help="Comma-separated: fid, kid, is, pr, dc, parzen, cacc, modes.")
+@click.option("--n", "n", type=int, default=10000, show_default=True, help="Generated samples (and reference images).")
+@click.option("--n-ref", type=int, default=None, help="Reference images (default: --n, capped by the split).")
+@click.option("--split", default="test", show_default=True, help="Reference split when --reference names none.")
+@click.option("--features", default="auto", show_default=True,
+              help="auto (the shipped classifier for mnist / fashion-mnist, else inception-v3), mnist-cnn, "
+              "fashion-mnist-cnn, inception-v3, identity.")
+@click.option("--labels", type=click.Path(dir_okay=False), help="With --images: .npy of the class of each image (cacc).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed and KID subset seed.")
+@click.option("--splits", type=int, default=10, show_default=True, help="Splits for IS and FID's std.")
+@click.option("--kid-subsets", type=int, default=100, show_default=True)
+@click.option("--kid-subset-size", type=int, default=1000, show_default=True)
+@click.option("--no-cache", is_flag=True, help="Recompute the reference features instead of reading the cache.")
+@click.option("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice).")
+@click.option("--out", type=click.Path(dir_okay=False), help="JSONL file the cards are appended to "
+              "(default RUN_DIR/eval.jsonl, or IMAGES.eval.jsonl).")
+@_clean_errors
+def eval_cmd(run_dir, images, reference, data_root, metrics, n, n_ref, split, features, labels, seed, splits,
+             kid_subsets, kid_subset_size, no_cache, threads, out) -> None:
+    """Measure RUN_DIR's generator (or --images) against a reference set; one protocol card per number."""
+    from .metrics.runner import EvalOptions, evaluate
+
+    if n < 2:
+        raise GanforgeError("--n must be ≥ 2")
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    options = EvalOptions(n=n, n_ref=n_ref, seed=seed, splits=splits, kid_subsets=kid_subsets,
+                          kid_subset_size=kid_subset_size, use_cache=not no_cache)
+    evaluate(run_dir=run_dir, images=images, labels=labels, reference=reference, data_root=data_root, split=split,
+             metrics=metrics, features=features, out=out, options=options, echo=click.echo)
+
+
+@main.group()
+def lab() -> None:
+    """The adversarial game made visible on toy data: Figure 1, D's field, curves, k schedules."""
+
+
+def _steps_list(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        return [int(s) for s in text.replace(" ", "").split(",") if s]
+    except ValueError:
+        raise GanforgeError(f"--panels {text!r}: expected comma-separated steps, e.g. --panels 100,500,1000,4000") from None
+
+
+@lab.command("run")
+@click.argument("data")
+@click.option("--recipe", default="gan-modern", show_default=True, help="Recipe to train (its toy preset is used).")
+@click.option("--steps", type=int, default=4000, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), help="Run directory (default runs/lab-RECIPE-DATA).")
+@click.option("--snapshot-every", type=int, default=250, show_default=True,
+              help="Save G and D every this many steps (frames of the GIF).")
+@click.option("--panels", help="Steps for the still figure's panels (a)-(d), e.g. 100,500,1500,4000.")
+@click.option("--seed", type=int)
+@click.option("--threads", type=int, help="torch CPU threads (train.threads).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override one config key; repeatable.")
+@_clean_errors
+def lab_run(data, recipe, steps, out, snapshot_every, panels, seed, threads, sets) -> None:
+    """Train RECIPE on toy DATA (gaussian-1d, ring-2d, ... or a .csv of points) with snapshots, then draw."""
+    from .lab.draw import draw_run
+    from .lab.snapshots import train_with_snapshots
+
+    if steps < 1 or snapshot_every < 1:
+        raise GanforgeError("--steps and --snapshot-every must be ≥ 1")
+    chosen = _steps_list(panels) or []
+    out = Path(out or Path("runs") / f"lab-{recipe}-{Path(data).stem}")
+    extra = [f"train.seed={seed}"] if seed is not None else []
+    extra += [f"train.threads={threads}"] if threads else []
+    if data.lower().endswith(".csv"):
+        extra = _csv_preset(recipe) + extra
+    at = list(range(snapshot_every, steps, snapshot_every)) + chosen
+    summary = train_with_snapshots(recipe, data=data, steps=steps, out=out, at=at, sets=extra + list(sets),
+                                   console=True)
+    click.echo(f"trained {summary['step']} steps in {summary['seconds_total']:.1f}s → {out}")
+    for name, path in draw_run(out, panels=chosen or None).items():
+        click.echo(f"{name}: {path}")
+
+
+def _csv_preset(recipe: str) -> list[str]:
+    """A CSV of points has no preset of its own: use the recipe's 2-D toy preset (spiral-2d)."""
+    import yaml
+
+    from . import api  # noqa: F401  (registers recipes)
+    from .registry import RECIPES
+
+    diff = RECIPES.get(recipe).dataset_defaults.get("spiral-2d", {})
+    return [f"{k}={yaml.safe_dump(v, default_flow_style=True).strip()}" for k, v in diff.items()]
+
+
+@lab.command("draw")
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--panels", help="Snapshot steps for the still figure, e.g. 100,500,1500,4000.")
+@click.option("--no-gif", is_flag=True, help="Skip the animation.")
+@_clean_errors
+def lab_draw(run_dir, panels, no_gif) -> None:
+    """Redraw the lab pictures of RUN_DIR (snapshots from `lab run`, else its last checkpoint)."""
+    from .lab.draw import draw_run
+
+    for name, path in draw_run(run_dir, panels=_steps_list(panels), animate=not no_gif).items():
+        click.echo(f"{name}: {path}")
+
+
+@lab.command("schedules")
+@click.argument("data")
+@click.option("--recipe", default="gan-modern", show_default=True)
+@click.option("--steps", type=int, default=3000, show_default=True, help="Outer steps per schedule.")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder (default runs/schedules-RECIPE-DATA).")
+@click.option("--seed", type=int)
+@click.option("--threads", type=int, help="torch CPU threads (train.threads).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override one config key; repeatable.")
+@_clean_errors
+def lab_schedules(data, recipe, steps, out, seed, threads, sets) -> None:
+    """Train DATA with k = 1, k = 5 and 1 D : 5 G steps; draw their curves side by side."""
+    from .lab.schedules import run_schedules
+
+    out = Path(out or Path("runs") / f"schedules-{recipe}-{Path(data).stem}")
+    extra = [f"train.seed={seed}"] if seed is not None else []
+    extra += [f"train.threads={threads}"] if threads else []
+    if data.lower().endswith(".csv"):
+        extra = _csv_preset(recipe) + extra
+    res = run_schedules(recipe, data=data, steps=steps, out=out, sets=extra + list(sets), console=False)
+    for key, row in res["summary"].items():
+        click.echo(f"{row['label']:28s} JSD {row['jsd']:.4f}  D(real) {row['d_real_eval']:.3f}  "
+                   f"D(fake) {row['d_fake_eval']:.3f}  {row['seconds']:.0f}s")
+    click.echo(f"schedules: {res['png']}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -6,3 +6,4 @@ range; point sets are float32 [N, D] in data coordinates. No per-step PIL work.
 
 from .base import BatchSampler, TensorData, load_data  # noqa: F401
 from . import images  # noqa: F401,E402  (registers digits, mnist, fashion-mnist, cifar10)
+from . import toy  # noqa: F401,E402  (registers the toy targets: gaussian-1d, ring-2d, ...)

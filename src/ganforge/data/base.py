@@ -111,12 +111,16 @@ def data_root(cfg: DataConfig) -> Path:
 
 
 def load_data(cfg: DataConfig) -> TensorData:
-    """Load ``cfg.name``: a registered dataset, or a path to a folder / .zip of images."""
+    """Load ``cfg.name``: a registered dataset, a .csv of points, or a folder / .zip of images."""
     from .folder import load_image_folder
 
     name = cfg.name
     if name in DATASETS:
         data = DATASETS.get(name)(cfg)
+    elif name.lower().endswith(".csv"):
+        from .toy import load_csv_points
+
+        data = load_csv_points(Path(name).expanduser(), cfg)
     elif Path(name).expanduser().exists() or "/" in name or name.endswith(".zip"):
         data = load_image_folder(Path(name).expanduser(), cfg)
     else:

@@ -132,6 +132,8 @@ class Recipe:
     g_step: Callable[[StepContext], StepResult] = standard_g_step
     after_d_update: Callable[[StepContext], None] | None = None  # e.g. weight clipping
     validate: Callable[[Config], None] | None = None
+    # A tiny build for the registry tests (CPU, seconds): small widths, a small dataset.
+    test_overrides: dict = field(default_factory=dict)
 
     @property
     def default_data(self) -> str:

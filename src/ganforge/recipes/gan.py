@@ -40,6 +40,8 @@ register_recipe(Recipe(
     dataset_defaults={
         "digits": {"G": {"args": {"hidden": [400, 400]}}},
     },
+    test_overrides={"data": {"name": "digits"}, "G": {"args": {"hidden": [32, 32]}}, "D": {"args": {"hidden": [16, 16]}},
+                    "z_dim": 8},
     sources={
         "G: z 100 → 1200 ReLU → 1200 ReLU → 784 sigmoid, U[±0.05] init": "adversarial/mnist.yaml",
         "G output bias from data marginals": "mnist.yaml: init_sigmoid_bias_from_marginals",
@@ -90,6 +92,8 @@ register_recipe(Recipe(
     dataset_defaults={
         "digits": {"G": {"args": {"hidden": [256, 256]}}, "D": {"args": {"hidden": [256, 128]}}},
     },
+    test_overrides={"data": {"name": "digits"}, "G": {"args": {"hidden": [32, 32]}}, "D": {"args": {"hidden": [16, 16]}},
+                    "z_dim": 8},
     deviations=(
         "Not the paper's setup: Adam(2e-4, β=(0.5, 0.999)), LeakyReLU(0.2) D without maxout, "
         "PyTorch default init. Use `gan` for the paper-faithful recipe.",

@@ -118,6 +118,8 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
     t = cfg.train
 
     torch.manual_seed(t.seed)
+    np.random.seed(t.seed % 2**32)
+    random.seed(t.seed)
     data = load_data(cfg.data)
     G_raw, D_raw = build_models(cfg, data.shape)
     check_shapes(G_raw, D_raw, cfg, data.shape)

@@ -1,0 +1,333 @@
+"""The evaluation runner behind ``ganforge eval``: generated samples (a run's generator, an
+array, a folder of images, or a dataset split) against a reference split, every requested
+metric, one protocol card per number appended to a JSONL file.
+
+A protocol card holds: metric, value, std (and what the std is), n_generated, n_reference,
+where each set came from (run and step, or file; dataset, split, selection), the feature
+network with the sha256 of its weights, layer, image size and resizing, the 8-bit
+quantisation, the metric's own parameters, seeds, versions, and the seconds taken.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..config import DataConfig
+from ..errors import GanforgeError
+from ..registry import METRICS
+from . import specs as _specs  # noqa: F401  (registers the metrics)
+from .cache import pixels_sha256, reference_features
+from .features import FeatureNet, as_tensor, default_feature_name, get_feature_net
+from .parzen import DEFAULT_SIGMAS
+from .prdc import prdc_from_features
+
+DEFAULT_METRICS = ("fid", "kid", "is", "pr", "dc")
+
+
+@dataclass
+class EvalOptions:
+    n: int = 10000  # generated samples (and reference images, unless n_ref is given)
+    n_ref: int | None = None
+    seed: int = 0  # sampling seed of the generator and seed of KID's subsets
+    splits: int = 10  # IS and FID splits
+    kid_subsets: int = 100
+    kid_subset_size: int = 1000
+    k_pr: int = 3
+    k_dc: int = 5
+    parzen_sigmas: tuple = DEFAULT_SIGMAS
+    parzen_validation: int = 10000  # the last N images of the reference dataset's train split
+    batch_size: int = 500
+    quantize: bool = True  # round generated images to 8 bits, as saving them as PNG would
+    use_cache: bool = True
+
+
+@dataclass
+class SampleSet:
+    """One side of the comparison: x uint8/float images [N, C, H, W] or points [N, D]."""
+
+    x: torch.Tensor
+    labels: torch.Tensor | None
+    describe: dict
+    info: dict = field(default_factory=dict)
+    dataset: str | None = None  # the registered dataset name, when it is one
+    data_root: str | None = None
+
+
+def parse_dataset_spec(spec: str) -> tuple[str, str | None]:
+    """"mnist" → ("mnist", None); "mnist:test" → ("mnist", "test"); a path stays whole."""
+    if Path(spec).expanduser().exists() or ":" not in spec:
+        return spec, None
+    name, split = spec.rsplit(":", 1)
+    return name, split or None
+
+
+def load_dataset_set(spec: str, *, split: str, data_root: str | None, n: int, tail: bool = False) -> SampleSet:
+    from .. import data as _data  # noqa: F401  (registers the datasets)
+    from ..data import load_data
+
+    name, spec_split = parse_dataset_spec(spec)
+    split = spec_split or split
+    data = load_data(DataConfig(name=name, root=data_root, split=split))
+    total = len(data)
+    lo, hi = (max(total - n, 0), total) if tail else (0, min(n, total))
+    x = data.x[lo:hi]
+    labels = data.labels[lo:hi] if data.labels is not None else None
+    from ..registry import DATASETS
+
+    registered = name in DATASETS
+    return SampleSet(x, labels, {"dataset": name if registered else str(Path(name).expanduser().resolve()),
+                                 "split": split if registered else None,
+                                 "selection": f"[{lo}:{hi}] of {total}"},
+                     dict(data.info), name if registered else None, data_root)
+
+
+def load_generated(*, run_dir=None, images=None, labels=None, data_root=None, split="test",
+                   options: EvalOptions) -> tuple[SampleSet, str | None, str | None]:
+    """The generated side, plus the run's own dataset and data root (defaults for the reference)."""
+    if (run_dir is None) == (images is None):
+        raise GanforgeError("give a RUN_DIR or --images DIR_OR_NPY (one of the two)")
+    if run_dir is not None:
+        from ..api import load
+
+        G = load(run_dir)
+        t0 = time.time()
+        x = G.sample(options.n, seed=options.seed)
+        describe = {"run_dir": str(Path(run_dir).resolve()), "step": int(G.step), "recipe": G.cfg.recipe,
+                    "sample_seed": options.seed, "sampling_seconds": round(time.time() - t0, 3)}
+        return SampleSet(x, None, describe), G.cfg.data.name, G.cfg.data.root
+    path = Path(images).expanduser()
+    if path.suffix == ".npy" and path.is_file():
+        arr = np.load(path)
+        x = as_tensor(arr)[: options.n]
+        describe = {"images": str(path.resolve()), "format": f"npy {arr.dtype} {list(arr.shape)}",
+                    "selection": f"[0:{len(x)}]"}
+    elif path.exists():
+        s = load_dataset_set(str(path), split=split, data_root=data_root, n=options.n)
+        x, describe = s.x, {"images": str(path.resolve()), "format": "image files", "selection": s.describe["selection"]}
+    else:
+        name, _ = parse_dataset_spec(images)
+        from .. import data as _data  # noqa: F401
+        from ..registry import DATASETS
+
+        if name not in DATASETS:
+            raise GanforgeError(f"--images {images}: no such file or folder, and not a dataset name "
+                                f"({', '.join(DATASETS.names())}, optionally with :train or :test)")
+        s = load_dataset_set(images, split="train", data_root=data_root, n=options.n)
+        x, describe = s.x, {"images": f"{s.describe['dataset']}:{s.describe['split']}", "format": "dataset",
+                            "selection": s.describe["selection"]}
+    lab = None
+    if labels is not None:
+        lab = torch.as_tensor(np.load(Path(labels).expanduser())).long()[: len(x)]
+        if len(lab) != len(x):
+            raise GanforgeError(f"--labels has {len(lab)} entries for {len(x)} images")
+    return SampleSet(x, lab, describe), None, None
+
+
+class EvalContext:
+    """What the registered metric functions read: features and probabilities of both sets
+    (computed on first use; the reference's from the cache), pixels for Parzen."""
+
+    def __init__(self, gen: SampleSet, ref: SampleSet, features, options: EvalOptions) -> None:
+        self.gen, self.ref, self._features_spec, self.options = gen, ref, features, options
+        self.timings: dict = {}
+
+    @cached_property
+    def feature_net(self) -> FeatureNet:
+        spec = self._features_spec
+        if spec in (None, "auto"):
+            kind = "image" if self.ref.x.dim() == 4 else "points"
+            spec = default_feature_name(self.ref.dataset, kind)
+        return get_feature_net(spec)
+
+    @cached_property
+    def _gen_extract(self) -> dict:
+        t0 = time.time()
+        out = self.feature_net.extract(self.gen.x, batch_size=self.options.batch_size, quantize=self.options.quantize)
+        self.timings["generated_features_seconds"] = round(time.time() - t0, 3)
+        return out
+
+    @cached_property
+    def _ref_extract(self) -> dict:
+        t0 = time.time()
+        out, info = reference_features(self.ref.x, self.ref.describe, self.feature_net,
+                                       use_cache=self.options.use_cache, batch_size=self.options.batch_size,
+                                       quantize=self.options.quantize)
+        self.timings["reference_features_seconds"] = round(time.time() - t0, 3)
+        self.timings["reference_cache"] = {"hit": info["hit"], "key": info["key"]}
+        return out
+
+    def _need_probs(self, d: dict) -> np.ndarray:
+        if "probs" not in d:
+            raise GanforgeError(f"feature network {self.feature_net.name!r} has no class probabilities; "
+                                f"IS and conditional accuracy need a classifier (mnist-cnn, inception-v3)")
+        return d["probs"].numpy()
+
+    @property
+    def gen_features(self) -> np.ndarray:
+        return self._gen_extract["features"].numpy()
+
+    @property
+    def ref_features(self) -> np.ndarray:
+        return self._ref_extract["features"].numpy()
+
+    @property
+    def gen_probs(self) -> np.ndarray:
+        return self._need_probs(self._gen_extract)
+
+    @property
+    def ref_probs(self) -> np.ndarray:
+        return self._need_probs(self._ref_extract)
+
+    @property
+    def gen_labels(self):
+        return None if self.gen.labels is None else self.gen.labels.numpy()
+
+    @property
+    def ref_labels(self):
+        return None if self.ref.labels is None else self.ref.labels.numpy()
+
+    @property
+    def ref_info(self) -> dict:
+        return self.ref.info
+
+    @cached_property
+    def _prdc(self) -> dict:
+        return prdc_from_features(self.gen_features, self.ref_features, k_pr=self.options.k_pr, k_dc=self.options.k_dc)
+
+    def prdc(self) -> dict:
+        return self._prdc
+
+    def gen_pixels(self) -> torch.Tensor:
+        x = self.gen.x
+        if x.dtype != torch.uint8 and self.options.quantize and x.dim() == 4:
+            x = torch.round(x.float().clamp(0, 1) * 255) / 255
+        return x
+
+    def ref_pixels(self) -> torch.Tensor:
+        return self.ref.x
+
+    def gen_points(self) -> np.ndarray:
+        return self.gen.x.reshape(len(self.gen.x), -1).double().numpy()
+
+    def validation_pixels(self) -> torch.Tensor:
+        if self.ref.dataset is None:
+            raise GanforgeError("the Parzen estimate needs a named reference dataset (e.g. mnist:test): its "
+                                "validation set is the end of that dataset's train split")
+        val = load_dataset_set(self.ref.dataset, split="train", data_root=self.ref.data_root,
+                               n=self.options.parzen_validation, tail=True)
+        self.parzen_validation = val.describe
+        return val.x
+
+
+def _versions() -> dict:
+    from .. import __version__
+
+    return {"ganforge": __version__, "torch": torch.__version__, "numpy": np.__version__,
+            "python": platform.python_version()}
+
+
+def card_for(result, ctx: EvalContext, spec, seconds: float) -> dict:
+    uses_net = any(need in ("features", "probs") for need in spec.needs)
+    gen_x = ctx.gen.x
+    card = {
+        "metric": result.metric,
+        "value": result.value,
+        "std": result.std,
+        "std_kind": result.std_kind,
+        "n_generated": int(len(gen_x)),
+        "n_reference": int(len(ctx.ref.x)),
+        "generated": ctx.gen.describe,
+        "reference": {**ctx.ref.describe, "pixels_sha256": pixels_sha256(ctx.ref.x)[:16]},
+        "feature_net": ctx.feature_net.card() if uses_net else None,
+        "space": "feature network" if uses_net else ("pixels in [0, 1], flattened" if gen_x.dim() == 4 else "points"),
+        "image_size": list(gen_x.shape[1:]),
+        "resizing": (ctx.feature_net.resizing if uses_net and ctx.feature_net.image_size is not None
+                     and tuple(ctx.feature_net.image_size) != tuple(gen_x.shape[2:]) else "none"),
+        "quantize": "generated images rounded to 8 bits" if ctx.options.quantize else "none",
+        "params": result.params,
+        "seeds": {"sample": ctx.options.seed if "run_dir" in ctx.gen.describe else None, "metric": ctx.options.seed},
+        "versions": _versions(),
+        "seconds": round(seconds, 3),
+        "feature_timings": dict(ctx.timings) if uses_net else None,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    if result.metric == "parzen":
+        card["params"]["validation"] = getattr(ctx, "parzen_validation", None)
+    return card
+
+
+def evaluate(*, run_dir=None, images=None, labels=None, reference: str | None = None, data_root: str | None = None,
+             split: str = "test", metrics=DEFAULT_METRICS, features="auto", out=None,
+             options: EvalOptions | None = None, echo=None) -> list[dict]:
+    """Evaluate generated samples against a reference; append one card per number to ``out``.
+
+    ``run_dir``: a ganforge run (its generator draws ``options.n`` samples with ``options.seed``);
+    ``images``: an .npy array ([N, C, H, W] float in [0, 1] or uint8, or points [N, D]), a folder
+    / .zip of images, or a dataset spec such as ``mnist:train``. ``reference``: ``NAME[:SPLIT]``
+    or a folder; by default the run's own dataset, split ``split``. Returns the cards.
+    """
+    options = options or EvalOptions()
+    names = [m.strip() for m in (metrics.split(",") if isinstance(metrics, str) else metrics) if m.strip()]
+    if not names:
+        raise GanforgeError(f"no metrics given; valid: {', '.join(METRICS.names())}")
+    chosen = [METRICS.get(name) for name in names]
+    gen, run_data, run_root = load_generated(run_dir=run_dir, images=images, labels=labels, data_root=data_root,
+                                             split=split, options=options)
+    data_root = data_root or run_root
+    reference = reference or run_data
+    if reference is None:
+        raise GanforgeError("--reference is needed with --images, e.g. --reference mnist:test")
+    n_ref = options.n_ref or options.n
+    ref = load_dataset_set(reference, split=split, data_root=data_root, n=n_ref)
+    if ref.x.dim() != gen.x.dim() or (gen.x.dim() == 4 and gen.x.shape[1] != ref.x.shape[1]
+                                      and gen.x.shape[1:] != ref.x.shape[1:] and features in (None, "auto")):
+        raise GanforgeError(f"generated samples {list(gen.x.shape[1:])} and reference {list(ref.x.shape[1:])} "
+                            f"do not match")
+    ctx = EvalContext(gen, ref, features, options)
+    if out is None:
+        if run_dir is not None:
+            out = Path(run_dir) / "eval.jsonl"
+        else:
+            p = Path(str(images)).expanduser()
+            out = p.with_name(p.stem + ".eval.jsonl") if p.exists() else Path(f"{Path(str(images)).name}.eval.jsonl")
+    out = Path(out)
+    cards = []
+    for spec in chosen:
+        t0 = time.time()
+        results = spec.compute(ctx)
+        seconds = time.time() - t0
+        for result in results:
+            card = card_for(result, ctx, spec, seconds)
+            cards.append(card)
+            if echo:
+                spread = f" ± {result.std:.4g}" if result.std is not None else ""
+                echo(f"{result.metric:20s} {result.value:.6g}{spread}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "a") as f:
+        for card in cards:
+            f.write(json.dumps(card, default=_json_default) + "\n")
+    if echo:
+        src = gen.describe.get("run_dir") or gen.describe.get("images")
+        net = ctx.feature_net.name if "feature_net" in ctx.__dict__ else "-"
+        echo(f"({len(gen.x)} generated from {src} vs {len(ref.x)} of {ref.describe['dataset']}"
+             f"{':' + ref.describe['split'] if ref.describe['split'] else ''}; features {net}) → {out}")
+    return cards
+
+
+def _json_default(obj):
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if hasattr(obj, "__dataclass_fields__"):
+        return asdict(obj)
+    return str(obj)

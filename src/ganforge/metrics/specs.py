@@ -1,0 +1,100 @@
+"""The registered metrics: each a name, what it needs, and a function of the evaluation context
+returning one or more ``MetricResult`` (``ganforge eval --metrics NAME,...``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..errors import GanforgeError
+from ..registry import METRICS
+from .conditional import conditional_accuracy_from_probs
+from .fid import fid_from_features
+from .inception_score import inception_score_from_probs
+from .kid import kid_from_features
+from .modes import mode_metrics
+from .parzen import parzen_from_samples
+from .result import MetricResult
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    summary: str
+    paper: str
+    needs: tuple[str, ...]  # "features", "probs", "pixels", "labels", "modes"
+    compute: Callable[..., list[MetricResult]]  # compute(ctx) with ctx: runner.EvalContext
+
+
+def _fid(ctx):
+    return [fid_from_features(ctx.gen_features, ctx.ref_features, splits=ctx.options.splits)]
+
+
+def _kid(ctx):
+    o = ctx.options
+    return [kid_from_features(ctx.gen_features, ctx.ref_features, subsets=o.kid_subsets,
+                              subset_size=o.kid_subset_size, seed=o.seed)]
+
+
+def _is(ctx):
+    name = "is" if ctx.feature_net.name == "inception-v3" else "classifier_score"
+    result = inception_score_from_probs(ctx.gen_probs, splits=ctx.options.splits, name=name)
+    real = inception_score_from_probs(ctx.ref_probs, splits=ctx.options.splits)
+    result.params["reference_value"] = real.value  # the score of the real set: the ceiling to read it against
+    result.params["reference_std"] = real.std
+    return [result]
+
+
+def _pr(ctx):
+    out = ctx.prdc()
+    return [out["precision"], out["recall"]]
+
+
+def _dc(ctx):
+    out = ctx.prdc()
+    return [out["density"], out["coverage"]]
+
+
+def _parzen(ctx):
+    centers, test, validation = ctx.gen_pixels(), ctx.ref_pixels(), ctx.validation_pixels()
+    return [parzen_from_samples(centers, test, validation, sigmas=ctx.options.parzen_sigmas)]
+
+
+def _cacc(ctx):
+    if ctx.gen_labels is None:
+        raise GanforgeError("conditional accuracy needs the class each sample was generated for: a conditional "
+                            "run, or --labels FILE.npy next to --images")
+    result = conditional_accuracy_from_probs(ctx.gen_probs, ctx.gen_labels)
+    if ctx.ref_labels is not None:
+        result.params["reference_value"] = float((np.asarray(ctx.ref_probs).argmax(1)
+                                                  == np.asarray(ctx.ref_labels)).mean())
+    return [result]
+
+
+def _modes(ctx):
+    info = ctx.ref_info
+    if "centers" not in info or "std" not in info:
+        raise GanforgeError("mode metrics need a toy mixture reference whose dataset info gives 'centers' and 'std'")
+    return list(mode_metrics(ctx.gen_points(), info["centers"], float(info["std"])).values())
+
+
+for spec in [
+    MetricSpec("fid", "Fréchet distance of feature Gaussians (lower is better)", "Heusel et al., 2017",
+               ("features",), _fid),
+    MetricSpec("kid", "unbiased MMD², cubic polynomial kernel, mean ± std over subsets", "Bińkowski et al., 2018",
+               ("features",), _kid),
+    MetricSpec("is", "Inception Score; with a domain classifier its classifier-based analogue",
+               "Salimans et al., 2016", ("probs",), _is),
+    MetricSpec("pr", "improved precision and recall, k-NN manifolds (k = 3)", "Kynkäänniemi et al., 2019",
+               ("features",), _pr),
+    MetricSpec("dc", "density and coverage (k = 5)", "Naeem et al., 2020", ("features",), _dc),
+    MetricSpec("parzen", "Gaussian Parzen-window log-likelihood, σ by validation (higher is better)",
+               "Goodfellow et al., 2014; Breuleux et al., 2011", ("pixels",), _parzen),
+    MetricSpec("cacc", "conditional accuracy: share classified as the conditioning class", "Odena et al., 2017",
+               ("probs", "labels"), _cacc),
+    MetricSpec("modes", "modes covered, high-quality share, KL from uniform (toy mixtures)",
+               "Metz et al., 2017; Srivastava et al., 2017", ("modes",), _modes),
+]:
+    METRICS.register(spec.name, spec)

@@ -1,0 +1,189 @@
+"""The registry, the runner and `ganforge eval`: every registered metric runs through the same
+interface and every number leaves with a complete protocol card."""
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from torch import nn
+
+from ganforge.cli import main
+from ganforge.errors import GanforgeError
+from ganforge.metrics.features import FeatureNet
+from ganforge.metrics.runner import EvalContext, EvalOptions, SampleSet, card_for, load_dataset_set
+from ganforge.registry import METRICS
+
+CARD_KEYS = {"metric", "value", "std", "std_kind", "n_generated", "n_reference", "generated", "reference",
+             "feature_net", "image_size", "resizing", "quantize", "params", "seeds", "versions", "seconds", "created"}
+DATA = os.environ.get("GANFORGE_TEST_DATA")
+needs_data = pytest.mark.skipif(not DATA, reason="set GANFORGE_TEST_DATA to the shared data root (MNIST) to run")
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANFORGE_CACHE", str(tmp_path / "cache"))
+
+
+def tiny_net() -> FeatureNet:
+    torch.manual_seed(0)
+    body = nn.Sequential(nn.Flatten(), nn.Linear(64, 12), nn.Tanh())
+    head = nn.Linear(12, 10)
+
+    def fn(x):
+        f = body(x)
+        return f, head(f)
+
+    return FeatureNet("tiny", fn, "0" * 64, (8, 8), 1)
+
+
+def image_context() -> EvalContext:
+    ref = load_dataset_set("digits", split="test", data_root=None, n=120)
+    g = torch.Generator().manual_seed(1)
+    gen = SampleSet(torch.rand(100, 1, 8, 8, generator=g), torch.randint(0, 10, (100,), generator=g), {"images": "x"})
+    opts = EvalOptions(n=100, splits=4, kid_subsets=5, kid_subset_size=50, parzen_validation=200,
+                       parzen_sigmas=(0.1, 0.3, 1.0))
+    return EvalContext(gen, ref, tiny_net(), opts)
+
+
+def points_context() -> EvalContext:
+    centers = np.array([[1.0, 0.0], [-1.0, 0.0]])
+    rng = np.random.default_rng(0)
+    ref = SampleSet(torch.from_numpy(centers[rng.integers(0, 2, 80)] + 0.05 * rng.normal(size=(80, 2))), None,
+                    {"dataset": "toy", "split": None}, {"centers": centers.tolist(), "std": 0.05})
+    gen = SampleSet(torch.from_numpy(rng.normal(size=(60, 2))), None, {"images": "pts"})
+    return EvalContext(gen, ref, "identity", EvalOptions(n=60))
+
+
+@pytest.mark.parametrize("name", METRICS.names())
+def test_every_registered_metric_runs_and_carries_a_card(name):
+    spec = METRICS.get(name)
+    ctx = points_context() if "modes" in spec.needs else image_context()
+    results = spec.compute(ctx)
+    assert results
+    for result in results:
+        assert math.isfinite(result.value)
+        card = json.loads(json.dumps(card_for(result, ctx, spec, 0.1), default=str))
+        assert CARD_KEYS <= set(card)
+        assert card["n_generated"] == len(ctx.gen.x) and card["n_reference"] == len(ctx.ref.x)
+        if "features" in spec.needs or "probs" in spec.needs:
+            assert card["feature_net"]["name"] == ctx.feature_net.name
+
+
+def test_unknown_metric_and_missing_labels_fail_clearly(tmp_path):
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).random((50, 1, 8, 8), dtype=np.float32))
+    result = CliRunner().invoke(main, ["eval", "--images", str(tmp_path / "x.npy"), "--reference", "digits",
+                                       "--metrics", "fid,bogus"])
+    assert result.exit_code == 2
+    assert "unknown metric 'bogus'" in result.output and "fid" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(main, ["eval", "--images", str(tmp_path / "x.npy"), "--reference", "digits",
+                                       "--metrics", "cacc", "--features", "identity"])
+    assert result.exit_code == 2 and "--labels" in result.output
+
+
+def test_inception_offline_names_the_file_and_where_to_put_it(monkeypatch, tmp_path):
+    from ganforge.metrics import features
+
+    monkeypatch.setenv("GANFORGE_INCEPTION_WEIGHTS", str(tmp_path / "nowhere" / features.INCEPTION_FILE))
+    try:
+        import torch_fidelity  # noqa: F401
+    except ImportError:
+        with pytest.raises(GanforgeError, match=r"pip install 'ganforge\[inception\]'"):
+            features.get_feature_net("inception-v3")
+        return
+
+    def offline(*a, **k):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    with pytest.raises(GanforgeError) as err:
+        features.get_feature_net("inception-v3")
+    msg = str(err.value)
+    assert features.INCEPTION_FILE in msg and str(tmp_path / "nowhere") in msg and "network is unreachable" in msg
+
+
+def test_inception_without_torch_fidelity_says_how_to_install(monkeypatch):
+    import sys
+
+    from ganforge.metrics import features
+
+    monkeypatch.setitem(sys.modules, "torch_fidelity.feature_extractor_inceptionv3", None)
+    with pytest.raises(GanforgeError, match="torch-fidelity"):
+        features.get_feature_net("inception-v3")
+
+
+def test_eval_of_a_trained_run_end_to_end(tmp_path):
+    import ganforge
+
+    run = tmp_path / "run"
+    ganforge.train("gan", data="digits", steps=20, out=run, batch_size=32, console=False,
+                   set=["train.ckpt_every=20", "train.sample_every=1000", "train.log_every=10"])
+    result = CliRunner().invoke(main, ["eval", str(run), "--metrics", "fid,kid,pr,dc,parzen", "--n", "300",
+                                       "--features", "identity", "--kid-subsets", "5", "--kid-subset-size", "100"])
+    assert result.exit_code == 0, result.output
+    cards = [json.loads(line) for line in (run / "eval.jsonl").read_text().splitlines()]
+    assert [c["metric"] for c in cards] == ["fid", "kid", "precision", "recall", "density", "coverage", "parzen"]
+    for c in cards:
+        assert c["generated"]["step"] == 20 and c["generated"]["sample_seed"] == 0
+        assert c["reference"]["dataset"] == "digits" and c["n_generated"] == 300
+    assert cards[0]["feature_net"]["name"] == "identity" and cards[-1]["feature_net"] is None
+
+
+def test_shipped_classifiers_are_small_and_load():
+    from ganforge.metrics.classifier import SHIPPED, load_classifier, weights_path
+
+    for dataset in SHIPPED:
+        path = weights_path(dataset)
+        assert path.stat().st_size < 2_000_000
+        model, info = load_classifier(dataset)
+        assert len(info["sha256"]) == 64 and info["dataset"] == dataset
+        x = torch.rand(4, 1, 28, 28)
+        assert model.features(x).shape == (4, 128) and model(x).shape == (4, 10)
+
+
+@needs_data
+@pytest.mark.parametrize("dataset, floor", [("mnist", 0.99), ("fashion-mnist", 0.90)])
+def test_shipped_classifier_accuracy_on_the_test_split(dataset, floor):
+    from ganforge.config import DataConfig
+    from ganforge.data import load_data
+    from ganforge.metrics.classifier import load_classifier
+
+    test = load_data(DataConfig(name=dataset, root=DATA, split="test"))
+    model, _ = load_classifier(dataset)
+    with torch.no_grad():
+        pred = torch.cat([model(xb.float() / 255).argmax(1) for xb in test.x.split(2000)])
+    assert (pred == test.labels).float().mean().item() >= floor
+
+
+@needs_data
+def test_eval_images_against_mnist_uses_the_cache(tmp_path):
+    from ganforge.config import DataConfig
+    from ganforge.data import load_data
+
+    train = load_data(DataConfig(name="mnist", root=DATA, split="train"))
+    np.save(tmp_path / "real.npy", (train.x[:400].float() / 255).numpy())
+    args = ["eval", "--images", str(tmp_path / "real.npy"), "--reference", "mnist:test", "--data-root", DATA,
+            "--n", "400", "--metrics", "fid,kid,is,pr,dc", "--kid-subsets", "10", "--kid-subset-size", "200",
+            "--out", str(tmp_path / "e.jsonl")]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    second = CliRunner().invoke(main, args)
+    assert second.exit_code == 0, second.output
+    cards = [json.loads(line) for line in (tmp_path / "e.jsonl").read_text().splitlines()]
+    assert len(cards) == 14
+    a, b = cards[:7], cards[7:]
+    assert a[0]["feature_timings"]["reference_cache"]["hit"] is False
+    assert b[0]["feature_timings"]["reference_cache"]["hit"] is True
+    assert [c["value"] for c in a] == [c["value"] for c in b]
+    fid = a[0]
+    assert fid["feature_net"]["name"] == "mnist-cnn" and fid["reference"]["split"] == "test"
+    assert fid["reference"]["selection"] == "[0:400] of 10000" and fid["resizing"] == "none"
+    # real digits scored by the digit classifier: a high classifier score, near the reference's own
+    score = next(c for c in a if c["metric"] == "classifier_score")
+    assert score["value"] > 8.0 and abs(score["value"] - score["params"]["reference_value"]) < 1.0
+    precision = next(c for c in a if c["metric"] == "precision")
+    assert precision["value"] > 0.6

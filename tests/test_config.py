@@ -1,0 +1,54 @@
+import pytest
+
+from ganforge.config import Config, build, parse_set
+from ganforge.errors import GanforgeError
+from ganforge.recipes.base import resolve_config
+
+
+def test_defaults_and_recipe_diff():
+    cfg = resolve_config("gan")
+    assert cfg.opt_G.name == "sgd" and cfg.opt_G.lr == 0.1 and cfg.train.batch_size == 100
+    assert cfg.G.args["hidden"] == [1200, 1200] and cfg.D.args["pieces"] == 5
+    digits = resolve_config("gan", overrides={"data": {"name": "digits"}})
+    assert digits.G.args["hidden"] == [400, 400]  # dataset diff
+    assert digits.D.args["hidden"] == [240, 240]
+
+
+def test_set_parses_yaml_values_and_nested_keys():
+    cfg = resolve_config("gan", sets=["train.steps=7", "opt_D.lr=1e-3", "G.args.hidden=[8, 8]", "train.compile=true"])
+    assert cfg.train.steps == 7 and cfg.opt_D.lr == pytest.approx(1e-3)
+    assert cfg.G.args["hidden"] == [8, 8] and cfg.train.compile is True
+    assert parse_set(["a.b=1", "a.c=x"]) == {"a": {"b": 1, "c": "x"}}
+
+
+@pytest.mark.parametrize("sets, fragment", [
+    (["train.stepz=3"], "unknown config key 'train.stepz' (did you mean 'train.steps'?)"),
+    (["nonsense=1"], "unknown config key 'nonsense'"),
+    (["train.steps=abc"], "must be an integer"),
+    (["opt_G.lr=fast"], "must be a number"),
+    (["loss=nope"], "unknown loss 'nope'; valid losss: minimax"),
+    (["g_objective=wasserstein"], "does not belong to loss 'minimax'"),
+    (["train.precision=64"], "unknown precision"),
+    (["d_steps=0"], "d_steps and g_steps must be"),
+    (["train.steps"], "expected KEY=VALUE"),
+])
+def test_bad_config_is_one_clear_error(sets, fragment):
+    with pytest.raises(GanforgeError) as err:
+        resolve_config("gan", sets=sets)
+    assert fragment in str(err.value)
+
+
+def test_unknown_recipe_lists_valid_ones():
+    with pytest.raises(GanforgeError, match=r"unknown recipe 'gna'; valid recipes: .*gan"):
+        resolve_config("gna")
+
+
+def test_yaml_roundtrip(tmp_path):
+    from ganforge.config import dump_yaml
+
+    cfg = resolve_config("gan", sets=["train.steps=11", "d_steps=3"])
+    path = tmp_path / "c.yaml"
+    path.write_text(dump_yaml(cfg))
+    again = resolve_config(None, config_file=str(path))
+    assert again == cfg
+    assert build(Config, cfg.to_dict()) == cfg
