@@ -106,3 +106,8 @@ def test_existing_run_dir_needs_resume(tmp_path):
 ])
 def test_other_bad_paths(args, fragment):
     _one_clear_line(ganforge(*args), fragment)
+
+
+def test_image_size_the_architecture_cannot_take():
+    _one_clear_line(ganforge("train", "dcgan", "--data", "digits", "--set", "data.image_size=30", "--dry-run"),
+                    "cannot take 30×30 images", "data.image_size")
