@@ -89,6 +89,9 @@ class Config:
     z_dist: str = "normal"  # normal | uniform (U[-1, 1])
     loss: str = "minimax"
     g_objective: Union[str, None] = None  # None: the loss family's default
+    d_penalties: dict = field(default_factory=dict)  # penalty name → weight, e.g. {"gp": 10.0}
+    d_clip: Union[float, None] = None  # clip every D parameter to [−c, c] after each D update (WGAN)
+    spectral_norm: bool = False  # spectral normalisation of every conv / linear layer of D (SN-GAN)
     d_steps: int = 1  # D updates per outer iteration (k in Algorithm 1)
     g_steps: int = 1  # G updates per outer iteration (the reverse ratio when > 1)
     opt_G: OptimConfig = field(default_factory=OptimConfig)

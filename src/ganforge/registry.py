@@ -34,7 +34,8 @@ class Registry(Generic[T]):
             return self._items[name]
         except KeyError:
             valid = ", ".join(sorted(self._items)) or "(none)"
-            raise GanforgeError(f"unknown {self.kind} {name!r}; valid {self.kind}s: {valid}") from None
+            plural = self.kind + ("es" if self.kind.endswith("s") else "s")
+            raise GanforgeError(f"unknown {self.kind} {name!r}; valid {plural}: {valid}") from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._items

@@ -5,4 +5,4 @@ expose ``out_range`` ((0, 1), (-1, 1) or None for unbounded point data) and ``sa
 Discriminators take ``in_shape`` and return raw scores of shape [N].
 """
 
-from . import dcgan, mlp  # noqa: F401
+from . import cnn32, dcgan, mlp, resnet  # noqa: F401

@@ -105,8 +105,26 @@ def standard_d_step(ctx: StepContext) -> StepResult:
     with torch.no_grad():
         fake = ctx.G(ctx.noise())
     real_logits, fake_logits = d_logits(ctx, real, fake)
-    adv = ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits)
-    return StepResult({"adv": adv}, ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits))
+    terms = {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits)}
+    terms.update(penalty_terms(ctx, real, fake, real_logits, fake_logits))
+    return StepResult(terms, ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits))
+
+
+def penalty_terms(ctx: StepContext, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor) -> dict:
+    """The config's weighted D penalties (e.g. ``d_penalties: {gp: 10}``) as named terms."""
+    from ..penalties import PENALTIES
+
+    return {name: weight * PENALTIES.get(name)(D=ctx.D, real=real, fake=fake, real_logits=real_logits,
+                                                fake_logits=fake_logits)
+            for name, weight in ctx.cfg.d_penalties.items() if weight}
+
+
+def standard_after_d_update(ctx: StepContext) -> None:
+    """Post-update hook: weight clipping when the config asks for it (WGAN)."""
+    if ctx.cfg.d_clip is not None:
+        from ..penalties import clip_weights_
+
+        clip_weights_(ctx.D, ctx.cfg.d_clip)
 
 
 def standard_g_step(ctx: StepContext) -> StepResult:
@@ -130,7 +148,7 @@ class Recipe:
     dataset_defaults: dict = field(default_factory=dict)  # data name → diff, for scaled setups
     d_step: Callable[[StepContext], StepResult] = standard_d_step
     g_step: Callable[[StepContext], StepResult] = standard_g_step
-    after_d_update: Callable[[StepContext], None] | None = None  # e.g. weight clipping
+    after_d_update: Callable[[StepContext], None] | None = standard_after_d_update  # e.g. clipping
     validate: Callable[[Config], None] | None = None
     # A tiny build for the registry tests (CPU, seconds): small widths, a small dataset.
     test_overrides: dict = field(default_factory=dict)
@@ -165,6 +183,8 @@ def resolve_config(
     data_name = (user.get("data") or {}).get("name") or rec.default_data
     merged = deep_merge(merged, rec.dataset_defaults.get(data_name, {}))
     merged = deep_merge(merged, user)
+    if "loss" in user and "g_objective" not in user:
+        merged["g_objective"] = None  # a new loss family brings its own default G objective
     cfg = build(Config, merged)
     check_config(cfg)
     if rec.validate:
@@ -176,6 +196,20 @@ def check_config(cfg: Config) -> None:
     """Cross-field checks that types alone cannot express."""
     family = LOSSES.get(cfg.loss)
     family.g_loss(cfg.g_objective)
+    from ..penalties import PENALTIES
+
+    for name, weight in cfg.d_penalties.items():
+        PENALTIES.get(name)
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool):
+            raise GanforgeError(f"d_penalties.{name} must be a number (its weight), got {weight!r}")
+    if cfg.d_clip is not None:
+        if family.probabilistic:
+            raise GanforgeError(
+                f"weight clipping (d_clip) makes D a Lipschitz critic, but loss {cfg.loss!r} reads D as a "
+                f"probability (sigmoid output); use --set loss=wasserstein, or drop d_clip"
+            )
+        if cfg.d_clip <= 0:
+            raise GanforgeError(f"d_clip must be > 0, got {cfg.d_clip}")
     if cfg.d_steps < 1 or cfg.g_steps < 1:
         raise GanforgeError("d_steps and g_steps must be ≥ 1 (k D steps per G step, or the reverse)")
     t = cfg.train

@@ -15,6 +15,24 @@ _PAPER_D = {"hidden": [240, 240], "activation": "maxout", "pieces": 5,
 _SGD = {"name": "sgd", "lr": 0.1, "momentum": 0.5, "momentum_final": 0.7,
         "momentum_ramp": [500, 125_000], "lr_decay": 1.000004, "lr_min": 1e-6}
 
+# Toy targets (1-D and 2-D points, issue 3): the same trainer, loss and schedule at toy scale.
+# Only the networks, noise and batch change (and the optimiser settings in `gan-modern`).
+_TOY_1D = ("gaussian-1d", "bimodal-1d", "sine-1d")
+_TOY_2D = ("ring-2d", "grid-2d", "spiral-2d")
+
+
+def _toy(G: dict, D: dict, extra_1d: dict | None = None, extra_2d: dict | None = None) -> dict:
+    one = {"G": {"args": {**G, "hidden": [64, 64]}}, "D": {"args": {**D, "hidden": [128, 128]}},
+           "z_dim": 1, "z_dist": "uniform", "train": {"batch_size": 256}, **(extra_1d or {})}
+    two = {"G": {"args": {**G, "hidden": [128, 128, 128]}}, "D": {"args": {**D, "hidden": [128, 128, 128]}},
+           "z_dim": 8, "z_dist": "normal", "train": {"batch_size": 512}, **(extra_2d or {})}
+    return {**{name: one for name in _TOY_1D}, **{name: two for name in _TOY_2D}}
+
+
+_TOY_G = {"out_activation": "linear", "out_bias_from_data": False, "init_range": None}
+_TOY_D = {"dropout_input": 0.0, "dropout_hidden": 0.0, "init_range": None}
+
+
 register_recipe(Recipe(
     name="gan",
     title="GAN",
@@ -39,6 +57,9 @@ register_recipe(Recipe(
     # D keeps the paper's size.
     dataset_defaults={
         "digits": {"G": {"args": {"hidden": [400, 400]}}},
+        # Toy targets: ReLU G with a linear output, maxout D (5 pieces) without dropout, the
+        # paper's SGD schedule unchanged. Not tuned: `gan-modern` is the lab's default.
+        **_toy({**_TOY_G, "activation": "relu"}, {**_TOY_D, "activation": "maxout", "pieces": 5}),
     },
     test_overrides={"data": {"name": "digits"}, "G": {"args": {"hidden": [32, 32]}}, "D": {"args": {"hidden": [16, 16]}},
                     "z_dim": 8},
@@ -91,6 +112,11 @@ register_recipe(Recipe(
     },
     dataset_defaults={
         "digits": {"G": {"args": {"hidden": [256, 256]}}, "D": {"args": {"hidden": [256, 128]}}},
+        # Toy targets: 1-D: D learns 5× faster than G (lr 1e-3 vs 2e-4; a slow D goes flat and
+        # stops telling a too-narrow G apart); 2-D: deeper nets, Adam 1e-4 for both.
+        **_toy(_TOY_G, _TOY_D,
+               extra_1d={"opt_D": {"lr": 1e-3}, "opt_G": {"lr": 2e-4}},
+               extra_2d={"opt_D": {"lr": 1e-4}, "opt_G": {"lr": 1e-4}}),
     },
     test_overrides={"data": {"name": "digits"}, "G": {"args": {"hidden": [32, 32]}}, "D": {"args": {"hidden": [16, 16]}},
                     "z_dim": 8},

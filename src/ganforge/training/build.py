@@ -35,7 +35,26 @@ def build_net(which: str, spec: NetConfig, **given) -> nn.Module:
 def build_models(cfg: Config, data_shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
     G = build_net("G", cfg.G, z_dim=cfg.z_dim, z_dist=cfg.z_dist, out_shape=data_shape)
     D = build_net("D", cfg.D, in_shape=data_shape)
+    if cfg.spectral_norm:
+        apply_spectral_norm(D)
+    if cfg.d_penalties.get("gp") and has_batch_norm(D):
+        raise GanforgeError(
+            "the gradient penalty is taken per example, which batch norm in D breaks (Gulrajani et al. 2017, "
+            "Sec. 4); use a D without batch norm, e.g. --set D.args.norm=layer"
+        )
     return G, D
+
+
+def apply_spectral_norm(module: nn.Module) -> None:
+    """Spectral normalisation (Miyato et al., 2018) of every conv and linear layer: W / σ(W),
+    σ estimated by one power iteration per forward pass in training mode."""
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    for name, child in list(module.named_children()):
+        if isinstance(child, (nn.Conv2d, nn.Linear, nn.ConvTranspose2d)):
+            setattr(module, name, spectral_norm(child))
+        else:
+            apply_spectral_norm(child)
 
 
 def check_shapes(G: nn.Module, D: nn.Module, cfg: Config, data_shape: tuple[int, ...]) -> None:
