@@ -182,6 +182,10 @@ def resolve_config(
     merged = deep_merge({"recipe": name}, rec.defaults)
     data_name = (user.get("data") or {}).get("name") or rec.default_data
     merged = deep_merge(merged, rec.dataset_defaults.get(data_name, {}))
+    for net in ("G", "D"):  # a different architecture does not inherit the recipe's arguments
+        new_arch = (user.get(net) or {}).get("arch")
+        if new_arch and new_arch != merged.get(net, {}).get("arch"):
+            merged.setdefault(net, {})["args"] = {}
     merged = deep_merge(merged, user)
     if "loss" in user and "g_objective" not in user:
         merged["g_objective"] = None  # a new loss family brings its own default G objective
