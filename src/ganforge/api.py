@@ -43,7 +43,7 @@ def train(recipe: str | None = None, *, data: str | None = None, out: str | Path
 
 
 # Settings that may change when a run is resumed; everything else must match the saved run.
-RESUMABLE = {"train.steps", "train.log_every", "train.sample_every", "train.ckpt_every", "train.device",
+RESUMABLE = {"train.steps", "train.time_limit_s", "train.log_every", "train.sample_every", "train.ckpt_every", "train.device",
              "train.threads", "data.root"}
 
 

@@ -54,74 +54,114 @@ def _unpacked_mnist(root: Path, scratch: Path) -> Path:
 
 
 def conventional_loop(root: Path, cfg, *, steps: int, warmup: int, workers: int) -> dict:
-    """The loop most tutorials write: torchvision MNIST + ToTensor, DataLoader(shuffle),
-    BCEWithLogits against ones/zeros, G(z).detach() for D, .item() logging every step."""
+    """The loop most tutorials write: torchvision MNIST + transforms, DataLoader(shuffle),
+    separate D passes on real and fake, G(z).detach() for D, default (per-tensor) optimiser
+    kernels, .item() logging every step. Same networks, batch size, optimiser and algorithm
+    (d_steps D updates on fresh batches, then a G update on fresh noise)."""
     import torchvision
     from torch.utils.data import DataLoader
 
+    from .registry import LOSSES
     from .training.build import build_models
 
     torch.manual_seed(0)
-    G, D = build_models(cfg, (1, 28, 28))
-    opt_G = torch.optim.SGD(G.parameters(), lr=cfg.opt_G.lr, momentum=cfg.opt_G.momentum)
-    opt_D = torch.optim.SGD(D.parameters(), lr=cfg.opt_D.lr, momentum=cfg.opt_D.momentum)
+    size = list(cfg.data.image_size or [28, 28])
+    G, D = build_models(cfg, (1, *size))
+    tf = [torchvision.transforms.Resize(size)] if size != [28, 28] else []
+    tf.append(torchvision.transforms.ToTensor())
+    if getattr(G, "out_range", None) == (-1.0, 1.0):
+        tf.append(torchvision.transforms.Normalize((0.5,), (0.5,)))
+    opt_G, opt_D = _plain_optimizer(G, cfg.opt_G), _plain_optimizer(D, cfg.opt_D)
     ds = torchvision.datasets.MNIST(str(root), train=True, download=False,
-                                    transform=torchvision.transforms.ToTensor())
+                                    transform=torchvision.transforms.Compose(tf))
     B = cfg.train.batch_size
     loader = DataLoader(ds, batch_size=B, shuffle=True, drop_last=True, num_workers=workers,
                         persistent_workers=workers > 0)
+    family = LOSSES.get(cfg.loss)
     bce = torch.nn.BCEWithLogitsLoss()
     ones, zeros = torch.ones(B), torch.zeros(B)
-    done, t0, log = 0, None, []
-    while done < steps + warmup:
-        for real, _ in loader:
-            if done == warmup:
-                t0 = time.perf_counter()
-            z = torch.randn(B, cfg.z_dim)
-            fake = G(z)
+
+    def d_loss_fn(real_logits, fake_logits):
+        if cfg.loss == "minimax":
+            return bce(real_logits, ones) + bce(fake_logits, zeros)
+        return family.d_loss(real_logits=real_logits, fake_logits=fake_logits)
+
+    def g_loss_fn(fake_logits):
+        if cfg.loss == "minimax":
+            return bce(fake_logits, ones)
+        return family.g_loss(cfg.g_objective)(fake_logits=fake_logits)
+
+    def batches():
+        while True:
+            yield from loader
+
+    it = batches()
+    log, t0 = [], None
+    for step in range(steps + warmup):
+        if step == warmup:
+            t0 = time.perf_counter()
+        for _ in range(cfg.d_steps):
+            real, _ = next(it)
+            fake = G(torch.randn(B, cfg.z_dim))
             opt_D.zero_grad()
-            d_loss = bce(D(real), ones) + bce(D(fake.detach()), zeros)
+            d_loss = d_loss_fn(D(real), D(fake.detach()))
             d_loss.backward()
             opt_D.step()
-            opt_G.zero_grad()
-            g_loss = bce(D(G(torch.randn(B, cfg.z_dim))), ones)
-            g_loss.backward()
-            opt_G.step()
-            log.append((d_loss.item(), g_loss.item()))
-            done += 1
-            if done == steps + warmup:
-                break
+        opt_G.zero_grad()
+        g_loss = g_loss_fn(D(G(torch.randn(B, cfg.z_dim))))
+        g_loss.backward()
+        opt_G.step()
+        log.append((d_loss.item(), g_loss.item()))
     dt = time.perf_counter() - t0
-    return {"images_per_s": steps * B / dt, "sec_per_step": dt / steps}
+    return {"images_per_s": steps * B * cfg.d_steps / dt, "sec_per_step": dt / steps}
 
 
-def ganforge_loop(root: Path, *, steps: int, warmup: int, precision: str, out: Path, sets=()) -> dict:
+def _plain_optimizer(module, ocfg):
+    if ocfg.name == "sgd":
+        return torch.optim.SGD(module.parameters(), lr=ocfg.lr, momentum=ocfg.momentum)
+    if ocfg.name == "adam":
+        return torch.optim.Adam(module.parameters(), lr=ocfg.lr, betas=tuple(ocfg.betas))
+    return torch.optim.RMSprop(module.parameters(), lr=ocfg.lr)
+
+
+def _variant_sets(variant: str) -> tuple[str, list[str]]:
+    """"bf16-mixed+channels_last+compile" → (precision, --set items)."""
+    parts = variant.split("+")
+    sets = []
+    for opt in parts[1:]:
+        if opt not in ("channels_last", "compile"):
+            raise GanforgeError(f"unknown bench option {opt!r} in {variant!r}; valid: channels_last, compile")
+        sets.append(f"train.{opt}=true")
+    return parts[0], sets
+
+
+def ganforge_loop(recipe: str, root: Path, *, steps: int, warmup: int, variant: str, out: Path,
+                  sets=()) -> dict:
     from .api import train
 
+    precision, extra = _variant_sets(variant)
     shutil.rmtree(out, ignore_errors=True)
-    log_every = 25
+    log_every = max(5, min(25, steps // 4))
     total = warmup + steps
-    train("gan", data="mnist", data_root=str(root), steps=total, out=str(out), precision=precision,
-          set=[f"train.log_every={log_every}", f"train.sample_every={total}", f"train.ckpt_every={total}", *sets],
-          console=False)
+    train(recipe, data="mnist", data_root=str(root), steps=total, out=str(out), precision=precision,
+          set=[f"train.log_every={log_every}", f"train.sample_every={total}", f"train.ckpt_every={total}",
+               *sets, *extra], console=False)
     recs = [json.loads(line) for line in open(out / "metrics.jsonl")]
     timed = [r for r in recs if r["step"] > warmup]
     sec = sum(r["sec_per_step"] for r in timed) / len(timed)
-    return {"images_per_s": 100 / sec, "sec_per_step": sec, "out": str(out)}
+    from .api import resume_config
+
+    cfg = resume_config(out, None)
+    return {"images_per_s": cfg.train.batch_size * cfg.d_steps / sec, "sec_per_step": sec, "out": str(out)}
 
 
-def step_flops(cfg) -> float:
-    from .api import train
-
-    info = train(cfg.recipe, data="mnist", data_root=cfg.data.root, dry_run=True, console=False)
-    return float(info["flops_per_step"])
-
-
-def run_bench(*, steps: int, data_root: str | None, precisions: list[str], json_out: str | None,
-              workers_list=(0, 2), warmup: int = 25, scratch: str = "/tmp/ganforge-bench") -> dict:
+def run_bench(*, steps: int, data_root: str | None, variants: list[str], json_out: str | None,
+              recipe: str = "gan", batch_size: int | None = None, workers_list=(0, 2), warmup: int = 20,
+              scratch: str = "/tmp/ganforge-bench", sets=()) -> dict:
     import contextlib
     import io
 
+    from .api import train
     from .recipes.base import resolve_config
 
     if not data_root:
@@ -129,28 +169,34 @@ def run_bench(*, steps: int, data_root: str | None, precisions: list[str], json_
     root = Path(data_root)
     scratch_p = Path(scratch)
     unpacked = _unpacked_mnist(root, scratch_p / "data")
-    cfg = resolve_config("gan", overrides={"data": {"name": "mnist", "root": str(root)}})
+    sets = list(sets) + ([f"train.batch_size={batch_size}"] if batch_size else [])
+    cfg = resolve_config(recipe, sets=sets, overrides={"data": {"name": "mnist", "root": str(root)}})
     with contextlib.redirect_stdout(io.StringIO()):
-        flops = step_flops(cfg)
+        flops = float(train(recipe, data="mnist", data_root=str(root), set=sets, dry_run=True,
+                            console=False)["flops_per_step"])
     peak32 = measure_peak(torch.float32)
     peak16 = measure_peak(torch.bfloat16)
     print(f"machine: {torch.get_num_threads()} threads; measured matmul peak fp32 {peak32 / 1e9:.0f} GFLOP/s, "
           f"bf16 {peak16 / 1e9:.0f} GFLOP/s")
-    print(f"gan on MNIST, batch {cfg.train.batch_size}: {flops / 1e9:.3f} GFLOP per step (1 D + 1 G update)")
-    results: dict = {"flops_per_step": flops, "peak_fp32": peak32, "peak_bf16": peak16, "steps": steps, "rows": []}
+    shape = cfg.data.image_size or [28, 28]
+    print(f"{recipe} on MNIST {shape[0]}×{shape[1]}, batch {cfg.train.batch_size}: {flops / 1e9:.3f} GFLOP per step "
+          f"({cfg.d_steps} D + {cfg.g_steps} G updates)")
+    results: dict = {"recipe": recipe, "flops_per_step": flops, "peak_fp32": peak32, "peak_bf16": peak16,
+                     "steps": steps, "batch_size": cfg.train.batch_size, "rows": []}
 
     def row(name, r):
         util = flops / r["sec_per_step"] / peak32
         r.update(name=name, gflops=flops / r["sec_per_step"] / 1e9, util_fp32_peak=util)
         results["rows"].append(r)
-        print(f"  {name:38s} {r['images_per_s']:8.0f} img/s  {r['gflops']:6.1f} GFLOP/s  "
+        print(f"  {name:42s} {r['images_per_s']:8.0f} img/s  {r['gflops']:6.1f} GFLOP/s  "
               f"{100 * util:5.1f}% of fp32 peak", flush=True)
 
     for w in workers_list:
-        row(f"conventional (DataLoader, workers={w})", conventional_loop(unpacked, cfg, steps=steps, warmup=warmup, workers=w))
-    for p in precisions:
-        row(f"ganforge --precision {p}", ganforge_loop(root, steps=steps, warmup=warmup, precision=p,
-                                                        out=scratch_p / f"run-{p}"))
+        row(f"conventional (DataLoader, workers={w})",
+            conventional_loop(unpacked, cfg, steps=steps, warmup=warmup, workers=w))
+    for v in variants:
+        row(f"ganforge {v}", ganforge_loop(recipe, root, steps=steps, warmup=warmup, variant=v,
+                                           out=scratch_p / f"run-{recipe}-{v}", sets=sets))
     base = max(r["images_per_s"] for r in results["rows"] if r["name"].startswith("conventional"))
     for r in results["rows"]:
         r["speedup_vs_best_conventional"] = r["images_per_s"] / base

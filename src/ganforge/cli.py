@@ -133,16 +133,23 @@ def sample(run_dir, n, seed, out) -> None:
 
 
 @main.command()
+@click.option("--recipe", default="gan", show_default=True, help="Recipe to time (on MNIST).")
 @click.option("--steps", type=int, default=200, show_default=True, help="Timed steps per configuration.")
+@click.option("--batch-size", type=int, help="Override the recipe's batch size.")
 @click.option("--data-root", type=click.Path(file_okay=False), help="Root holding MNIST/raw (torchvision layout).")
-@click.option("--precision", "precisions", multiple=True, default=("32", "bf16-mixed"), show_default=True)
+@click.option("--variant", "variants", multiple=True, default=("32", "bf16-mixed"), show_default=True,
+              help="PRECISION[+channels_last][+compile]; repeatable.")
+@click.option("--workers", "workers", multiple=True, type=int, default=(0, 2), show_default=True,
+              help="DataLoader workers for the conventional loop; repeatable.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Config override for both loops.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write the figures as JSON.")
 @_clean_errors
-def bench(steps, data_root, precisions, json_out) -> None:
-    """Images/s and FLOPs utilisation of `gan` on MNIST vs a conventional DataLoader loop."""
+def bench(recipe, steps, batch_size, data_root, variants, workers, sets, json_out) -> None:
+    """Images/s and FLOPs utilisation of RECIPE on MNIST vs a conventional DataLoader loop."""
     from .bench import run_bench
 
-    run_bench(steps=steps, data_root=data_root, precisions=list(precisions), json_out=json_out)
+    run_bench(steps=steps, data_root=data_root, variants=list(variants), json_out=json_out, recipe=recipe,
+              batch_size=batch_size, workers_list=tuple(workers), sets=list(sets))
 
 
 @main.command("eval")

@@ -77,6 +77,7 @@ class TrainConfig:
     compile: bool = False  # torch.compile G and D
     channels_last: bool = False
     threads: Union[int, None] = None  # torch intra-op threads on CPU; None keeps torch's default
+    time_limit_s: Union[float, None] = None  # stop (with a checkpoint) once training has run this long
 
 
 @dataclass

@@ -278,11 +278,17 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
                     _check_finite(last_record, step)
                 if step % t.sample_every == 0 or step == t.steps:
                     samples(step)
-                stop_now = flag.stop and world == 1
+                out_of_time = t.time_limit_s is not None and time.perf_counter() - t0 > t.time_limit_s
+                if world > 1 and t.time_limit_s is not None:  # every rank must stop at the same step
+                    out_of_time = bool(fabric.broadcast(out_of_time, src=0))
+                stop_now = (flag.stop and world == 1) or out_of_time
                 if step % t.ckpt_every == 0 or step == t.steps or stop_now:
                     checkpoint(step)
                 if stop_now:
-                    reporter.message(f"interrupted: saved checkpoint at step {step}; continue with --resume")
+                    why = "time limit reached" if out_of_time else "interrupted"
+                    reporter.message(f"{why}: saved checkpoint at step {step}; continue with --resume")
+                    if step % t.sample_every:
+                        samples(step)
                     break
     finally:
         reporter.close()
