@@ -70,7 +70,8 @@ def draw_panel(ax, snap: Snapshot, fake: torch.Tensor, target, data, x_range: tu
         d = torch.sigmoid(snap.D(torch.from_numpy(xs).float()[:, None])).reshape(-1).numpy()
     d_star = theory.optimal_discriminator(torch.from_numpy(p_data), torch.from_numpy(p_g)).numpy()
     d_star[(p_data + p_g) < 1e-3 * max(p_data.max(), p_g.max())] = np.nan  # undefined where both vanish
-    top = max(1.05, 1.1 * float(np.nanmax(np.r_[p_data, p_g])))
+    # a collapsed G has a tall narrow spike: clip it rather than flatten everything else
+    top = max(1.05, min(1.1 * float(np.nanmax(np.r_[p_data, p_g])), 2.5 * float(p_data.max())))
 
     ax.plot(xs[::2], p_data[::2], "k.", ms=3, label="data p_data")
     ax.plot(xs, p_g, "-", color="tab:green", lw=1.8, label="generator p_g")

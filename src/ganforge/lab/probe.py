@@ -64,9 +64,9 @@ class TheoryProbe:
         D.eval()
         try:
             with torch.no_grad():
-                fake = G(self.z.to(device)).float().reshape(self.n_eval, -1)
-                fake_logits = D(fake).float().reshape(-1)
-                real_logits = D(self.real.to(device)).float().reshape(-1)
+                fake = G(self.z.to(device)).detach().float().reshape(self.n_eval, -1)
+                fake_logits = D(fake).detach().float().reshape(-1)
+                real_logits = D(self.real.to(device)).detach().float().reshape(-1)
                 grid_d = torch.sigmoid(D(self.centres.to(device)).float().reshape(-1)).cpu()
         finally:
             G.train(was_G)

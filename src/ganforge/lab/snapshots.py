@@ -69,9 +69,9 @@ def save_snapshot(run_dir: Path, step: int, G_state: dict, D_state: dict) -> Pat
 
 def load_run(run_dir: str | Path):
     """(config, run.json metadata, the data set) of a run directory."""
+    from .. import data as _data  # noqa: F401  (registers datasets)
     from ..config import Config, build, load_yaml
     from ..data.base import load_data
-    from .. import data as _data  # noqa: F401  (registers datasets)
 
     run_dir = Path(run_dir)
     if not (run_dir / "config.yaml").is_file() or not (run_dir / "run.json").is_file():
