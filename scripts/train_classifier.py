@@ -24,8 +24,8 @@ from ganforge.config import DataConfig
 from ganforge.data import load_data
 from ganforge.metrics.classifier import SHIPPED, DigitClassifier
 
-DEFAULT_EPOCHS = {"mnist": 6, "fashion-mnist": 6}
-# random translation by up to this many pixels (MNIST: 4 plain epochs stopped at 98.98%)
+DEFAULT_EPOCHS = {"mnist": 3, "fashion-mnist": 4}
+# random translation by up to this many pixels (MNIST without it stopped at 98.98% in 4 epochs)
 DEFAULT_SHIFT = {"mnist": 2, "fashion-mnist": 0}
 
 
@@ -96,7 +96,9 @@ def main() -> None:
               f"{time.time() - t0:.0f}s", flush=True)
     info = {"dataset": args.dataset, "test_accuracy": round(acc, 4), "train_accuracy": None,
             "epochs": epochs, "batch_size": args.batch_size, "lr": args.lr, "schedule": "cosine to 0",
-            "optimizer": "adam", "augmentation": f"random shift ±{shift} px" if shift else "none", "seed": args.seed, "n_classes": 10, "torch": torch.__version__,
+            "optimizer": "adam",
+            "augmentation": f"random shift ±{shift} px" if shift else "none",
+            "seed": args.seed, "n_classes": 10, "torch": torch.__version__,
             "script": "scripts/train_classifier.py", "seconds": round(time.time() - t0, 1)}
     info["train_accuracy"] = round(accuracy(model, train.x, train.labels), 4)
     out = Path(args.out) if args.out else (Path(__file__).resolve().parents[1] / "src/ganforge/metrics/weights"
@@ -106,6 +108,7 @@ def main() -> None:
 
     state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(out), metadata={"ganforge": json.dumps(info, sort_keys=True)})
+    out.chmod(0o644)  # safetensors writes owner-only files; the package data must be world-readable
     print(json.dumps(info))
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
 

@@ -4,7 +4,6 @@ interface and every number leaves with a complete protocol card."""
 import json
 import math
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -51,12 +50,9 @@ def image_context() -> EvalContext:
 
 
 def points_context() -> EvalContext:
-    centers = np.array([[1.0, 0.0], [-1.0, 0.0]])
-    rng = np.random.default_rng(0)
-    ref = SampleSet(torch.from_numpy(centers[rng.integers(0, 2, 80)] + 0.05 * rng.normal(size=(80, 2))), None,
-                    {"dataset": "toy", "split": None}, {"centers": centers.tolist(), "std": 0.05})
-    gen = SampleSet(torch.from_numpy(rng.normal(size=(60, 2))), None, {"images": "pts"})
-    return EvalContext(gen, ref, "identity", EvalOptions(n=60))
+    ref = load_dataset_set("ring-2d", split="train", data_root=None, n=200)
+    gen = SampleSet(torch.from_numpy(np.random.default_rng(0).normal(size=(150, 2))).float(), None, {"images": "pts"})
+    return EvalContext(gen, ref, "identity", EvalOptions(n=150))
 
 
 @pytest.mark.parametrize("name", METRICS.names())

@@ -1,9 +1,9 @@
 """The small MNIST-family classifier whose features and softmax serve the metrics on digits
 and clothes, where an ImageNet Inception network measures the wrong thing.
 
-Three 3×3 convolutions and two dense layers (≈188k parameters, 0.75 MB as float32):
-conv 1→32 (26×26) → pool (13) → conv 32→64 (11) → conv 64→64 (9) → pool (4)
-→ dense 1024→128 (ReLU: the *features*) → dropout → dense 128→10 (the *logits*).
+Three 3×3 convolutions with batch norm and two dense layers (≈262k parameters, 1.05 MB):
+conv 1→32 (28×28) → pool (14) → conv 32→64 (14) → pool (7) → conv 64→64 (5)
+→ dense 1600→128 (ReLU: the *features*) → dropout → dense 128→10 (the *logits*).
 
 Weights for MNIST and Fashion-MNIST ship in ``ganforge/metrics/weights/*.safetensors`` and
 are reproduced by ``scripts/train_classifier.py`` (same seed → same weights on one machine).
@@ -17,7 +17,6 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import torch
 from torch import Tensor, nn
 
 from ..errors import GanforgeError
@@ -38,10 +37,10 @@ class DigitClassifier(nn.Module):
     def __init__(self, n_classes: int = 10, feature_dim: int = FEATURE_DIM, dropout: float = 0.5) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3), nn.ReLU(),
-            nn.Conv2d(64, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(64 * 4 * 4, feature_dim), nn.ReLU(),
+            nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(64, 64, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+            nn.Flatten(), nn.Linear(64 * 5 * 5, feature_dim), nn.ReLU(),
         )
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(feature_dim, n_classes)

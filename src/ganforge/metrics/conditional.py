@@ -15,4 +15,5 @@ def conditional_accuracy_from_probs(probs, labels) -> MetricResult:
         raise ValueError(f"{p.shape[0]} samples but {y.shape[0]} labels")
     hits = (p.argmax(1) == y).astype(np.float64)
     se = float(hits.std(ddof=1) / np.sqrt(len(hits))) if len(hits) > 1 else None
-    return MetricResult("conditional_accuracy", float(hits.mean()), se, "standard error", {"n_classes": int(p.shape[1])})
+    return MetricResult("conditional_accuracy", float(hits.mean()), se, "standard error",
+                        {"n_classes": int(p.shape[1])})

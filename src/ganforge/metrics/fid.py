@@ -9,17 +9,19 @@ the MNIST family here). All linear algebra is float64.
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg
+import torch
 
 from .result import MetricResult
 
 
 def feature_stats(features) -> tuple[np.ndarray, np.ndarray]:
     """features [N, D] → (mean [D], covariance [D, D], unbiased), float64."""
-    f = np.asarray(features, dtype=np.float64)
-    if f.ndim != 2 or f.shape[0] < 2:
-        raise ValueError(f"need features [N ≥ 2, D], got shape {f.shape}")
-    return f.mean(0), np.cov(f, rowvar=False).reshape(f.shape[1], f.shape[1])
+    f = torch.as_tensor(np.asarray(features)).double()
+    if f.dim() != 2 or f.shape[0] < 2:
+        raise ValueError(f"need features [N ≥ 2, D], got shape {tuple(f.shape)}")
+    mu = f.mean(0)
+    centred = f - mu
+    return mu.numpy(), (centred.T @ centred / (f.shape[0] - 1)).numpy()
 
 
 def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
@@ -28,16 +30,27 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     tr((Σ1 Σ2)^{1/2}) is computed as Σ √λ of the symmetric PSD matrix Σ1^{1/2} Σ2 Σ1^{1/2}
     (same eigenvalues as Σ1 Σ2), by two symmetric eigendecompositions: real by construction,
     no imaginary residue to discard as with a general sqrtm of the non-symmetric product.
+    float64 throughout, in torch, on one thread: on a loaded two-core machine a threaded
+    eigendecomposition of a 128×128 matrix took up to 1.6 s instead of 25 ms.
     """
-    mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
-    s1, s2 = np.asarray(sigma1, np.float64), np.asarray(sigma2, np.float64)
-    w, v = linalg.eigh((s1 + s1.T) / 2)
-    root1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _frechet(mu1, sigma1, mu2, sigma2)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _frechet(mu1, sigma1, mu2, sigma2) -> float:
+    mu1, mu2 = (torch.as_tensor(np.asarray(m, np.float64)) for m in (mu1, mu2))
+    s1, s2 = (torch.as_tensor(np.asarray(s, np.float64)) for s in (sigma1, sigma2))
+    w, v = torch.linalg.eigh((s1 + s1.T) / 2)
+    root1 = (v * w.clamp(min=0).sqrt()) @ v.T
     inner = root1 @ s2 @ root1
-    lam = linalg.eigvalsh((inner + inner.T) / 2)
-    tr_sqrt = np.sqrt(np.clip(lam, 0, None)).sum()
+    lam = torch.linalg.eigvalsh((inner + inner.T) / 2)
+    tr_sqrt = lam.clamp(min=0).sqrt().sum()
     diff = mu1 - mu2
-    return float(max(diff @ diff + np.trace(s1) + np.trace(s2) - 2.0 * tr_sqrt, 0.0))
+    return float(max((diff @ diff + s1.trace() + s2.trace() - 2.0 * tr_sqrt).item(), 0.0))
 
 
 def fid_from_features(gen, ref, *, splits: int = 10, ref_stats=None) -> MetricResult:

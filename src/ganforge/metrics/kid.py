@@ -24,7 +24,8 @@ def mmd2_unbiased(x: torch.Tensor, y: torch.Tensor, **kernel) -> float:
     """Unbiased MMD² between samples x [m, D] and y [n, D] (Gretton et al., 2012, eq. 3):
     the off-diagonal means of k(x, x') and k(y, y') minus twice the mean of k(x, y)."""
     m, n = x.shape[0], y.shape[0]
-    kxx, kyy, kxy = polynomial_kernel(x, x, **kernel), polynomial_kernel(y, y, **kernel), polynomial_kernel(x, y, **kernel)
+    kxx, kyy = polynomial_kernel(x, x, **kernel), polynomial_kernel(y, y, **kernel)
+    kxy = polynomial_kernel(x, y, **kernel)
     return float((kxx.sum() - kxx.diagonal().sum()) / (m * (m - 1))
                  + (kyy.sum() - kyy.diagonal().sum()) / (n * (n - 1))
                  - 2.0 * kxy.mean())

@@ -112,7 +112,8 @@ def load_generated(*, run_dir=None, images=None, labels=None, data_root=None, sp
                     "selection": f"[0:{len(x)}]"}
     elif path.exists():
         s = load_dataset_set(str(path), split=split, data_root=data_root, n=options.n)
-        x, describe = s.x, {"images": str(path.resolve()), "format": "image files", "selection": s.describe["selection"]}
+        x = s.x
+        describe = {"images": str(path.resolve()), "format": "image files", "selection": s.describe["selection"]}
     else:
         name, _ = parse_dataset_spec(images)
         from .. import data as _data  # noqa: F401
@@ -288,17 +289,17 @@ def evaluate(*, run_dir=None, images=None, labels=None, reference: str | None = 
         raise GanforgeError("--reference is needed with --images, e.g. --reference mnist:test")
     n_ref = options.n_ref or options.n
     ref = load_dataset_set(reference, split=split, data_root=data_root, n=n_ref)
-    if ref.x.dim() != gen.x.dim() or (gen.x.dim() == 4 and gen.x.shape[1] != ref.x.shape[1]
-                                      and gen.x.shape[1:] != ref.x.shape[1:] and features in (None, "auto")):
+    if ref.x.dim() != gen.x.dim():
         raise GanforgeError(f"generated samples {list(gen.x.shape[1:])} and reference {list(ref.x.shape[1:])} "
-                            f"do not match")
+                            f"are not the same kind of data")
     ctx = EvalContext(gen, ref, features, options)
     if out is None:
         if run_dir is not None:
             out = Path(run_dir) / "eval.jsonl"
         else:
             p = Path(str(images)).expanduser()
-            out = p.with_name(p.stem + ".eval.jsonl") if p.exists() else Path(f"{Path(str(images)).name}.eval.jsonl")
+            out = (p.with_name(p.stem + ".eval.jsonl") if p.exists()
+                   else Path(str(images).replace(":", "-").replace("/", "-") + ".eval.jsonl"))
     out = Path(out)
     cards = []
     for spec in chosen:

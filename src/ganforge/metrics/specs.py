@@ -58,7 +58,11 @@ def _dc(ctx):
 
 
 def _parzen(ctx):
-    centers, test, validation = ctx.gen_pixels(), ctx.ref_pixels(), ctx.validation_pixels()
+    centers, test = ctx.gen_pixels(), ctx.ref_pixels()
+    if tuple(centers.shape[1:]) != tuple(test.shape[1:]):
+        raise GanforgeError(f"the Parzen estimate compares pixels: generated {list(centers.shape[1:])} and "
+                            f"reference {list(test.shape[1:])} images must have the same shape")
+    validation = ctx.validation_pixels()
     return [parzen_from_samples(centers, test, validation, sigmas=ctx.options.parzen_sigmas)]
 
 
@@ -74,10 +78,13 @@ def _cacc(ctx):
 
 
 def _modes(ctx):
-    info = ctx.ref_info
-    if "centers" not in info or "std" not in info:
-        raise GanforgeError("mode metrics need a toy mixture reference whose dataset info gives 'centers' and 'std'")
-    return list(mode_metrics(ctx.gen_points(), info["centers"], float(info["std"])).values())
+    target = ctx.ref_info.get("target")  # toy datasets carry their exact law (ganforge.data.toy)
+    centres = getattr(target, "centres", None)
+    std = getattr(target, "std", None)
+    if centres is None or std is None:
+        raise GanforgeError("mode metrics need a Gaussian-mixture toy reference (e.g. --reference ring-2d), "
+                            "whose dataset carries its centres and std")
+    return list(mode_metrics(ctx.gen_points(), centres, float(std)).values())
 
 
 for spec in [
