@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from .errors import GanforgeError
 
@@ -66,7 +67,7 @@ def conventional_loop(root: Path, cfg, *, steps: int, warmup: int, workers: int)
 
     torch.manual_seed(0)
     size = list(cfg.data.image_size or [28, 28])
-    G, D = build_models(cfg, (1, *size))
+    G, D = plain_models(cfg, (1, *size)) if cfg.G.arch == "mlp_generator" else build_models(cfg, (1, *size))
     tf = [torchvision.transforms.Resize(size)] if size != [28, 28] else []
     tf.append(torchvision.transforms.ToTensor())
     if getattr(G, "out_range", None) == (-1.0, 1.0):
@@ -114,6 +115,50 @@ def conventional_loop(root: Path, cfg, *, steps: int, warmup: int, workers: int)
         log.append((d_loss.item(), g_loss.item()))
     dt = time.perf_counter() - t0
     return {"images_per_s": steps * B * cfg.d_steps / dt, "sec_per_step": dt / steps}
+
+
+class _PlainMaxout(nn.Module):
+    def __init__(self, fan_in: int, units: int, pieces: int) -> None:
+        super().__init__()
+        self.units, self.pieces, self.linear = units, pieces, nn.Linear(fan_in, units * pieces)
+
+    def forward(self, x):
+        return self.linear(x).view(x.shape[0], self.units, self.pieces).amax(-1)
+
+
+class _PlainG(nn.Module):
+    def __init__(self, net: nn.Module, shape) -> None:
+        super().__init__()
+        self.net, self.shape, self.out_range = net, tuple(shape), (0.0, 1.0)
+
+    def forward(self, z):
+        return self.net(z).view(z.shape[0], *self.shape)
+
+
+def plain_models(cfg, shape):
+    """The 2014 MLPs as a tutorial writes them: nn.Sequential, nn.Dropout, maxout by view + amax.
+    Same architecture (and so the same FLOPs) as ganforge's models/mlp.py."""
+    import math
+
+    g, d = cfg.G.args, cfg.D.args
+    act = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2)}[g.get("activation", "relu")]
+    layers, width = [], cfg.z_dim
+    for h in g.get("hidden", [1200, 1200]):
+        layers += [nn.Linear(width, h), act()]
+        width = h
+    layers += [nn.Linear(width, math.prod(shape)), nn.Sigmoid()]
+    G = _PlainG(nn.Sequential(*layers), shape)
+    layers, width = [nn.Flatten()], math.prod(shape)
+    if d.get("dropout_input", 0.2):
+        layers.append(nn.Dropout(d.get("dropout_input", 0.2)))
+    for h in d.get("hidden", [240, 240]):
+        layers.append(_PlainMaxout(width, h, d.get("pieces", 5)) if d.get("activation", "maxout") == "maxout"
+                      else nn.Sequential(nn.Linear(width, h), nn.LeakyReLU(0.2)))
+        if d.get("dropout_hidden", 0.5):
+            layers.append(nn.Dropout(d.get("dropout_hidden", 0.5)))
+        width = h
+    layers += [nn.Linear(width, 1), nn.Flatten(0)]
+    return G, nn.Sequential(*layers)
 
 
 def _plain_optimizer(module, ocfg):

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import GanforgeError
+from ..nn.dropout import Dropout
 from ..nn.maxout import Maxout, uniform_init_
 from ..registry import MODELS
 
@@ -123,7 +124,7 @@ class MLPDiscriminator(nn.Module):
         self.in_shape = tuple(in_shape)
         layers: list[nn.Module] = []
         if dropout_input > 0:
-            layers.append(nn.Dropout(dropout_input))
+            layers.append(Dropout(dropout_input))
         width = math.prod(self.in_shape)
         for h in hidden:
             if activation == "maxout":
@@ -131,7 +132,7 @@ class MLPDiscriminator(nn.Module):
             else:
                 layers += [nn.Linear(width, h), _activation(activation)]
             if dropout_hidden > 0:
-                layers.append(nn.Dropout(dropout_hidden))
+                layers.append(Dropout(dropout_hidden))
             width = h
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)
