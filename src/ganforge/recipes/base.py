@@ -181,12 +181,8 @@ def resolve_config(
     rec: Recipe = RECIPES.get(name)
     merged = deep_merge({"recipe": name}, rec.defaults)
     data_name = (user.get("data") or {}).get("name") or rec.default_data
-    merged = deep_merge(merged, rec.dataset_defaults.get(data_name, {}))
-    for net in ("G", "D"):  # a different architecture does not inherit the recipe's arguments
-        new_arch = (user.get(net) or {}).get("arch")
-        if new_arch and new_arch != merged.get(net, {}).get("arch"):
-            merged.setdefault(net, {})["args"] = {}
-    merged = deep_merge(merged, user)
+    merged = _merge_layer(merged, rec.dataset_defaults.get(data_name, {}))
+    merged = _merge_layer(merged, user)
     if "loss" in user and "g_objective" not in user:
         merged["g_objective"] = None  # a new loss family brings its own default G objective
     cfg = build(Config, merged)
@@ -194,6 +190,39 @@ def resolve_config(
     if rec.validate:
         rec.validate(cfg)
     return cfg
+
+
+def _merge_layer(merged: dict, diff: dict) -> dict:
+    """deep_merge, except that a diff naming another architecture does not inherit the old
+    architecture's arguments."""
+    merged = dict(merged)
+    for net in ("G", "D"):
+        new_arch = (diff.get(net) or {}).get("arch")
+        if new_arch and new_arch != (merged.get(net) or {}).get("arch"):
+            merged[net] = {**(merged.get(net) or {}), "args": {}}
+    return deep_merge(merged, diff)
+
+
+POINT_DATASETS_1D = ("gaussian-1d", "bimodal-1d", "sine-1d")
+POINT_DATASETS_2D = ("ring-2d", "grid-2d", "spiral-2d")
+
+
+def point_data_defaults() -> dict:
+    """Dataset diffs that let any recipe run on the toy point targets (issue 3's lab): small MLPs
+    with a linear G output and no dropout, keeping the recipe's loss, regularisers, optimisers
+    and schedule. Recipes with their own toy presets (gan, gan-modern) override these."""
+    G = {"arch": "mlp_generator", "args": {"activation": "relu", "out_activation": "linear", "init_range": None,
+                                           "out_bias_from_data": False}}
+    D = {"arch": "mlp_discriminator", "args": {"activation": "leaky_relu", "dropout_input": 0.0,
+                                               "dropout_hidden": 0.0, "init_range": None}}
+
+    def sized(width: list[int], z_dim: int, z_dist: str, batch: int) -> dict:
+        return {"G": {**G, "args": {**G["args"], "hidden": width}}, "D": {**D, "args": {**D["args"], "hidden": width}},
+                "z_dim": z_dim, "z_dist": z_dist, "train": {"batch_size": batch}}
+
+    one = sized([64, 64], 1, "uniform", 256)
+    two = sized([128, 128, 128], 8, "normal", 256)
+    return {**{n: one for n in POINT_DATASETS_1D}, **{n: two for n in POINT_DATASETS_2D}}
 
 
 def check_config(cfg: Config) -> None:

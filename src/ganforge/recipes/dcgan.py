@@ -1,7 +1,7 @@
 """DCGAN: Radford, Metz & Chintala, "Unsupervised Representation Learning with Deep
 Convolutional Generative Adversarial Networks", ICLR 2016 (Sec. 3–4)."""
 
-from .base import Recipe, register_recipe
+from .base import Recipe, point_data_defaults, register_recipe
 
 register_recipe(Recipe(
     name="dcgan",
@@ -21,7 +21,7 @@ register_recipe(Recipe(
         "train": {"batch_size": 128},
     },
     dataset_defaults={"mnist": {"data": {"image_size": [32, 32]}},
-                      "fashion-mnist": {"data": {"image_size": [32, 32]}}},
+                      "fashion-mnist": {"data": {"image_size": [32, 32]}}, **point_data_defaults()},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ngf": 8}}, "D": {"args": {"ndf": 8}}, "z_dim": 8},
     sources={
         "Adam lr 2e-4, β1 = 0.5, batch 128": "paper, Sec. 4 (Details of adversarial training)",

@@ -1,6 +1,6 @@
 """LSGAN: Mao et al., "Least Squares Generative Adversarial Networks", ICCV 2017."""
 
-from .base import Recipe, register_recipe
+from .base import Recipe, point_data_defaults, register_recipe
 
 register_recipe(Recipe(
     name="lsgan",
@@ -18,7 +18,8 @@ register_recipe(Recipe(
         "opt_G": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]},
         "train": {"batch_size": 64},
     },
-    dataset_defaults={"mnist": {"data": {"image_size": [32, 32]}}, "fashion-mnist": {"data": {"image_size": [32, 32]}}},
+    dataset_defaults={"mnist": {"data": {"image_size": [32, 32]}}, "fashion-mnist": {"data": {"image_size": [32, 32]}},
+                      **point_data_defaults()},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ngf": 8}},
                     "D": {"args": {"ndf": 8}}, "z_dim": 8},
     sources={

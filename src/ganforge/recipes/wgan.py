@@ -1,6 +1,6 @@
 """WGAN: Arjovsky, Chintala & Bottou, "Wasserstein GAN", ICML 2017 (Algorithm 1)."""
 
-from .base import Recipe, register_recipe
+from .base import Recipe, point_data_defaults, register_recipe
 
 register_recipe(Recipe(
     name="wgan",
@@ -19,7 +19,8 @@ register_recipe(Recipe(
         "opt_G": {"name": "rmsprop", "lr": 5e-5, "eps": 1e-8},
         "train": {"batch_size": 64},
     },
-    dataset_defaults={"mnist": {"data": {"image_size": [32, 32]}}, "fashion-mnist": {"data": {"image_size": [32, 32]}}},
+    dataset_defaults={"mnist": {"data": {"image_size": [32, 32]}}, "fashion-mnist": {"data": {"image_size": [32, 32]}},
+                      **point_data_defaults()},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ngf": 8}},
                     "D": {"args": {"ndf": 8}}, "z_dim": 8},
     sources={

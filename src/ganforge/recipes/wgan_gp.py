@@ -1,6 +1,6 @@
 """WGAN-GP: Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS 2017 (Algorithm 1)."""
 
-from .base import Recipe, register_recipe
+from .base import Recipe, point_data_defaults, register_recipe
 
 register_recipe(Recipe(
     name="wgan-gp",
@@ -19,7 +19,8 @@ register_recipe(Recipe(
         "opt_G": {"name": "adam", "lr": 1e-4, "betas": [0.0, 0.9]},
         "train": {"batch_size": 64},
     },
-    dataset_defaults={"mnist": {"data": {"image_size": [32, 32]}}, "fashion-mnist": {"data": {"image_size": [32, 32]}}},
+    dataset_defaults={"mnist": {"data": {"image_size": [32, 32]}}, "fashion-mnist": {"data": {"image_size": [32, 32]}},
+                      **point_data_defaults()},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ch": 8}},
                     "D": {"args": {"ch": 8}}, "z_dim": 8},
     sources={

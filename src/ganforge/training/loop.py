@@ -305,12 +305,11 @@ def _check_finite(record: dict, step: int) -> None:
 
 
 def _dry_run(cfg, G_raw, D_raw, one_step, data, fabric, is_main) -> dict:
-    from torch.utils.flop_counter import FlopCounterMode
+    from .flops import CountFlops
 
-    counter = FlopCounterMode(display=False)
-    with counter:
+    with CountFlops() as counter:
         one_step(False)
-    flops = counter.get_total_flops() * fabric.world_size
+    flops = counter.total * fabric.world_size
     info = {"config": cfg.to_dict(), "params_G": count_params(G_raw), "params_D": count_params(D_raw),
             "flops_per_step": flops, "data_shape": list(data.shape), "n_examples": len(data)}
     if is_main:
