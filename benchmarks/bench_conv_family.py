@@ -69,12 +69,12 @@ def main() -> None:
         rows.append(row)
         print(json.dumps(row), flush=True)
     print(f"\nmeasured fp32 matmul peak: {peak / 1e9:.0f} GFLOP/s; n = {args.n} samples vs MNIST test")
-    print("| recipe | G steps in budget | images/s | GFLOP/s (% of peak) | FID (mnist-cnn) | KID ×10³ |")
+    print("| recipe | G steps in budget | images/s | GFLOP/s (% of peak) | FID (mnist-cnn) | KID (mnist-cnn) |")
     print("|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['recipe']} | {r['steps']} | {r['images_per_s']:.0f} | {r['gflops']:.1f} ({100 * r['util']:.0f}%) "
-              f"| {r['fid']:.2f} | {1e3 * r['kid']:.2f} ± {1e3 * (r['kid_std'] or 0):.2f} |")
-    print(f"| real-data floor (MNIST train vs test) | – | – | – | {floor_v['fid']:.2f} | {1e3 * floor_v['kid']:.2f} |")
+              f"| {r['fid']:.2f} | {r['kid']:.2f} ± {(r['kid_std'] or 0):.2f} |")
+    print(f"| real-data floor (MNIST train vs test) | – | – | – | {floor_v['fid']:.2f} | {floor_v['kid']:.2f} |")
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "floor": floor_v, "peak": peak}, indent=2))
 
