@@ -101,7 +101,8 @@ def draw_panel(ax, snap: Snapshot, fake: torch.Tensor, target, data, x_range: tu
     ax.set_yticks([0, 0.5, 1.0])
     title = f"{label} step {snap.step}"
     if record and record.get("jsd") is not None:
-        title += f"\nJSD {record['jsd']:.3f} · D(real) {record.get('d_real_eval', float('nan')):.2f} · D(fake) {record.get('d_fake_eval', float('nan')):.2f}"
+        d_real, d_fake = record.get("d_real_eval", float("nan")), record.get("d_fake_eval", float("nan"))
+        title += f"\nJSD {record['jsd']:.3f} · D(real) {d_real:.2f} · D(fake) {d_fake:.2f}"
     ax.set_title(title, fontsize=9)
     if legend:
         ax.legend(loc="upper left", fontsize=7, frameon=False)

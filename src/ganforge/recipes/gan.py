@@ -29,7 +29,7 @@ def _toy(G: dict, D: dict, extra_1d: dict | None = None, extra_2d: dict | None =
     return {**{name: one for name in _TOY_1D}, **{name: two for name in _TOY_2D}}
 
 
-_TOY_G = {"out_activation": "linear", "out_bias_from_data": False, "init_range": None}
+_TOY_G = {"out_activation": "linear", "out_bias_from_data": False, "init_range": None, "batch_norm": False}
 _TOY_D = {"dropout_input": 0.0, "dropout_hidden": 0.0, "init_range": None}
 
 
@@ -100,7 +100,10 @@ register_recipe(Recipe(
     url="https://arxiv.org/abs/1406.2661",
     defaults={
         "data": {"name": "mnist"},
-        "G": {"arch": "mlp_generator", "args": {**_PAPER_G, "activation": "leaky_relu", "init_range": None}},
+        # Batch norm in G: without it this preset collapsed on MNIST within 3,000 steps (D(fake) → 0);
+        # with it, varied digits at 3,000 steps.
+        "G": {"arch": "mlp_generator", "args": {**_PAPER_G, "activation": "leaky_relu", "init_range": None,
+                                                "batch_norm": True}},
         "D": {"arch": "mlp_discriminator", "args": {"hidden": [512, 256], "activation": "leaky_relu",
                                                     "dropout_input": 0.0, "dropout_hidden": 0.3,
                                                     "init_range": None}},
@@ -126,7 +129,7 @@ register_recipe(Recipe(
     test_overrides={"data": {"name": "digits"}, "G": {"args": {"hidden": [32, 32]}}, "D": {"args": {"hidden": [16, 16]}},
                     "z_dim": 8},
     deviations=(
-        "Not the paper's setup: Adam(2e-4, β=(0.5, 0.999)), LeakyReLU(0.2) D without maxout, "
-        "PyTorch default init. Use `gan` for the paper-faithful recipe.",
+        "Not the paper's setup: Adam(2e-4, β=(0.5, 0.999)), LeakyReLU(0.2) nets, batch norm in G, D "
+        "without maxout, PyTorch default init. Use `gan` for the paper-faithful recipe.",
     ),
 ))

@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import random
-import shutil
 import signal
 import sys
 import time
@@ -28,8 +27,8 @@ from .. import __version__
 from ..config import Config, dump_yaml
 from ..data.base import BatchSampler, load_data, to_unit
 from ..errors import GanforgeError
-from ..registry import LOSSES, RECIPES
 from ..recipes.base import StepContext
+from ..registry import LOSSES, RECIPES
 from .build import build_models, check_shapes, count_params, has_batch_norm
 from .checkpoint import clean_temporaries, latest_checkpoint, load_checkpoint, save_checkpoint
 from .optim import apply_schedule, build_optimizer, grad_norm, has_schedule
