@@ -1,6 +1,6 @@
 """Issue 3, "must hold" 2: toy-target quality benchmark (not a timed test).
 
-    python benchmarks/bench_toy.py [--steps-1d 6000] [--steps-2d 6000] [--out runs/bench_toy]
+    python benchmarks/bench_toy.py [--steps-1d 12000] [--steps-2d 6000] [--out runs/bench_toy]
 
 Trains `gan-modern` (its toy presets) on gaussian-1d (the Figure 1 setting: z 1-D uniform),
 on gaussian-1d with mean 0 / std 1, and on ring-2d (non-saturating G loss), then checks:
@@ -48,7 +48,7 @@ def run_case(name: str, data: str, steps: int, out: Path, sets: list[str]) -> di
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps-1d", type=int, default=6000)
+    ap.add_argument("--steps-1d", type=int, default=12000)
     ap.add_argument("--steps-2d", type=int, default=6000)
     ap.add_argument("--out", default="runs/bench_toy")
     args = ap.parse_args()
