@@ -30,6 +30,8 @@ def main() -> None:
     ap.add_argument("--out", default="runs/bench-conv")
     ap.add_argument("--recipes", default=",".join(RECIPES))
     ap.add_argument("--json", default=None)
+    ap.add_argument("--set", dest="sets", action="append", default=[],
+                    help="extra config override for every recipe, e.g. train.channels_last=true")
     args = ap.parse_args()
 
     import torch
@@ -50,7 +52,7 @@ def main() -> None:
         sets = ["G.arch=dcgan_generator", "D.arch=dcgan_discriminator", f"G.args.ngf={args.width}",
                 f"D.args.ndf={args.width}", f"D.args.norm={RECIPES[name]}", "data.image_size=32",
                 f"train.time_limit_s={args.budget}", "train.log_every=20", "train.sample_every=100000",
-                "train.ckpt_every=100000"]
+                "train.ckpt_every=100000", *args.sets]
         info = ganforge.train(name, data="mnist", data_root=args.data_root, set=sets, dry_run=True, console=False)
         t0 = time.perf_counter()
         res = ganforge.train(name, data="mnist", data_root=args.data_root, steps=10**7, out=run, set=sets,
