@@ -85,3 +85,20 @@ def test_half_written_checkpoint_is_ignored(tmp_path):
     assert latest_checkpoint(tmp_path).name == "step_0000005"
     state = load_checkpoint(latest_checkpoint(tmp_path))
     assert state["step"] == 5 and torch.equal(state["w"], torch.ones(3))
+
+
+def test_ctrl_c_saves_a_checkpoint_and_stops(tmp_path):
+    run = tmp_path / "interrupted"
+    cmd = [sys.executable, "-m", "ganforge.cli", "train", "gan", "--data", "digits", "--steps", "100000",
+           "--out", str(run), *sum((["--set", s] for s in TINY + quick_sets(**{"train.ckpt_every": 100000})), [])]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (run / "metrics.jsonl").exists():
+        time.sleep(0.2)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out
+    assert "interrupted: saved checkpoint at step" in out
+    done = list_checkpoints(run / "checkpoints")
+    assert len(done) == 1 and 0 < load_checkpoint(done[0])["step"] < 100000

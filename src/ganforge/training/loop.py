@@ -76,12 +76,14 @@ def prepare_run_dir(out: Path | None, *, resume: bool) -> None:
 class _StopFlag:
     """First Ctrl-C: finish the current step, save a checkpoint, stop. Second: stop now."""
 
-    def __init__(self) -> None:
+    def __init__(self, enabled: bool = True) -> None:
         self.stop = False
+        self.enabled = enabled
         self._old = None
 
     def __enter__(self):
-        if sys.platform != "win32" and _is_main_thread():
+        # under DDP Ctrl-C keeps its default behaviour: every rank stops at once
+        if self.enabled and sys.platform != "win32" and _is_main_thread():
             self._old = signal.signal(signal.SIGINT, self._handler)
         return self
 
@@ -263,7 +265,7 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
     step = start
     t0 = time.perf_counter()
     try:
-        with _StopFlag() as flag:
+        with _StopFlag(enabled=world == 1) as flag:
             while step < t.steps:
                 log_now = (step + 1) % t.log_every == 0 or step + 1 == t.steps
                 reporter.add(one_step(log_now))
