@@ -18,6 +18,7 @@ import shutil
 import time
 from pathlib import Path
 
+LOG_EVERY = 20
 RECIPES = {"dcgan": "batch", "lsgan": "batch", "wgan": "batch", "wgan-gp": "layer", "sngan": "none"}
 
 
@@ -39,6 +40,7 @@ def main() -> None:
     import ganforge
     from ganforge.bench import measure_peak
     from ganforge.metrics import EvalOptions, evaluate
+    from ganforge.training.report import mean_sec_per_step, read_metrics
 
     peak = measure_peak(torch.float32)
     opts = EvalOptions(n=args.n, kid_subset_size=min(1000, args.n))
@@ -51,15 +53,14 @@ def main() -> None:
         shutil.rmtree(run, ignore_errors=True)
         sets = ["G.arch=dcgan_generator", "D.arch=dcgan_discriminator", f"G.args.ngf={args.width}",
                 f"D.args.ndf={args.width}", f"D.args.norm={RECIPES[name]}", "data.image_size=32",
-                f"train.time_limit_s={args.budget}", "train.log_every=20", "train.sample_every=100000",
+                f"train.time_limit_s={args.budget}", f"train.log_every={LOG_EVERY}", "train.sample_every=100000",
                 "train.ckpt_every=100000", *args.sets]
         info = ganforge.train(name, data="mnist", data_root=args.data_root, set=sets, dry_run=True, console=False)
         t0 = time.perf_counter()
         res = ganforge.train(name, data="mnist", data_root=args.data_root, steps=10**7, out=run, set=sets,
                              console=False)
         wall = time.perf_counter() - t0
-        recs = [json.loads(line) for line in open(run / "metrics.jsonl")][1:]
-        sec = sum(r["sec_per_step"] for r in recs) / max(len(recs), 1)
+        sec = mean_sec_per_step(read_metrics(run), after_step=LOG_EVERY)  # the first interval holds warm-up
         cfg = info["config"]
         imgs = cfg["train"]["batch_size"] * cfg["d_steps"] / sec
         cards = evaluate(run_dir=str(run), reference="mnist:test", data_root=args.data_root, metrics="fid,kid",

@@ -13,8 +13,13 @@ import shutil
 from pathlib import Path
 
 import ganforge
+from ganforge.training.report import read_metrics
 
 RECIPES = ["wgan-gp", "wgan", "dcgan", "lsgan", "sngan"]
+
+
+def _num(v) -> str:
+    return "–" if v is None else f"{v:.3f}"  # mode KL is undefined when no mode is covered
 
 
 def main() -> None:
@@ -31,7 +36,7 @@ def main() -> None:
         shutil.rmtree(run, ignore_errors=True)
         res = ganforge.train(name, data="ring-2d", steps=args.steps, out=run, seed=args.seed, console=False,
                              set=[f"train.threads={args.threads}", "train.log_every=250", "train.sample_every=100000"])
-        recs = [json.loads(line) for line in open(run / "metrics.jsonl")]
+        recs = read_metrics(run)
         last = recs[-1]
         row = {"recipe": name, "steps": res["step"], "seconds": round(res["seconds"], 1),
                "modes_covered": last["modes_covered"], "modes_total": last["modes_total"],
@@ -43,7 +48,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['recipe']} | {r['steps']} | {r['modes_covered']}/{r['modes_total']} | {100 * r['hq_share']:.1f}% "
-              f"| {r['mode_kl']:.3f} | {r['seconds']} |")
+              f"| {_num(r['mode_kl'])} | {r['seconds']} |")
 
 
 if __name__ == "__main__":

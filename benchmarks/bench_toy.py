@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 import ganforge
-from ganforge.lab.snapshots import read_metrics
+from ganforge.training.report import read_metrics
 
 
 def run_case(name: str, data: str, steps: int, out: Path, sets: list[str]) -> dict:

@@ -123,18 +123,23 @@ class TrainedGenerator(nn.Module):
         return self.G(z)
 
 
-def load(run_dir: str | Path, *, device: str = "cpu") -> TrainedGenerator:
-    """The generator of a run directory, from its last complete checkpoint, in eval mode."""
+def read_run(run_dir: str | Path) -> tuple[Config, dict]:
+    """(resolved config, run.json metadata) of a run directory."""
     import json
-
-    from .training.build import build_models
-    from .training.checkpoint import latest_checkpoint, load_checkpoint
 
     run_dir = Path(run_dir)
     if not (run_dir / "config.yaml").is_file() or not (run_dir / "run.json").is_file():
         raise GanforgeError(f"{run_dir} is not a ganforge run directory (config.yaml and run.json missing)")
-    cfg = build(Config, load_yaml(run_dir / "config.yaml"))
-    meta = json.loads((run_dir / "run.json").read_text())
+    return build(Config, load_yaml(run_dir / "config.yaml")), json.loads((run_dir / "run.json").read_text())
+
+
+def load(run_dir: str | Path, *, device: str = "cpu") -> TrainedGenerator:
+    """The generator of a run directory, from its last complete checkpoint, in eval mode."""
+    from .training.build import build_models
+    from .training.checkpoint import latest_checkpoint, load_checkpoint
+
+    run_dir = Path(run_dir)
+    cfg, meta = read_run(run_dir)
     last = latest_checkpoint(run_dir)
     if last is None:
         raise GanforgeError(f"{run_dir} has no complete checkpoint yet; train it longer (checkpoints every "

@@ -182,7 +182,8 @@ def _variant_sets(variant: str) -> tuple[str, list[str]]:
 
 def ganforge_loop(recipe: str, root: Path, *, steps: int, warmup: int, variant: str, out: Path,
                   sets=()) -> dict:
-    from .api import train
+    from .api import read_run, train
+    from .training.report import mean_sec_per_step, read_metrics
 
     precision, extra = _variant_sets(variant)
     shutil.rmtree(out, ignore_errors=True)
@@ -191,12 +192,8 @@ def ganforge_loop(recipe: str, root: Path, *, steps: int, warmup: int, variant: 
     train(recipe, data="mnist", data_root=str(root), steps=total, out=str(out), precision=precision,
           set=[f"train.log_every={log_every}", f"train.sample_every={total}", f"train.ckpt_every={total}",
                *sets, *extra], console=False)
-    recs = [json.loads(line) for line in open(out / "metrics.jsonl")]
-    timed = [r for r in recs if r["step"] > warmup]
-    sec = sum(r["sec_per_step"] for r in timed) / len(timed)
-    from .api import resume_config
-
-    cfg = resume_config(out, None)
+    sec = mean_sec_per_step(read_metrics(out), after_step=warmup)
+    cfg, _ = read_run(out)
     return {"images_per_s": cfg.train.batch_size * cfg.d_steps / sec, "sec_per_step": sec, "out": str(out)}
 
 

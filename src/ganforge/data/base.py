@@ -115,17 +115,15 @@ def load_data(cfg: DataConfig) -> TensorData:
     from .folder import load_image_folder
 
     name = cfg.name
-    if name in DATASETS:
-        data = DATASETS.get(name)(cfg)
-    elif name.lower().endswith(".csv"):
+    path = Path(name).expanduser()
+    if name not in DATASETS and name.lower().endswith(".csv"):
         from .toy import load_csv_points
 
-        data = load_csv_points(Path(name).expanduser(), cfg)
-    elif Path(name).expanduser().exists() or "/" in name or name.endswith(".zip"):
-        data = load_image_folder(Path(name).expanduser(), cfg)
+        data = load_csv_points(path, cfg)
+    elif name not in DATASETS and (path.exists() or "/" in name or name.endswith(".zip")):
+        data = load_image_folder(path, cfg)
     else:
-        DATASETS.get(name)  # raises: unknown dataset, with the valid names
-        raise AssertionError
+        data = DATASETS.get(name)(cfg)  # an unknown name raises with the valid ones
     if cfg.limit is not None:
         data.x = data.x[: cfg.limit]
         if data.labels is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from ..viz import save_figure
 from .figure1 import _plt
 from .theory import LOG4
 
@@ -82,13 +83,7 @@ def draw_curves(records: list[dict], path: Path, *, title: str = "") -> Path:
         ax.set_xlabel("step", fontsize=8)
         if k in ("loss", "value", "d"):
             ax.legend(fontsize=7, frameon=False)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100, title=title, tight_layout=True)
 
 
 def last_value(records: list[dict], key: str) -> float:

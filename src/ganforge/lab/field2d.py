@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..viz import save_figure
 from .figure1 import _plt, figure_to_image, save_gif
 from .snapshots import Snapshot, generate
 
@@ -88,12 +89,7 @@ def draw_field(snaps: list[Snapshot], target, data, g_loss, path: Path, *, recor
     axes[0, 0].legend(loc="upper left", fontsize=7, markerscale=3)
     if im is not None:
         fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8, label="D(x)")
-    if title:
-        fig.suptitle(title, fontsize=10)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110, title=title, bbox_tight=True)
 
 
 def animate_field(snaps: list[Snapshot], target, data, g_loss, path: Path, *,

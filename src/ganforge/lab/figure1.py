@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..viz import save_figure
 from . import theory
 from .snapshots import Snapshot, generate
 
@@ -118,13 +119,7 @@ def draw_figure1(snaps: list[Snapshot], target, data, path: Path, *, records: di
     for i, (s, f) in enumerate(zip(snaps, fakes)):
         draw_panel(axes[0, i], s, f, target, data, x_range, label=f"({chr(97 + i)})",
                    record=(records or {}).get(s.step), legend=i == 0)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110, title=title, tight_layout=True)
 
 
 def animate_figure1(snaps: list[Snapshot], target, data, path: Path, *, records: dict[int, dict] | None = None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..viz import save_figure
 from .curves import draw_curve_axes, last_value
 from .figure1 import _plt
 from .snapshots import read_metrics
@@ -58,8 +59,4 @@ def draw_schedules(out: Path, runs: dict) -> Path:
     for i, name in enumerate(rows):
         axs[i, 0].set_ylabel(row_titles[name], fontsize=8)
     axs[1, 0].legend(fontsize=6, frameon=False, loc="lower left")
-    fig.tight_layout()
-    path = out / "schedules.png"
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, out / "schedules.png", dpi=100, tight_layout=True)

@@ -11,7 +11,6 @@ falls back to its last checkpoint.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import GanforgeError
+from ..training.report import read_metrics  # noqa: F401  (re-exported for the lab)
 
 SNAP_DIR = Path("lab") / "snapshots"
 
@@ -69,15 +69,11 @@ def save_snapshot(run_dir: Path, step: int, G_state: dict, D_state: dict) -> Pat
 
 def load_run(run_dir: str | Path):
     """(config, run.json metadata, the data set) of a run directory."""
-    from .. import data as _data  # noqa: F401  (registers datasets)
-    from ..config import Config, build, load_yaml
+    from ..api import read_run
     from ..data.base import load_data
 
     run_dir = Path(run_dir)
-    if not (run_dir / "config.yaml").is_file() or not (run_dir / "run.json").is_file():
-        raise GanforgeError(f"{run_dir} is not a ganforge run directory (config.yaml and run.json missing)")
-    cfg = build(Config, load_yaml(run_dir / "config.yaml"))
-    meta = json.loads((run_dir / "run.json").read_text())
+    cfg, meta = read_run(run_dir)
     if meta.get("data_kind") != "points":
         raise GanforgeError(f"{run_dir} was trained on images; the lab draws runs on toy (points) data")
     return cfg, meta, load_data(cfg.data)
@@ -121,19 +117,6 @@ def load_snapshots(run_dir: str | Path, cfg, meta, steps: list[int] | None = Non
         D.load_state_dict(d_state)
         out.append(Snapshot(step, G.eval(), D.eval()))
     return out
-
-
-def read_metrics(run_dir: str | Path) -> list[dict]:
-    """metrics.jsonl as a list of records, later records winning for a repeated step."""
-    path = Path(run_dir) / "metrics.jsonl"
-    if not path.is_file():
-        return []
-    by_step: dict[int, dict] = {}
-    for line in path.read_text().splitlines():
-        if line.strip():
-            r = json.loads(line)
-            by_step[int(r["step"])] = r
-    return [by_step[s] for s in sorted(by_step)]
 
 
 @torch.no_grad()

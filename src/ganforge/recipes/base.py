@@ -16,6 +16,7 @@ from torch import Tensor, nn
 
 from ..config import Config, build, deep_merge, load_yaml, parse_set
 from ..errors import GanforgeError
+from ..penalties import PENALTIES, clip_weights_
 from ..registry import LOSSES, RECIPES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -112,8 +113,6 @@ def standard_d_step(ctx: StepContext) -> StepResult:
 
 def penalty_terms(ctx: StepContext, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor) -> dict:
     """The config's weighted D penalties (e.g. ``d_penalties: {gp: 10}``) as named terms."""
-    from ..penalties import PENALTIES
-
     return {name: weight * PENALTIES.get(name)(D=ctx.D, real=real, fake=fake, real_logits=real_logits,
                                                 fake_logits=fake_logits)
             for name, weight in ctx.cfg.d_penalties.items() if weight}
@@ -122,8 +121,6 @@ def penalty_terms(ctx: StepContext, real: Tensor, fake: Tensor, real_logits: Ten
 def standard_after_d_update(ctx: StepContext) -> None:
     """Post-update hook: weight clipping when the config asks for it (WGAN)."""
     if ctx.cfg.d_clip is not None:
-        from ..penalties import clip_weights_
-
         clip_weights_(ctx.D, ctx.cfg.d_clip)
 
 
@@ -207,30 +204,29 @@ POINT_DATASETS_1D = ("gaussian-1d", "bimodal-1d", "sine-1d")
 POINT_DATASETS_2D = ("ring-2d", "grid-2d", "spiral-2d")
 
 
-def point_data_defaults() -> dict:
+def point_data_defaults(one: dict | None = None, two: dict | None = None) -> dict:
     """Dataset diffs that let any recipe run on the toy point targets (issue 3's lab): small MLPs
     with a linear G output and no dropout, keeping the recipe's loss, regularisers, optimisers
-    and schedule. Recipes with their own toy presets (gan, gan-modern) override these."""
+    and schedule. ``one`` / ``two``: a recipe's own diffs over the 1-D / 2-D presets."""
     G = {"arch": "mlp_generator", "args": {"activation": "relu", "out_activation": "linear", "init_range": None,
                                            "out_bias_from_data": False}}
     D = {"arch": "mlp_discriminator", "args": {"activation": "leaky_relu", "dropout_input": 0.0,
                                                "dropout_hidden": 0.0, "init_range": None}}
 
-    def sized(width: list[int], z_dim: int, z_dist: str, batch: int) -> dict:
-        return {"G": {**G, "args": {**G["args"], "hidden": width}}, "D": {**D, "args": {**D["args"], "hidden": width}},
-                "z_dim": z_dim, "z_dist": z_dist, "train": {"batch_size": batch}}
+    def sized(width: list[int], z_dim: int, z_dist: str, batch: int, diff: dict | None) -> dict:
+        preset = {"G": {**G, "args": {**G["args"], "hidden": width}}, "D": {**D, "args": {**D["args"], "hidden": width}},
+                  "z_dim": z_dim, "z_dist": z_dist, "train": {"batch_size": batch}}
+        return deep_merge(preset, diff or {})
 
-    one = sized([64, 64], 1, "uniform", 256)
-    two = sized([128, 128, 128], 8, "normal", 256)
-    return {**{n: one for n in POINT_DATASETS_1D}, **{n: two for n in POINT_DATASETS_2D}}
+    one_d = sized([64, 64], 1, "uniform", 256, one)
+    two_d = sized([128, 128, 128], 8, "normal", 256, two)
+    return {**{n: one_d for n in POINT_DATASETS_1D}, **{n: two_d for n in POINT_DATASETS_2D}}
 
 
 def check_config(cfg: Config) -> None:
     """Cross-field checks that types alone cannot express."""
     family = LOSSES.get(cfg.loss)
     family.g_loss(cfg.g_objective)
-    from ..penalties import PENALTIES
-
     for name, weight in cfg.d_penalties.items():
         PENALTIES.get(name)
         if not isinstance(weight, (int, float)) or isinstance(weight, bool):

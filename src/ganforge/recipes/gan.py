@@ -5,7 +5,8 @@ Networks, optimiser and schedule follow the authors' released MNIST configuratio
 the paper's Algorithm 1 with k = 1.
 """
 
-from .base import Recipe, register_recipe
+from ..config import deep_merge
+from .base import Recipe, point_data_defaults, register_recipe
 
 _PAPER_G = {"hidden": [1200, 1200], "activation": "relu", "out_activation": "sigmoid",
             "init_range": 0.05, "out_bias_from_data": True}
@@ -15,18 +16,13 @@ _PAPER_D = {"hidden": [240, 240], "activation": "maxout", "pieces": 5,
 _SGD = {"name": "sgd", "lr": 0.1, "momentum": 0.5, "momentum_final": 0.7,
         "momentum_ramp": [500, 125_000], "lr_decay": 1.000004, "lr_min": 1e-6}
 
-# Toy targets (1-D and 2-D points, issue 3): the same trainer, loss and schedule at toy scale.
-# Only the networks, noise and batch change (and the optimiser settings in `gan-modern`).
-_TOY_1D = ("gaussian-1d", "bimodal-1d", "sine-1d")
-_TOY_2D = ("ring-2d", "grid-2d", "spiral-2d")
-
-
+# Toy targets (1-D and 2-D points, issue 3): the same trainer, loss and schedule at toy scale,
+# as diffs over the shared point-data presets (recipes/base.py): only the networks, noise and
+# batch change (and the optimiser settings in `gan-modern`).
 def _toy(G: dict, D: dict, extra_1d: dict | None = None, extra_2d: dict | None = None) -> dict:
-    one = {"G": {"args": {**G, "hidden": [64, 64]}}, "D": {"args": {**D, "hidden": [128, 128]}},
-           "z_dim": 1, "z_dist": "uniform", "train": {"batch_size": 256}, **(extra_1d or {})}
-    two = {"G": {"args": {**G, "hidden": [128, 128, 128]}}, "D": {"args": {**D, "hidden": [128, 128, 128]}},
-           "z_dim": 8, "z_dist": "normal", "train": {"batch_size": 512}, **(extra_2d or {})}
-    return {**{name: one for name in _TOY_1D}, **{name: two for name in _TOY_2D}}
+    one = deep_merge({"G": {"args": G}, "D": {"args": {**D, "hidden": [128, 128]}}}, extra_1d or {})
+    two = deep_merge({"G": {"args": G}, "D": {"args": D}, "train": {"batch_size": 512}}, extra_2d or {})
+    return point_data_defaults(one, two)
 
 
 _TOY_G = {"out_activation": "linear", "out_bias_from_data": False, "init_range": None, "batch_norm": False}
@@ -121,7 +117,7 @@ register_recipe(Recipe(
         # std 0.5) this took the JSD from 0.06 (β1 = 0.5, constant rates, 6,000 steps) to 0.010
         # after 12,000 steps.
         # 2-D: deeper nets, Adam 1e-4 for both.
-        **_toy(_TOY_G, _TOY_D,
+        **_toy({**_TOY_G, "activation": "leaky_relu"}, _TOY_D,
                extra_1d={"opt_D": {"lr": 1e-3, "betas": [0.0, 0.9], "lr_decay": 1.0002},
                          "opt_G": {"lr": 2e-4, "betas": [0.0, 0.9], "lr_decay": 1.0002},
                          "G": {"args": {**_TOY_G, "hidden": [128, 128]}}, "train": {"batch_size": 1024}},

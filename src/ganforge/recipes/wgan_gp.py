@@ -1,6 +1,6 @@
 """WGAN-GP: Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS 2017 (Algorithm 1)."""
 
-from .base import POINT_DATASETS_2D, Recipe, point_data_defaults, register_recipe
+from .base import Recipe, point_data_defaults, register_recipe
 
 # The authors' toy-data settings (gan_toy.py of their released code): 3 hidden ReLU layers of
 # 512 units in G and D, λ = 0.1, Adam β = (0.5, 0.9). With the image settings (λ = 10,
@@ -11,12 +11,6 @@ _TOY_2D = {"G": {"args": {"hidden": [512, 512, 512], "activation": "relu"}},
            "d_penalties": {"gp": 0.1},
            "opt_D": {"betas": [0.5, 0.9]}, "opt_G": {"betas": [0.5, 0.9]}}
 
-
-def _toy_defaults() -> dict:
-    from ..config import deep_merge
-
-    base = point_data_defaults()
-    return {name: (deep_merge(diff, _TOY_2D) if name in POINT_DATASETS_2D else diff) for name, diff in base.items()}
 
 register_recipe(Recipe(
     name="wgan-gp",
@@ -36,7 +30,7 @@ register_recipe(Recipe(
         "train": {"batch_size": 64},
     },
     dataset_defaults={"mnist": {"data": {"image_size": [32, 32]}}, "fashion-mnist": {"data": {"image_size": [32, 32]}},
-                      **_toy_defaults()},
+                      **point_data_defaults(two=_TOY_2D)},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ch": 8}},
                     "D": {"args": {"ch": 8}}, "z_dim": 8},
     sources={

@@ -211,7 +211,7 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
                 np.random.set_state(state["rng"]["numpy"])
                 random.setstate(state["rng"]["python"])
                 if torch.cuda.is_available() and state["rng"].get("cuda") is not None:
-                    torch.cuda.set_rng_state(state["rng"]["cuda"].cpu() if hasattr(state["rng"]["cuda"], "cpu") else state["rng"]["cuda"])
+                    torch.cuda.set_rng_state(state["rng"]["cuda"])
             else:
                 torch.manual_seed(t.seed + 1000 * rank + 1 + start)
     if is_main:

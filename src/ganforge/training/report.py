@@ -104,3 +104,25 @@ class Reporter:
 
 def _clean(v: float) -> float | None:
     return None if (math.isnan(v) or math.isinf(v)) else v
+
+
+def read_metrics(run_dir: str | Path) -> list[dict]:
+    """metrics.jsonl as a list of records, later records winning for a repeated step (a resumed run)."""
+    path = Path(run_dir) / "metrics.jsonl"
+    if not path.is_file():
+        return []
+    by_step: dict[int, dict] = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            by_step[int(r["step"])] = r
+    return [by_step[s] for s in sorted(by_step)]
+
+
+def mean_sec_per_step(records: list[dict], *, after_step: int = 0) -> float:
+    """Mean of the records' sec_per_step past ``after_step`` (warm-up excluded)."""
+    timed = [r["sec_per_step"] for r in records if r["step"] > after_step]
+    if not timed:
+        raise ValueError(f"no timed records after step {after_step}")
+    return sum(timed) / len(timed)
+

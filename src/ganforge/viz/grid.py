@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from . import save_figure
+
 
 def save_grid(images: Tensor, path: Path, *, nrow: int | None = None, scale: int | None = None) -> None:
     """images: [N, C, H, W] in [0, 1] → one PNG grid (1-pixel gaps), upscaled when small."""
@@ -54,6 +56,4 @@ def save_points(points: Tensor, path: Path, real: Tensor | None = None) -> None:
             ax.scatter(r[:, 0], r[:, 1], s=2, c="k", alpha=0.3, label="data")
         ax.scatter(p[:, 0], p[:, 1], s=2, c="g", alpha=0.5, label="G")
         ax.legend(loc="upper right")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, path, dpi=100, bbox_tight=True)
