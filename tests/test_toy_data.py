@@ -21,7 +21,12 @@ def test_toy_loads_as_points_with_probe(name):
     assert data.x.shape == (3000, 1 if name.endswith("1d") else 2)
     assert torch.isfinite(data.x).all()
     assert data.info["target"].dim == data.x.shape[1]
-    assert len(data.probes) == 1
+    from ganforge.lab.probe import default_probes
+    from ganforge.losses import LOSSES
+
+    probes = default_probes(None, data, LOSSES.get("minimax"))
+    assert len(probes) == 1 and probes[0].probabilistic
+    assert not default_probes(None, data, LOSSES.get("wasserstein"))[0].probabilistic
     # the fixed sample does not depend on the training seed, only on data.args.seed
     again = load_data(DataConfig(name=name, args={"n": 3000}))
     assert torch.equal(data.x, again.x)

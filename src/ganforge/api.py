@@ -97,30 +97,50 @@ def _flags(**kw) -> dict:
 
 class TrainedGenerator(nn.Module):
     """A trained generator with ``sample(n)`` in data units: images [N, C, H, W] in [0, 1],
-    points [N, D] in data coordinates."""
+    points [N, D] in data coordinates. Conditional runs take classes (``y``), InfoGAN runs
+    take code values (``codes={"cat": 3, "cont1": 0.5}``)."""
 
-    def __init__(self, G: nn.Module, cfg: Config, meta: dict) -> None:
+    def __init__(self, G: nn.Module, cfg: Config, meta: dict, latent=None) -> None:
         super().__init__()
+        from .training.latent import LatentSpec
+
         self.G, self.cfg, self.meta = G, cfg, meta
         self.kind = meta.get("data_kind", "image")
+        self.latent = latent or LatentSpec.from_config(cfg, meta.get("n_classes"))
+
+    @property
+    def n_classes(self) -> int | None:
+        return self.latent.n_classes
 
     @torch.no_grad()
-    def sample(self, n: int, *, seed: int | None = None, batch: int = 1000) -> Tensor:
+    def sample(self, n: int, *, seed: int | None = None, y=None, codes: dict | None = None, batch: int = 1000,
+               return_labels: bool = False):
+        """n samples. ``y``: a class for all, one per sample ([n]), or None: balanced classes
+        (0, 1, …, K−1, 0, 1, …) in a conditional run. ``codes``: fixed values of named latent
+        codes; the others are drawn. With ``return_labels`` returns (samples, labels or None)."""
         from .data.base import to_unit
-        from .models.mlp import sample_noise
 
+        if n < 1:
+            raise GanforgeError("n must be ≥ 1")
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
         device = next(self.G.parameters()).device
+        labels = None
+        if self.n_classes:
+            labels = torch.arange(n) % self.n_classes if y is None else torch.as_tensor(y).long().expand(n).clone()
+        elif y is not None:
+            raise GanforgeError("this run is not conditional: it takes no class (drop --class / y=)")
         outs = []
         for start in range(0, n, batch):
             m = min(batch, n - start)
-            z = sample_noise(m, self.cfg.z_dim, self.cfg.z_dist, generator=gen).to(device)
-            x = self.G(z)
+            lat = self.latent.sample(m, generator=gen)
+            lat = self.latent.fix(lat, y=None if labels is None else labels[start : start + m], codes=codes)
+            x = self.G(*(a.to(device) for a in self.latent.g_args(lat)))
             outs.append(to_unit(x, getattr(self.G, "out_range", None)) if self.kind == "image" else x.float())
-        return torch.cat(outs).cpu()
+        x = torch.cat(outs).cpu()
+        return (x, labels) if return_labels else x
 
-    def forward(self, z: Tensor) -> Tensor:
-        return self.G(z)
+    def forward(self, *args: Tensor) -> Tensor:
+        return self.G(*args)
 
 
 def read_run(run_dir: str | Path) -> tuple[Config, dict]:
@@ -134,9 +154,11 @@ def read_run(run_dir: str | Path) -> tuple[Config, dict]:
 
 
 def load(run_dir: str | Path, *, device: str = "cpu") -> TrainedGenerator:
-    """The generator of a run directory, from its last complete checkpoint, in eval mode."""
-    from .training.build import build_models
+    """The generator of a run directory (its EMA when the run kept one), from its last
+    complete checkpoint, in eval mode."""
+    from .training.build import build_networks
     from .training.checkpoint import latest_checkpoint, load_checkpoint
+    from .training.latent import LatentSpec
 
     run_dir = Path(run_dir)
     cfg, meta = read_run(run_dir)
@@ -144,10 +166,12 @@ def load(run_dir: str | Path, *, device: str = "cpu") -> TrainedGenerator:
     if last is None:
         raise GanforgeError(f"{run_dir} has no complete checkpoint yet; train it longer (checkpoints every "
                             f"train.ckpt_every steps)")
-    G, _ = build_models(cfg, tuple(meta["data_shape"]))
+    latent = LatentSpec.from_config(cfg, meta.get("n_classes"))
+    name = meta.get("sampler", "G")
+    G = build_networks(cfg, tuple(meta["data_shape"]), latent, names=(name,))[name]
     state = load_checkpoint(last)
-    G.load_state_dict(state.get("G_ema") or state["G"])
+    G.load_state_dict(state.get(f"{name}_ema") or state[name])
     G.eval().to(device)
-    out = TrainedGenerator(G, cfg, meta)
+    out = TrainedGenerator(G, cfg, meta, latent)
     out.step = int(state["step"])
     return out

@@ -104,8 +104,12 @@ def train(recipe, data, data_root, steps, batch_size, seed, out, device, devices
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="grid.png (an image grid) or samples.npy (images [N,C,H,W] float32 in [0,1]; points [N,D]).")
+@click.option("--class", "class_", type=int, default=None,
+              help="Conditional runs: every sample of this class (default: balanced classes, saved beside a .npy).")
+@click.option("--code", "codes", multiple=True, metavar="NAME=VALUE",
+              help="InfoGAN runs: fix a latent code, e.g. --code cat=3 --code cont1=0.5; repeatable.")
 @_clean_errors
-def sample(run_dir, n, seed, out) -> None:
+def sample(run_dir, n, seed, out, class_, codes) -> None:
     """Draw N samples from RUN_DIR's generator, as a PNG grid or a NumPy array."""
     import numpy as np
 
@@ -115,21 +119,51 @@ def sample(run_dir, n, seed, out) -> None:
         raise GanforgeError("--n must be ≥ 1")
     G = api.load(run_dir)
     out = Path(out or Path(run_dir) / "sample.png")
-    x = G.sample(n, seed=seed)
+    if out.suffix.lower() not in (".npy", ".png"):
+        raise GanforgeError(f"--out {out}: use a .png (grid) or .npy (array) file name")
+    fixed = _parse_codes(codes)
+    y = None
+    if G.n_classes and class_ is None and out.suffix.lower() == ".png":
+        y = torch_arange_rows(n, G.n_classes)  # one row per class in the grid
+    x, labels = G.sample(n, seed=seed, y=class_ if class_ is not None else y, codes=fixed, return_labels=True)
+    nrow = None
+    if labels is not None and class_ is None and out.suffix.lower() == ".png":
+        nrow = max(1, n // G.n_classes)
     if out.suffix == ".npy":
         np.save(out, x.numpy().astype(np.float32))
-    elif out.suffix.lower() == ".png":
-        if G.kind == "image":
-            from .viz.grid import save_grid
+        if labels is not None:
+            np.save(out.with_suffix(".labels.npy"), labels.numpy())
+    elif G.kind == "image":
+        from .viz.grid import save_grid
 
-            save_grid(x, out)
-        else:
-            from .viz.grid import save_points
-
-            save_points(x, out)
+        save_grid(x, out, nrow=nrow)
     else:
-        raise GanforgeError(f"--out {out}: use a .png (grid) or .npy (array) file name")
-    click.echo(f"wrote {n} samples from step {G.step} to {out}")
+        from .viz.grid import save_points
+
+        save_points(x, out)
+    extra = f" (classes saved to {out.with_suffix('.labels.npy')})" if labels is not None and out.suffix == ".npy" else ""
+    click.echo(f"wrote {n} samples from step {G.step} to {out}{extra}")
+
+
+def torch_arange_rows(n: int, k: int):
+    """Balanced classes in blocks, so that a grid of n // k columns shows one class per row."""
+    import torch
+
+    per = max(1, n // k)
+    return (torch.arange(n) // per).clamp_max(k - 1)
+
+
+def _parse_codes(items) -> dict:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise GanforgeError(f"--code {item!r}: expected NAME=VALUE, e.g. --code cat=3 or --code cont1=0.5")
+        name, value = item.split("=", 1)
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise GanforgeError(f"--code {item!r}: the value must be a number") from None
+    return out
 
 
 @main.command()

@@ -28,13 +28,15 @@ class NetConfig:
 
     arch: str = "mlp_generator"
     args: dict = field(default_factory=dict)
+    spectral_norm: bool = False  # spectral normalisation (Miyato et al., 2018) of every conv / linear / embedding
 
 
 @dataclass
 class OptimConfig:
-    """An optimiser and its per-update schedule.
+    """An optimiser and its schedule.
 
-    lr at update t: max(lr / lr_decay**t, lr_min) (pylearn2's ExponentialDecay).
+    ``exponential``: lr at update t of this optimiser is max(lr / lr_decay**t, lr_min)
+    (pylearn2's ExponentialDecay).
     momentum ramps linearly from ``momentum`` to ``momentum_final`` between updates
     ``momentum_ramp[0]`` and ``momentum_ramp[1]`` (pylearn2's MomentumAdjustor, in updates).
     """
@@ -49,6 +51,12 @@ class OptimConfig:
     lr_decay: float = 1.0
     lr_min: float = 0.0
     weight_decay: float = 0.0
+    # the lr schedule (registry ``LR_SCHEDULES``): exponential (above; constant when lr_decay is 1),
+    # constant, or linear (lr constant until training step ``decay_start``, then linearly down to
+    # lr_min at ``decay_end``, default the run's last step: WGAN-GP, CycleGAN)
+    schedule: str = "exponential"
+    decay_start: int = 0
+    decay_end: Union[int, None] = None
 
 
 @dataclass
@@ -78,6 +86,19 @@ class TrainConfig:
     channels_last: bool = False
     threads: Union[int, None] = None  # torch intra-op threads on CPU; None keeps torch's default
     time_limit_s: Union[float, None] = None  # stop (with a checkpoint) once training has run this long
+    g_batch_size: Union[int, None] = None  # G's batch when it differs from D's (SN-GAN's code: 2× D's)
+    ema_decay: Union[float, None] = None  # EMA of the sampling network's weights (BigGAN 0.9999); None: off
+    ema_start: int = 0  # EMA copies the weights until this step, then averages (BigGAN: 20,000)
+
+
+@dataclass
+class CodeConfig:
+    """A latent code beside z (InfoGAN): ``categorical`` with ``dim`` values (fed one-hot), or
+    ``uniform`` (U[−1, 1]) / ``normal`` continuous with ``dim`` dimensions."""
+
+    name: str = "c"
+    kind: str = "categorical"
+    dim: int = 10
 
 
 @dataclass
@@ -90,9 +111,12 @@ class Config:
     z_dist: str = "normal"  # normal | uniform (U[-1, 1])
     loss: str = "minimax"
     g_objective: Union[str, None] = None  # None: the loss family's default
-    d_penalties: dict = field(default_factory=dict)  # penalty name → weight, e.g. {"gp": 10.0}
+    d_penalties: dict = field(default_factory=dict)  # name → weight, or {weight, every}: {"gp": 10.0}, {"r1": {"weight": 5, "every": 16}}
+    nets: dict[str, NetConfig] = field(default_factory=dict)  # networks beyond G and D (InfoGAN's Q)
+    conditional: bool = False  # labels from the data reach G(z, y) and D(x, y)
+    codes: list[CodeConfig] = field(default_factory=list)  # latent codes beside z (InfoGAN)
+    g_penalties: dict = field(default_factory=dict)  # regularisers of G: name → weight or {weight, every}
     d_clip: Union[float, None] = None  # clip every D parameter to [−c, c] after each D update (WGAN)
-    spectral_norm: bool = False  # spectral normalisation of every conv / linear layer of D (SN-GAN)
     d_steps: int = 1  # D updates per outer iteration (k in Algorithm 1)
     g_steps: int = 1  # G updates per outer iteration (the reverse ratio when > 1)
     opt_G: OptimConfig = field(default_factory=OptimConfig)
@@ -139,6 +163,9 @@ def _coerce(value: Any, tp: Any, path: str) -> Any:
     if tp is dict or origin is dict:
         if not isinstance(value, dict):
             raise GanforgeError(f"config key {path!r} must be a mapping, got {value!r}")
+        args = typing.get_args(tp)
+        if len(args) == 2 and dataclasses.is_dataclass(args[1]):
+            return {str(k): _coerce(v, args[1], f"{path}.{k}") for k, v in value.items()}
         return dict(value)
     if tp is bool:
         if isinstance(value, bool):
@@ -177,6 +204,8 @@ def _coerce(value: Any, tp: Any, path: str) -> Any:
 
 def build(cls: type, data: dict, path: str = "") -> Any:
     """Build dataclass ``cls`` from a (partial) nested dict, checking keys and types."""
+    if cls is Config and "spectral_norm" in data:
+        data = migrate(data)
     hints = typing.get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
     kwargs = {}
@@ -197,6 +226,17 @@ def build(cls: type, data: dict, path: str = "") -> Any:
             value = build(type(default), {**dataclasses.asdict(default), **data[key]}, f"{path}.{key}".lstrip("."))
         setattr(obj, key, value)
     return obj
+
+
+def migrate(data: dict) -> dict:
+    """Older run configs: a top-level ``spectral_norm`` meant spectral norm on D."""
+    data = copy.deepcopy(data)
+    sn = data.pop("spectral_norm")
+    if sn is not None:
+        data.setdefault("D", {})
+        if isinstance(data["D"], dict):
+            data["D"].setdefault("spectral_norm", sn)
+    return data
 
 
 def deep_merge(base: dict, diff: dict) -> dict:

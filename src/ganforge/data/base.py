@@ -27,10 +27,6 @@ class TensorData:
     name: str
     labels: Tensor | None = None
     info: dict = field(default_factory=dict)
-    # Called at every log interval as probe(G=..., D=..., data=..., step=...) -> dict of
-    # JSON values merged into the metrics record (e.g. JSD and D* on toy targets). A "warning"
-    # string in the result is also printed to the console.
-    probes: list = field(default_factory=list)
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -3,8 +3,8 @@
 Each loader returns a ``TensorData`` of kind "points": ``x`` is a large fixed sample
 (float32 [N, D], drawn with ``data.args.seed``, independent of the training seed), and
 ``info["target"]`` is the exact law (a ``Target``), which the theory code in ``ganforge.lab``
-uses for D*, JSD and mode coverage. ``probes`` hold the ``TheoryProbe`` that logs those
-numbers at every log interval.
+uses for D*, JSD and mode coverage; the recipe attaches the ``TheoryProbe`` that logs those
+numbers at every log interval (``ganforge.lab.probe.default_probes``).
 
 Options go in ``data.args`` (``--set data.args.mean=4``). Every loader accepts ``n`` (size of
 the fixed sample) and ``seed``; the others are listed in each loader's docstring.
@@ -138,14 +138,11 @@ def _args(cfg: DataConfig, defaults: dict, dataset: str) -> dict:
     return {**defaults, **cfg.args}
 
 
-def make_toy_data(target: Target, *, n: int, seed: int, probe: bool = True, **info) -> TensorData:
-    """The fixed sample of ``target`` as a points dataset, with the theory probe attached."""
-    from ..lab.probe import TheoryProbe
-
+def make_toy_data(target: Target, *, n: int, seed: int, **info) -> TensorData:
+    """The fixed sample of ``target`` as a points dataset; ``info["target"]`` keeps the exact law."""
     gen = torch.Generator().manual_seed(int(seed))
     x = target.sample(int(n), generator=gen).float().contiguous()
-    probes = [TheoryProbe(target)] if probe else []
-    return TensorData(x=x, kind="points", name=target.name, info={"target": target, **info}, probes=probes)
+    return TensorData(x=x, kind="points", name=target.name, info={"target": target, **info})
 
 
 _COMMON = {"n": 100_000, "seed": 0}
@@ -263,8 +260,7 @@ def load_csv_points(path: Path, cfg: DataConfig) -> TensorData:
         x = (x - mean) / std
     lo, hi = x.min(0).values.tolist(), x.max(0).values.tolist()
     target = SampleTarget(name=path.stem, dim=x.shape[1], bounds=_box(lo, hi, 0.25), pool=x.float())
-    probe = target.dim <= 2
-    data = make_toy_data(target, n=0, seed=0, probe=probe, columns=cols, mean=mean.tolist(), std=std.tolist(),
+    data = make_toy_data(target, n=0, seed=0, columns=cols, mean=mean.tolist(), std=std.tolist(),
                          standardized=bool(a["standardize"]))
     data.x = x.float().contiguous()  # the file itself is the sample
     return data

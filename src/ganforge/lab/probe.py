@@ -25,10 +25,24 @@ import torch.nn.functional as F
 from . import theory
 
 
+def default_probes(cfg, data, family) -> list:
+    """The theory probe for toy targets of 1 or 2 dimensions whose law is known; nothing
+    otherwise. D is read as a probability only when the loss family says it is one."""
+    target = data.info.get("target")
+    if target is None or target.dim > 2:
+        return []
+    return [TheoryProbe(target, probabilistic=family.probabilistic)]
+
+
 class TheoryProbe:
+    """With ``probabilistic=False`` (Wasserstein, hinge, least squares) D's raw scores are not
+    probabilities: ``d_star_gap``, ``d_real_eval``, ``d_fake_eval`` and ``value_eval`` are left
+    out and ``critic_real_eval`` / ``critic_fake_eval`` (mean raw scores) are logged instead."""
+
     def __init__(self, target, *, n_eval: int = 50_000, bins: int | None = None, seed: int = 20140610,
-                 min_frac: float = 0.1) -> None:
+                 min_frac: float = 0.1, probabilistic: bool = True) -> None:
         self.target = target
+        self.probabilistic = probabilistic
         self.n_eval = n_eval
         self.bins = bins or (400 if target.dim == 1 else 100)
         self.seed = seed
@@ -48,7 +62,7 @@ class TheoryProbe:
         else:
             self.p_data, self.p_out = theory.histogram(data.x.cpu(), self.edges)
         gen = torch.Generator().manual_seed(self.seed)
-        from ..models.mlp import sample_noise
+        from ..models.base import sample_noise
 
         self.z = sample_noise(self.n_eval, G.z_dim, getattr(G, "z_dist", "normal"), generator=gen)
         idx = torch.randperm(len(data), generator=gen)[: self.n_eval]
@@ -75,16 +89,17 @@ class TheoryProbe:
         q, q_out = theory.histogram(fake, self.edges)
         js = theory.jsd(theory.with_outside(self.p_data, self.p_out), theory.with_outside(q, q_out))
         d_star = theory.optimal_discriminator(self.p_data.reshape(-1), q.reshape(-1))
-        value = -(F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean())
-        out = {
-            "jsd": js,
-            "c_of_g": theory.virtual_criterion(js),
-            "d_star_gap": theory.d_star_gap(grid_d, d_star, self.p_data, q),
-            "d_real_eval": float(torch.sigmoid(real_logits).mean()),
-            "d_fake_eval": float(torch.sigmoid(fake_logits).mean()),
-            "value_eval": float(value),
-            "g_outside_box": q_out,
-        }
+        out = {"jsd": js, "c_of_g": theory.virtual_criterion(js), "g_outside_box": q_out}
+        if self.probabilistic:
+            value = -(F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean())
+            out.update({
+                "d_star_gap": theory.d_star_gap(grid_d, d_star, self.p_data, q),
+                "d_real_eval": float(torch.sigmoid(real_logits).mean()),
+                "d_fake_eval": float(torch.sigmoid(fake_logits).mean()),
+                "value_eval": float(value),
+            })
+        else:
+            out.update({"critic_real_eval": float(real_logits.mean()), "critic_fake_eval": float(fake_logits.mean())})
         if not all(math.isfinite(v) for v in out.values()):
             out = {k: (v if math.isfinite(v) else None) for k, v in out.items()}
         if self.target.centres is not None:

@@ -122,7 +122,7 @@ def load_snapshots(run_dir: str | Path, cfg, meta, steps: list[int] | None = Non
 @torch.no_grad()
 def generate(G: nn.Module, n: int, *, seed: int = 0) -> torch.Tensor:
     """n samples of G ([n, D], CPU) from a fixed seed."""
-    from ..models.mlp import sample_noise
+    from ..models.base import sample_noise
 
     z = sample_noise(n, G.z_dim, getattr(G, "z_dist", "normal"), generator=torch.Generator().manual_seed(seed))
     return G(z).float().reshape(n, -1)

@@ -100,10 +100,13 @@ def load_generated(*, run_dir=None, images=None, labels=None, data_root=None, sp
 
         G = load(run_dir)
         t0 = time.time()
-        x = G.sample(options.n, seed=options.seed)
+        x, lab = G.sample(options.n, seed=options.seed, return_labels=True)
         describe = {"run_dir": str(Path(run_dir).resolve()), "step": int(G.step), "recipe": G.cfg.recipe,
-                    "sample_seed": options.seed, "sampling_seconds": round(time.time() - t0, 3)}
-        return SampleSet(x, None, describe), G.cfg.data.name, G.cfg.data.root
+                    "sample_seed": options.seed, "sampling_seconds": round(time.time() - t0, 3),
+                    "generator": "EMA" if G.meta.get("ema") else "trained weights"}
+        if lab is not None:
+            describe["labels"] = f"balanced: sample i has class i mod {G.n_classes}"
+        return SampleSet(x, lab, describe), G.cfg.data.name, G.cfg.data.root
     path = Path(images).expanduser()
     if path.suffix == ".npy" and path.is_file():
         arr = np.load(path)

@@ -14,7 +14,7 @@ from torch import Tensor, nn
 
 from ..errors import GanforgeError
 from ..registry import MODELS
-from .mlp import GeneratorBase
+from .base import GeneratorBase
 
 
 def _base(shape: Sequence[int], which: str) -> tuple[int, int]:

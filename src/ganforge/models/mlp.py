@@ -18,6 +18,7 @@ from ..errors import GanforgeError
 from ..nn.dropout import Dropout
 from ..nn.maxout import Maxout, uniform_init_
 from ..registry import MODELS
+from .base import GeneratorBase, sample_noise  # noqa: F401  (re-exported)
 
 _ACTIVATIONS = {
     "relu": lambda: nn.ReLU(),
@@ -31,29 +32,6 @@ def _activation(name: str) -> nn.Module:
     if name not in _ACTIVATIONS:
         raise GanforgeError(f"unknown activation {name!r}; valid: {', '.join(_ACTIVATIONS)}")
     return _ACTIVATIONS[name]()
-
-
-def sample_noise(n: int, z_dim: int, dist: str, *, device=None, generator: torch.Generator | None = None) -> Tensor:
-    """z ~ p_z: ``normal`` is N(0, I) (the released code's default), ``uniform`` is U[−1, 1]^d."""
-    if dist == "normal":
-        return torch.randn(n, z_dim, device=device, generator=generator)
-    if dist == "uniform":
-        return torch.rand(n, z_dim, device=device, generator=generator) * 2 - 1
-    raise GanforgeError(f"unknown z_dist {dist!r}; valid: normal, uniform")
-
-
-class GeneratorBase(nn.Module):
-    """What every generator offers beyond forward: its noise law and ``sample(n)``."""
-
-    z_dim: int
-    z_dist: str = "normal"
-    out_range: tuple[float, float] | None = (-1.0, 1.0)
-
-    def sample(self, n: int, *, generator: torch.Generator | None = None) -> Tensor:
-        """n fresh samples in the generator's output range (``out_range``)."""
-        device = next(self.parameters()).device
-        z = sample_noise(n, self.z_dim, self.z_dist, device=device, generator=generator)
-        return self(z)
 
 
 @MODELS.register("mlp_generator")

@@ -1,135 +1,25 @@
-"""What a recipe is, the standard D and G steps, and config resolution.
+"""What a recipe is, and config resolution.
 
 A recipe is data (networks, loss, optimisers, schedule, paper, deviations) plus, only for
-unusual GANs, its own ``d_step`` / ``g_step`` hooks. The trainer calls the hooks and does all
-optimisation; a hook returns named loss terms (summed by the trainer) and statistics.
+unusual GANs, its own steps, players, state or hooks. The trainer (``ganforge.training``)
+calls them and does all optimisation; a step returns named loss terms (summed by the trainer)
+and reports statistics through ``ctx.report``.
 """
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import Callable
 
-import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from ..config import Config, build, deep_merge, load_yaml, parse_set
 from ..errors import GanforgeError
-from ..penalties import PENALTIES, clip_weights_
+from ..penalties import PENALTIES
 from ..registry import LOSSES, RECIPES
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..data.base import BatchSampler, TensorData
-    from ..losses import LossFamily
-
-
-@dataclass
-class StepResult:
-    terms: dict[str, Tensor]  # named loss terms; the trainer sums them and calls backward
-    stats: dict[str, Tensor] = field(default_factory=dict)  # detached statistics to report
-
-
-@dataclass
-class StepContext:
-    """Everything a D or G step may read. Steps never call backward() or step()."""
-
-    cfg: Config
-    G: nn.Module
-    D: nn.Module
-    data: "TensorData"
-    sampler: "BatchSampler"
-    loss: "LossFamily"
-    g_loss: Callable[..., Tensor]
-    noise_gen: torch.Generator
-    device: torch.device
-    rank: int = 0
-    world: int = 1
-    joint_d_forward: bool = True  # one D pass on cat(real, fake) when D has no batch norm
-    no_sync: Callable[[nn.Module], contextlib.AbstractContextManager] = lambda m: contextlib.nullcontext()
-    out_range: tuple[float, float] | None = (0.0, 1.0)
-    z_dim: int = 100
-    z_dist: str = "normal"
-
-    @property
-    def local_batch(self) -> int:
-        return self.cfg.train.batch_size // self.world
-
-    def real(self) -> Tensor:
-        """The next real minibatch for this rank, in the generator's output range."""
-        idx = self.sampler.next().to(self.device, non_blocking=True)
-        return self.data.to_model(self.data.x.index_select(0, idx), self.out_range)
-
-    def noise(self, n: int | None = None) -> Tensor:
-        """z for this rank: the global batch is drawn identically on every rank, then sliced,
-        so a run on N ranks sees exactly the noise of a run on one."""
-        n = n or self.local_batch
-        z = _draw(n * self.world, self.z_dim, self.z_dist, self.noise_gen, self.device)
-        return z[self.rank * n : (self.rank + 1) * n]
-
-    @contextlib.contextmanager
-    def frozen(self, module: nn.Module) -> Iterator[None]:
-        """Forward through ``module`` without computing its parameter gradients (and without
-        DDP gradient sync): G's step needs ∂D/∂x only, not ∂D/∂θ_D."""
-        params = [p for p in module.parameters() if p.requires_grad]
-        for p in params:
-            p.requires_grad_(False)
-        try:
-            with self.no_sync(module):
-                yield
-        finally:
-            for p in params:
-                p.requires_grad_(True)
-
-
-def _draw(n: int, z_dim: int, dist: str, gen: torch.Generator, device) -> Tensor:
-    from ..models.mlp import sample_noise
-
-    z = sample_noise(n, z_dim, dist, generator=gen, device=gen.device)
-    return z.to(device, non_blocking=True)
-
-
-def d_logits(ctx: StepContext, real: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:
-    """D's scores on real and fake: one pass over the concatenation when D has no batch
-    norm (same maths, one GEMM per layer instead of two), else two passes (DCGAN's BN
-    must see all-real and all-fake batches)."""
-    if ctx.joint_d_forward:
-        scores = ctx.D(torch.cat([real, fake.to(real.dtype)]))
-        return scores[: real.shape[0]], scores[real.shape[0] :]
-    return ctx.D(real), ctx.D(fake)
-
-
-def standard_d_step(ctx: StepContext) -> StepResult:
-    """Algorithm 1, inner loop: a minibatch of m noise samples and m examples; D descends
-    its loss (for the minimax family, ascends V(G, D))."""
-    real = ctx.real()
-    with torch.no_grad():
-        fake = ctx.G(ctx.noise())
-    real_logits, fake_logits = d_logits(ctx, real, fake)
-    terms = {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits)}
-    terms.update(penalty_terms(ctx, real, fake, real_logits, fake_logits))
-    return StepResult(terms, ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits))
-
-
-def penalty_terms(ctx: StepContext, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor) -> dict:
-    """The config's weighted D penalties (e.g. ``d_penalties: {gp: 10}``) as named terms."""
-    return {name: weight * PENALTIES.get(name)(D=ctx.D, real=real, fake=fake, real_logits=real_logits,
-                                                fake_logits=fake_logits)
-            for name, weight in ctx.cfg.d_penalties.items() if weight}
-
-
-def standard_after_d_update(ctx: StepContext) -> None:
-    """Post-update hook: weight clipping when the config asks for it (WGAN)."""
-    if ctx.cfg.d_clip is not None:
-        clip_weights_(ctx.D, ctx.cfg.d_clip)
-
-
-def standard_g_step(ctx: StepContext) -> StepResult:
-    """Algorithm 1, outer step: a fresh minibatch of m noise samples; G descends its loss."""
-    fake = ctx.G(ctx.noise())
-    with ctx.frozen(ctx.D):
-        fake_logits = ctx.D(fake)
-    return StepResult({"adv": ctx.g_loss(fake_logits=fake_logits)})
+from ..training.context import StepContext
+from ..training.players import Player, standard_players
+from ..training.steps import regulariser_schedule, standard_after_d_update, standard_d_step, standard_g_step
 
 
 @dataclass(frozen=True)
@@ -143,9 +33,17 @@ class Recipe:
     deviations: tuple[str, ...] = ()  # every way this recipe differs from the paper
     sources: dict = field(default_factory=dict)  # where each number comes from
     dataset_defaults: dict = field(default_factory=dict)  # data name → diff, for scaled setups
-    d_step: Callable[[StepContext], StepResult] = standard_d_step
-    g_step: Callable[[StepContext], StepResult] = standard_g_step
+    # The two-player shape (D then G) with these steps; ``players`` replaces it entirely.
+    d_step: Callable[[StepContext], dict[str, Tensor]] = standard_d_step
+    g_step: Callable[[StepContext], dict[str, Tensor]] = standard_g_step
     after_d_update: Callable[[StepContext], None] | None = standard_after_d_update  # e.g. clipping
+    players: Callable[[Config], list[Player]] | None = None  # any number of players, their nets and steps
+    initial_state: Callable[[Config], dict[str, Tensor]] | None = None  # tensors kept between steps (BEGAN's k_t)
+    before_step: Callable[[StepContext], None] | None = None  # schedules that change the networks (growth)
+    preview: Callable | None = None  # (LatentSpec, n, generator) → (latents, row length) of the sample grid
+    probes: Callable | None = None  # (cfg, data, loss family) → probes run at log intervals
+    check_networks: Callable | None = None  # (nets, cfg, data_shape, latent) → None; default: G → D shapes
+    sampler: str = "G"  # the network that makes samples (and gets the EMA)
     validate: Callable[[Config], None] | None = None
     # A tiny build for the registry tests (CPU, seconds): small widths, a small dataset.
     test_overrides: dict = field(default_factory=dict)
@@ -153,6 +51,18 @@ class Recipe:
     @property
     def default_data(self) -> str:
         return self.defaults.get("data", {}).get("name", "digits")
+
+    def make_players(self, cfg: Config) -> list[Player]:
+        if self.players is not None:
+            return self.players(cfg)
+        return standard_players(cfg, d_step=self.d_step, g_step=self.g_step, after_d_update=self.after_d_update)
+
+    def make_probes(self, cfg: Config, data, family) -> list:
+        if self.probes is not None:
+            return self.probes(cfg, data, family)
+        from ..lab.probe import default_probes
+
+        return default_probes(cfg, data, family)
 
 
 def register_recipe(recipe: Recipe) -> Recipe:
@@ -227,10 +137,10 @@ def check_config(cfg: Config) -> None:
     """Cross-field checks that types alone cannot express."""
     family = LOSSES.get(cfg.loss)
     family.g_loss(cfg.g_objective)
-    for name, weight in cfg.d_penalties.items():
-        PENALTIES.get(name)
-        if not isinstance(weight, (int, float)) or isinstance(weight, bool):
-            raise GanforgeError(f"d_penalties.{name} must be a number (its weight), got {weight!r}")
+    for key in ("d_penalties", "g_penalties"):
+        for name, spec in getattr(cfg, key).items():
+            PENALTIES.get(name)
+            regulariser_schedule(f"{key}.{name}", spec)
     if cfg.d_clip is not None:
         if family.probabilistic:
             raise GanforgeError(
@@ -252,3 +162,13 @@ def check_config(cfg: Config) -> None:
     for key in ("opt_G", "opt_D"):
         if getattr(cfg, key).name not in ("sgd", "adam", "rmsprop"):
             raise GanforgeError(f"{key}.name {getattr(cfg, key).name!r} unknown; valid: sgd, adam, rmsprop")
+        from ..training.schedules import LR_SCHEDULES
+
+        LR_SCHEDULES.get(getattr(cfg, key).schedule)
+    if t.g_batch_size is not None and (t.g_batch_size < 1 or t.g_batch_size % t.devices):
+        raise GanforgeError(f"train.g_batch_size must be ≥ 1 and divisible by --devices, got {t.g_batch_size}")
+    if t.ema_decay is not None and not 0.0 <= t.ema_decay < 1.0:
+        raise GanforgeError(f"train.ema_decay must be in [0, 1) (e.g. 0.9999), got {t.ema_decay}")
+    from ..training.latent import LatentSpec
+
+    LatentSpec.from_config(cfg, None)  # code kinds and names

@@ -11,10 +11,10 @@ register_recipe(Recipe(
     defaults={
         "data": {"name": "cifar10"},
         "G": {"arch": "resnet_generator", "args": {"ch": 256}},
-        "D": {"arch": "resnet_discriminator", "args": {"ch": 128}},
+        "D": {"arch": "resnet_discriminator", "args": {"ch": 128}, "spectral_norm": True},
         "z_dim": 128, "z_dist": "normal",
         "loss": "hinge", "g_objective": "hinge",
-        "spectral_norm": True, "d_steps": 5,
+        "d_steps": 5,
         "opt_D": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.9]},
         "opt_G": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.9]},
         "train": {"batch_size": 64},

@@ -10,12 +10,22 @@ from torch import nn
 from ..config import Config, NetConfig
 from ..errors import GanforgeError
 from ..registry import MODELS
+from .latent import LatentSpec
 
 
-def build_net(which: str, spec: NetConfig, **given) -> nn.Module:
-    """Construct ``MODELS[spec.arch]`` with ``spec.args`` plus what the data fixes (shapes)."""
+def build_net(which: str, spec: NetConfig, *, require: tuple[str, ...] = (), **given) -> nn.Module:
+    """Construct ``MODELS[spec.arch]`` with ``spec.args`` plus what the data and latent fix
+    (shapes, classes); spectral norm when ``spec.spectral_norm``. ``require``: keywords the
+    architecture must accept (``n_classes`` for a conditional run)."""
     cls = MODELS.get(spec.arch)
     params = inspect.signature(cls.__init__).parameters
+    for key in require:
+        if key not in params:
+            able = [name for name, c in MODELS.items() if key in inspect.signature(c.__init__).parameters]
+            raise GanforgeError(
+                f"{which}.arch={spec.arch!r} cannot take {key} (this run is conditional); architectures that can: "
+                f"{', '.join(able) or '(none)'}"
+            )
     accepted = {k: v for k, v in given.items() if k in params}
     valid = [p for p in params if p != "self" and p not in accepted and params[p].kind != inspect.Parameter.VAR_KEYWORD]
     unknown = sorted(set(spec.args) - set(valid))
@@ -25,48 +35,82 @@ def build_net(which: str, spec: NetConfig, **given) -> nn.Module:
             f"{', '.join(valid)}"
         )
     try:
-        return cls(**accepted, **spec.args)
+        net = cls(**accepted, **spec.args)
     except GanforgeError:
         raise
     except (TypeError, ValueError, RuntimeError) as err:
         raise GanforgeError(f"cannot build {which} ({spec.arch}): {err}") from None
+    if spec.spectral_norm:
+        apply_spectral_norm(net)
+    return net
 
 
-def build_models(cfg: Config, data_shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
-    G = build_net("G", cfg.G, z_dim=cfg.z_dim, z_dist=cfg.z_dist, out_shape=data_shape)
-    D = build_net("D", cfg.D, in_shape=data_shape)
-    if cfg.spectral_norm:
-        apply_spectral_norm(D)
-    if cfg.d_penalties.get("gp") and has_batch_norm(D):
+def network_specs(cfg: Config) -> dict[str, NetConfig]:
+    """The run's networks in build order: G, D, then ``cfg.nets`` (e.g. InfoGAN's Q)."""
+    clash = {"G", "D"} & set(cfg.nets)
+    if clash:
+        raise GanforgeError(f"nets.{sorted(clash)[0]}: G and D are configured by the top-level G and D keys")
+    return {"G": cfg.G, "D": cfg.D, **cfg.nets}
+
+
+def build_networks(cfg: Config, data_shape: tuple[int, ...], latent: LatentSpec,
+                   names: tuple[str, ...] | None = None) -> dict[str, nn.Module]:
+    """Build the named networks (all of them by default), in ``network_specs`` order so that
+    random initialisation is reproducible."""
+    given = {"z_dim": latent.g_in_dim, "z_dist": cfg.z_dist, "out_shape": data_shape, "in_shape": data_shape}
+    if latent.n_classes:
+        given["n_classes"] = latent.n_classes
+    if latent.codes:
+        given["n_categorical"] = sum(c.dim for c in latent.categorical)
+        given["n_continuous"] = sum(c.dim for c in latent.continuous)
+    nets = {}
+    for name, spec in network_specs(cfg).items():
+        if names is None or name in names:
+            require = ("n_classes",) if latent.n_classes and name in ("G", "D") else ()
+            nets[name] = build_net(name, spec, require=require, **given)
+    if "D" in nets and _has_penalty(cfg, "gp") and has_batch_norm(nets["D"]):
         raise GanforgeError(
             "the gradient penalty is taken per example, which batch norm in D breaks (Gulrajani et al. 2017, "
             "Sec. 4); use a D without batch norm, e.g. --set D.args.norm=layer"
         )
-    return G, D
+    return nets
+
+
+def _has_penalty(cfg: Config, name: str) -> bool:
+    spec = cfg.d_penalties.get(name)
+    return bool(spec.get("weight") if isinstance(spec, dict) else spec)
+
+
+def build_models(cfg: Config, data_shape: tuple[int, ...], n_classes: int | None = None) -> tuple[nn.Module, nn.Module]:
+    """G and D alone (tests, tools)."""
+    nets = build_networks(cfg, data_shape, LatentSpec.from_config(cfg, n_classes), names=("G", "D"))
+    return nets["G"], nets["D"]
 
 
 def apply_spectral_norm(module: nn.Module) -> None:
-    """Spectral normalisation (Miyato et al., 2018) of every conv and linear layer: W / σ(W),
-    σ estimated by one power iteration per forward pass in training mode."""
+    """Spectral normalisation (Miyato et al., 2018) of every conv, linear and embedding layer:
+    W / σ(W), σ estimated by one power iteration per forward pass in training mode."""
     from torch.nn.utils.parametrizations import spectral_norm
 
     for name, child in list(module.named_children()):
-        if isinstance(child, (nn.Conv2d, nn.Linear, nn.ConvTranspose2d)):
+        if isinstance(child, (nn.Conv2d, nn.Linear, nn.ConvTranspose2d, nn.Embedding)):
             setattr(module, name, spectral_norm(child))
         else:
             apply_spectral_norm(child)
 
 
-def check_shapes(G: nn.Module, D: nn.Module, cfg: Config, data_shape: tuple[int, ...]) -> None:
+def check_shapes(nets: dict[str, nn.Module], cfg: Config, data_shape: tuple[int, ...], latent: LatentSpec) -> None:
     """One tiny forward: G must produce the data's shape and D must score it."""
+    G, D = nets["G"], nets["D"]
     with torch.no_grad():
-        z = torch.zeros(2, cfg.z_dim)
+        lat = latent.zeros(2)
+        y = lat.get("y")
         try:
             G.eval()
-            x = G(z)
+            x = G(*latent.g_args(lat))
             G.train()
         except RuntimeError as err:
-            raise GanforgeError(f"G ({cfg.G.arch}) cannot run with z_dim={cfg.z_dim}: {err}") from None
+            raise GanforgeError(f"G ({cfg.G.arch}) cannot run with z_dim={latent.g_in_dim}: {err}") from None
         if tuple(x.shape[1:]) != tuple(data_shape):
             raise GanforgeError(
                 f"G ({cfg.G.arch}) makes samples of shape {tuple(x.shape[1:])} but the data has shape "
@@ -74,7 +118,7 @@ def check_shapes(G: nn.Module, D: nn.Module, cfg: Config, data_shape: tuple[int,
             )
         try:
             D.eval()
-            s = D(x)
+            s = D(x) if y is None else D(x, y)
             D.train()
         except RuntimeError as err:
             raise GanforgeError(f"D ({cfg.D.arch}) cannot take inputs of shape {tuple(data_shape)}: {err}") from None

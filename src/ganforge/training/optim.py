@@ -1,4 +1,4 @@
-"""Optimisers from config, and the per-update lr / momentum schedule."""
+"""Optimisers from config, and the lr / momentum schedule applied before each update."""
 
 from __future__ import annotations
 
@@ -35,12 +35,18 @@ def _fused_or_foreach(cls, params, kwargs: dict, foreach: bool) -> torch.optim.O
 
 
 def has_schedule(cfg: OptimConfig) -> bool:
+    """Whether lr or momentum ever differ from their initial values (else the trainer skips them)."""
+    if cfg.schedule != "exponential":
+        return cfg.schedule != "constant" or (cfg.momentum_final is not None and cfg.momentum_final != cfg.momentum)
     return cfg.lr_decay != 1.0 or (cfg.momentum_final is not None and cfg.momentum_final != cfg.momentum)
 
 
-def schedule_values(cfg: OptimConfig, updates: int) -> tuple[float, float]:
-    """(lr, momentum) for update number ``updates`` (0-based)."""
-    lr = max(cfg.lr / cfg.lr_decay**updates, cfg.lr_min) if cfg.lr_decay != 1.0 else cfg.lr
+def schedule_values(cfg: OptimConfig, updates: int, *, step: int = 0, total_steps: int = 1) -> tuple[float, float]:
+    """(lr, momentum) for this optimiser's update number ``updates`` (0-based), taken during
+    outer step ``step`` of ``total_steps``."""
+    from .schedules import LR_SCHEDULES
+
+    lr = LR_SCHEDULES.get(cfg.schedule)(cfg, updates=updates, step=step, total_steps=total_steps)
     momentum = cfg.momentum
     if cfg.momentum_final is not None:
         start, end = cfg.momentum_ramp
@@ -49,17 +55,22 @@ def schedule_values(cfg: OptimConfig, updates: int) -> tuple[float, float]:
     return lr, momentum
 
 
-def apply_schedule(opt: torch.optim.Optimizer, cfg: OptimConfig, updates: int) -> None:
-    lr, momentum = schedule_values(cfg, updates)
+def apply_schedule(opt: torch.optim.Optimizer, cfg: OptimConfig, updates: int, *, step: int = 0,
+                   total_steps: int = 1) -> None:
+    lr, momentum = schedule_values(cfg, updates, step=step, total_steps=total_steps)
     for group in opt.param_groups:
-        group["lr"] = lr
+        group["lr"] = lr * group.get("lr_mult", 1.0)
         if "momentum" in group:
             group["momentum"] = momentum
 
 
 def grad_norm(module: nn.Module) -> torch.Tensor:
     """The global L2 norm of the module's gradients (a tensor; no host sync)."""
-    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    return grad_norm_of(list(module.parameters()))
+
+
+def grad_norm_of(params: list[nn.Parameter]) -> torch.Tensor:
+    grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return torch.zeros(())
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))

@@ -35,16 +35,23 @@ class Reporter:
 
             self.bar = tqdm(total=total_steps, initial=start_step, unit="step", dynamic_ncols=True)
 
-    def add(self, stats: dict[str, Tensor]) -> None:
-        """Accumulate detached scalars; no host sync."""
-        for key, value in stats.items():
-            value = value.detach().float()
-            if key in self.sums:
-                self.sums[key] += value
-                self.counts[key] += 1
-            else:
-                self.sums[key] = value.clone()
-                self.counts[key] = 1
+    def add(self, stats: dict[str, Tensor | list[Tensor]]) -> None:
+        """Accumulate detached scalars (one value or a list per name); no host sync."""
+        for key, values in stats.items():
+            for value in values if isinstance(values, list) else [values]:
+                value = value.detach().float().to(self._device(value))
+                if key in self.sums:
+                    self.sums[key] += value
+                    self.counts[key] += 1
+                else:
+                    self.sums[key] = value.clone()
+                    self.counts[key] = 1
+
+    def _device(self, value: Tensor) -> torch.device:
+        """All sums live on one device (reports may mix CPU numbers and GPU tensors)."""
+        if self.sums:
+            return next(iter(self.sums.values())).device
+        return value.device
 
     def tick(self) -> None:
         if self.bar is not None:

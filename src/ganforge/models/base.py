@@ -1,0 +1,47 @@
+"""The network contract every architecture follows.
+
+Generators subclass ``GeneratorBase``: constructor keywords ``z_dim`` and ``out_shape`` (the
+data's shape without the batch axis), and ``n_classes`` when they can be conditioned on a
+class; ``forward(z)`` or ``forward(z, y)`` with z: [N, z_dim], y: int64 [N]; ``out_range``
+((0, 1), (−1, 1), or None for unbounded point data) and ``z_dist``.
+
+Discriminators take ``in_shape`` (and ``n_classes`` when conditional); ``forward(x)`` or
+``forward(x, y)`` returns raw scores [N]. A discriminator with a second output (a class head,
+AC-GAN; trunk features for a Q network, InfoGAN) returns ``(scores, aux)`` when called with
+``aux=True``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from ..errors import GanforgeError
+
+
+def sample_noise(n: int, z_dim: int, dist: str, *, device=None, generator: torch.Generator | None = None) -> Tensor:
+    """z ~ p_z: ``normal`` is N(0, I), ``uniform`` is U[−1, 1]^d, ``uniform01`` is U[0, 1]^d
+    (Mirza & Osindero's "unit hypercube")."""
+    if dist == "normal":
+        return torch.randn(n, z_dim, device=device, generator=generator)
+    if dist == "uniform":
+        return torch.rand(n, z_dim, device=device, generator=generator) * 2 - 1
+    if dist == "uniform01":
+        return torch.rand(n, z_dim, device=device, generator=generator)
+    raise GanforgeError(f"unknown z_dist {dist!r}; valid: normal, uniform, uniform01")
+
+
+class GeneratorBase(nn.Module):
+    """What every generator offers beyond forward: its noise law and ``sample(n)``."""
+
+    z_dim: int
+    z_dist: str = "normal"
+    out_range: tuple[float, float] | None = (-1.0, 1.0)
+    n_classes: int | None = None
+
+    def sample(self, n: int, *, y: Tensor | None = None, generator: torch.Generator | None = None) -> Tensor:
+        """n fresh samples in the generator's output range (``out_range``); ``y`` [n] for a
+        conditional generator."""
+        device = next(self.parameters()).device
+        z = sample_noise(n, self.z_dim, self.z_dist, device=device, generator=generator)
+        return self(z) if y is None else self(z, y.to(device))

@@ -1,0 +1,132 @@
+"""What a player's step may read: ``StepContext``. Steps never call backward() or step().
+
+    ctx.nets["D"], ctx.G, ctx.D        the networks (DDP-wrapped under --devices N)
+    ctx.batch() -> Batch(x, y)          the next real minibatch (y: labels, conditional runs)
+    ctx.latent() -> {"z", "y", codes}   a fresh draw of G's inputs; ctx.generate(lat) runs G
+    ctx.discriminate(x, y)              D(x) or D(x, y)
+    ctx.frozen("D")                     forward without D's weight gradients (G's step)
+    ctx.state["k"]                      recipe state, checkpointed with everything else
+    ctx.report("m_global", m)           statistics, averaged over the log interval
+    ctx.step, ctx.updates[player]       the outer step and each player's update count
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from ..config import Config
+from . import stats
+from .latent import LatentSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..data.base import BatchSampler, TensorData
+    from ..losses import LossFamily
+
+
+class Batch(NamedTuple):
+    x: Tensor  # [N, ...] in the generator's output range
+    y: Tensor | None  # int64 [N] class labels (conditional runs), else None
+
+
+@dataclass
+class StepContext:
+    cfg: Config
+    nets: dict[str, nn.Module]  # as the trainer runs them (DDP / compile wrappers)
+    raw: dict[str, nn.Module]  # the plain modules (parameters, state dicts)
+    data: "TensorData"
+    sampler: "BatchSampler"
+    loss: "LossFamily"
+    g_loss: Callable[..., Tensor]
+    latent_spec: LatentSpec
+    noise_gen: torch.Generator
+    device: torch.device
+    rank: int = 0
+    world: int = 1
+    joint_d_forward: bool = True  # one D pass on cat(real, fake) when D has no batch norm
+    no_sync: Callable[[nn.Module], contextlib.AbstractContextManager] = lambda m: contextlib.nullcontext()
+    out_range: tuple[float, float] | None = (0.0, 1.0)
+    state: dict[str, Tensor] = field(default_factory=dict)
+    step: int = 0  # outer steps completed before this one
+    updates: dict[str, int] = field(default_factory=dict)  # optimiser updates per player
+    player: str = ""  # the player whose step is running
+
+    # ------------------------------------------------------------------ networks
+    @property
+    def G(self) -> nn.Module:
+        return self.nets["G"]
+
+    @property
+    def D(self) -> nn.Module:
+        return self.nets["D"]
+
+    @property
+    def conditional(self) -> bool:
+        return self.latent_spec.n_classes is not None
+
+    def generate(self, lat: dict[str, Tensor]) -> Tensor:
+        """G on a latent draw: G(z), G(z, y) or G(cat(z, codes))."""
+        return self.G(*self.latent_spec.g_args(lat))
+
+    def discriminate(self, x: Tensor, y: Tensor | None = None, **kw) -> Tensor:
+        """D's raw scores [N]; the class reaches D only in conditional runs."""
+        return self.D(x, y, **kw) if self.conditional else self.D(x, **kw)
+
+    @contextlib.contextmanager
+    def frozen(self, module: nn.Module | str) -> Iterator[None]:
+        """Forward through ``module`` without computing its parameter gradients (and without
+        DDP gradient sync): G's step needs ∂D/∂x only, not ∂D/∂θ_D."""
+        if isinstance(module, str):
+            module = self.nets[module]
+        params = [p for p in module.parameters() if p.requires_grad]
+        for p in params:
+            p.requires_grad_(False)
+        try:
+            with self.no_sync(module):
+                yield
+        finally:
+            for p in params:
+                p.requires_grad_(True)
+
+    # ------------------------------------------------------------------ data and latents
+    @property
+    def local_batch(self) -> int:
+        return self.cfg.train.batch_size // self.world
+
+    @property
+    def g_batch(self) -> int:
+        """G's per-rank batch (train.g_batch_size, else D's)."""
+        return (self.cfg.train.g_batch_size or self.cfg.train.batch_size) // self.world
+
+    def batch(self) -> Batch:
+        """The next real minibatch for this rank, in the generator's output range."""
+        idx = self.sampler.next().to(self.device, non_blocking=True)
+        x = self.data.to_model(self.data.x.index_select(0, idx), self.out_range)
+        y = self.data.labels.index_select(0, idx) if self.conditional else None
+        return Batch(x, y)
+
+    def real(self) -> Tensor:
+        return self.batch().x
+
+    def latent(self, n: int | None = None) -> dict[str, Tensor]:
+        """G's inputs for this rank: the global batch is drawn identically on every rank, then
+        sliced, so a run on N ranks sees exactly the latents of a run on one."""
+        n = n or self.local_batch
+        lat = self.latent_spec.sample(n * self.world, generator=self.noise_gen)
+        return {k: v[self.rank * n : (self.rank + 1) * n].to(self.device, non_blocking=True) for k, v in lat.items()}
+
+    def noise(self, n: int | None = None) -> Tensor:
+        return self.latent(n)["z"]
+
+    # ------------------------------------------------------------------ schedule and statistics
+    def every(self, interval: int) -> bool:
+        """True on the current player's updates 0, interval, 2·interval, ... (lazy regularisers)."""
+        return interval <= 1 or self.updates.get(self.player, 0) % interval == 0
+
+    @staticmethod
+    def report(name: str, value: Tensor | float) -> None:
+        stats.report(name, value)

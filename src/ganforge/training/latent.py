@@ -1,0 +1,125 @@
+"""What G is fed: noise z, a class y (conditional GANs), latent codes (InfoGAN).
+
+``LatentSpec.sample`` draws a dict {"z": [N, z_dim], "y": int64 [N], <code name>: ...};
+``g_args`` turns it into G's positional arguments: ``(z,)``, ``(z, y)``, or, with codes,
+``(cat(z, one-hot categorical codes, continuous codes),)`` as InfoGAN feeds its generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ..errors import GanforgeError
+from ..models.base import sample_noise
+
+CODE_KINDS = ("categorical", "uniform", "normal")
+
+
+@dataclass(frozen=True)
+class Code:
+    name: str
+    kind: str  # categorical | uniform (U[−1, 1]) | normal
+    dim: int  # categories (categorical) or dimensions (continuous)
+
+    @property
+    def width(self) -> int:
+        return self.dim
+
+
+class LatentSpec:
+    def __init__(self, z_dim: int, z_dist: str, *, n_classes: int | None = None, codes: tuple[Code, ...] = ()) -> None:
+        self.z_dim, self.z_dist, self.n_classes, self.codes = z_dim, z_dist, n_classes, tuple(codes)
+        for c in self.codes:
+            if c.kind not in CODE_KINDS:
+                raise GanforgeError(f"code {c.name!r}: unknown kind {c.kind!r}; valid: {', '.join(CODE_KINDS)}")
+            if c.dim < 1 or (c.kind == "categorical" and c.dim < 2):
+                raise GanforgeError(f"code {c.name!r}: dim must be ≥ 1 (≥ 2 categories for a categorical code)")
+        names = [c.name for c in self.codes]
+        if len(set(names)) != len(names) or {"z", "y"} & set(names):
+            raise GanforgeError(f"code names must be unique and not 'z' or 'y', got {names}")
+
+    @classmethod
+    def from_config(cls, cfg, n_classes: int | None) -> "LatentSpec":
+        codes = tuple(Code(c.name, c.kind, c.dim) for c in cfg.codes)
+        return cls(cfg.z_dim, cfg.z_dist, n_classes=n_classes if cfg.conditional else None, codes=codes)
+
+    @property
+    def g_in_dim(self) -> int:
+        """The width of G's first input: z alone, or z with the codes appended."""
+        return self.z_dim + sum(c.width for c in self.codes)
+
+    @property
+    def categorical(self) -> list[Code]:
+        return [c for c in self.codes if c.kind == "categorical"]
+
+    @property
+    def continuous(self) -> list[Code]:
+        return [c for c in self.codes if c.kind != "categorical"]
+
+    def sample(self, n: int, *, generator: torch.Generator | None = None, device=None) -> dict[str, Tensor]:
+        """A fresh draw for n samples: z first (so an unconditional draw is exactly
+        ``sample_noise``), then y uniform over the classes, then each code in order."""
+        device = device if device is not None else (generator.device if generator is not None else None)
+        out = {"z": sample_noise(n, self.z_dim, self.z_dist, generator=generator, device=device)}
+        if self.n_classes:
+            out["y"] = torch.randint(0, self.n_classes, (n,), generator=generator, device=device)
+        for c in self.codes:
+            if c.kind == "categorical":
+                out[c.name] = torch.randint(0, c.dim, (n,), generator=generator, device=device)
+            elif c.kind == "uniform":
+                out[c.name] = torch.rand(n, c.dim, generator=generator, device=device) * 2 - 1
+            else:
+                out[c.name] = torch.randn(n, c.dim, generator=generator, device=device)
+        return out
+
+    def zeros(self, n: int) -> dict[str, Tensor]:
+        """An all-zero draw (shape checks; consumes no random numbers)."""
+        out = {"z": torch.zeros(n, self.z_dim)}
+        if self.n_classes:
+            out["y"] = torch.zeros(n, dtype=torch.long)
+        for c in self.codes:
+            out[c.name] = torch.zeros(n, dtype=torch.long) if c.kind == "categorical" else torch.zeros(n, c.dim)
+        return out
+
+    def g_args(self, lat: dict[str, Tensor]) -> tuple[Tensor, ...]:
+        z = lat["z"]
+        if self.codes:
+            parts = [z] + [F.one_hot(lat[c.name], c.dim).to(z.dtype) if c.kind == "categorical"
+                           else lat[c.name].to(z.dtype) for c in self.codes]
+            z = torch.cat(parts, dim=1)
+        return (z, lat["y"]) if self.n_classes else (z,)
+
+    def fix(self, lat: dict[str, Tensor], *, y=None, codes: dict | None = None) -> dict[str, Tensor]:
+        """Overwrite y and named codes in a draw (``sample(y=3)``, ``--code cat=2``)."""
+        n = lat["z"].shape[0]
+        lat = dict(lat)
+        if y is not None:
+            if not self.n_classes:
+                raise GanforgeError("this run is not conditional: it takes no class (drop --class / y=)")
+            y = torch.as_tensor(y, dtype=torch.long, device=lat["z"].device).expand(n) if not torch.is_tensor(y) or \
+                y.dim() == 0 else y.to(lat["z"].device).long()
+            if y.shape != (n,) or int(y.min()) < 0 or int(y.max()) >= self.n_classes:
+                raise GanforgeError(f"classes must be in 0..{self.n_classes - 1}, one per sample")
+            lat["y"] = y.clone()
+        by_name = {c.name: c for c in self.codes}
+        for name, value in (codes or {}).items():
+            if name not in by_name:
+                valid = ", ".join(by_name) or "(none: this run has no latent codes)"
+                raise GanforgeError(f"unknown code {name!r}; valid codes: {valid}")
+            c = by_name[name]
+            if c.kind == "categorical":
+                v = int(value)
+                if not 0 <= v < c.dim:
+                    raise GanforgeError(f"code {name} takes a category in 0..{c.dim - 1}, got {value}")
+                lat[name] = torch.full((n,), v, dtype=torch.long, device=lat["z"].device)
+            else:
+                lat[name] = torch.full((n, c.dim), float(value), device=lat["z"].device)
+        return lat
+
+    def describe(self) -> dict:
+        return {"z_dim": self.z_dim, "z_dist": self.z_dist, "n_classes": self.n_classes,
+                "codes": [{"name": c.name, "kind": c.kind, "dim": c.dim} for c in self.codes]}

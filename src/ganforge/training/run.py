@@ -1,0 +1,243 @@
+"""One training run's moving parts, built from a config and a recipe: data, networks,
+players with their optimisers, the step context, EMA, recipe state, the preview grid.
+
+``TrainingRun.step(log_now)`` is one outer step; ``state_dict`` / ``load_state_dict`` are the
+checkpoint; ``save_samples`` draws the preview grid. The loop in ``loop.py`` drives it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from ..config import Config
+from ..data.base import BatchSampler, load_data, to_unit
+from ..errors import GanforgeError
+from ..registry import LOSSES
+from . import stats
+from .build import build_networks, check_shapes, count_params, has_batch_norm
+from .context import StepContext
+from .ema import EMA
+from .latent import LatentSpec
+from .optim import apply_schedule, build_optimizer, grad_norm_of, has_schedule
+from .players import Player
+
+GRID_SEED_OFFSET = 7919  # the fixed preview noise is drawn from seed + this
+
+
+def class_grid(latent: LatentSpec, n_grid: int, gen: torch.Generator) -> tuple[dict[str, Tensor], int]:
+    """The preview's latents and row length: n_grid fixed draws; for a conditional run one row
+    per class (at least 8 columns), the same noise in every row."""
+    if not latent.n_classes:
+        return latent.sample(n_grid, generator=gen), max(1, int(np.ceil(np.sqrt(n_grid))))
+    k = latent.n_classes
+    cols = max(8, n_grid // k)
+    row = latent.sample(cols, generator=gen)
+    lat = {name: v.repeat(k, *([1] * (v.dim() - 1))) for name, v in row.items()}
+    lat["y"] = torch.arange(k).repeat_interleave(cols)
+    return lat, cols
+
+
+class TrainingRun:
+    def __init__(self, cfg: Config, recipe, fabric) -> None:
+        t = cfg.train
+        self.cfg, self.recipe, self.fabric = cfg, recipe, fabric
+        self.rank, self.world = fabric.global_rank, fabric.world_size
+        self.is_main = self.rank == 0
+        family = LOSSES.get(cfg.loss)
+        torch.manual_seed(t.seed)
+        np.random.seed(t.seed % 2**32)
+        random.seed(t.seed)
+        self.data = data = load_data(cfg.data)
+        n_classes = None
+        if cfg.conditional:
+            if data.labels is None:
+                raise GanforgeError(f"recipe {cfg.recipe!r} is conditional and needs class labels, but {data.name!r} has "
+                                    f"none; use digits, mnist, fashion-mnist, cifar10, or a folder with one sub-folder "
+                                    f"per class")
+            n_classes = int(data.labels.max()) + 1
+        self.latent = LatentSpec.from_config(cfg, n_classes)
+        self.raw = build_networks(cfg, data.shape, self.latent)
+        (recipe.check_networks or check_shapes)(self.raw, cfg, data.shape, self.latent)
+        for net in self.raw.values():
+            if hasattr(net, "init_from_data"):
+                net.init_from_data(data.mean())
+        torch.manual_seed(t.seed + 1000 * self.rank + 1)  # dropout & other per-rank randomness
+
+        self.device = device = fabric.device
+        data.to(device)
+        if t.channels_last:
+            for net in self.raw.values():
+                net.to(memory_format=torch.channels_last)
+        self.players: list[Player] = recipe.make_players(cfg)
+        self.opt_cfgs = {p.name: _opt_config(cfg, p) for p in self.players}
+        opts = {p.name: build_optimizer(_params(self.raw, p), self.opt_cfgs[p.name]) for p in self.players}
+        self.nets = {name: fabric.setup_module(torch.compile(net) if t.compile else net) for name, net in self.raw.items()}
+        self.opts = {name: fabric.setup_optimizers(opt) for name, opt in opts.items()}
+        self.scheduled = {p.name: has_schedule(self.opt_cfgs[p.name]) for p in self.players}
+        self.updates = {p.name: 0 for p in self.players}
+
+        self.sampler = BatchSampler(len(data), t.batch_size, rank=self.rank, world=self.world, seed=t.seed)
+        gen_device = device if device.type == "cuda" else torch.device("cpu")
+        self.noise_gen = torch.Generator(device=gen_device).manual_seed(t.seed + 1)
+        grid_gen = torch.Generator().manual_seed(t.seed + GRID_SEED_OFFSET)
+        lat, self.grid_nrow = (recipe.preview or class_grid)(self.latent, t.n_grid, grid_gen)
+        self.grid_latent = {k: v.to(device) for k, v in lat.items()}
+        self.ema = None
+        if t.ema_decay is not None:
+            self.ema = EMA(self.raw[recipe.sampler], decay=t.ema_decay, start=t.ema_start)
+        state = recipe.initial_state(cfg) if recipe.initial_state else {}
+        self.probes = recipe.make_probes(cfg, data, family)
+
+        out_range = getattr(self.raw.get(recipe.sampler), "out_range", None)
+        no_sync = (lambda m: fabric.no_backward_sync(m)) if self.world > 1 else (lambda m: contextlib.nullcontext())
+        self.ctx = StepContext(
+            cfg=cfg, nets=self.nets, raw=self.raw, data=data, sampler=self.sampler, loss=family,
+            g_loss=family.g_loss(cfg.g_objective), latent_spec=self.latent, noise_gen=self.noise_gen, device=device,
+            rank=self.rank, world=self.world, joint_d_forward=not has_batch_norm(self.raw["D"]) if "D" in self.raw else True,
+            no_sync=no_sync, out_range=out_range, state={k: v.to(device) for k, v in state.items()}, updates=self.updates)
+
+    # ------------------------------------------------------------------ one outer step
+    def step(self, step: int, log_now: bool) -> dict[str, list[Tensor]]:
+        """Every player's updates for outer step ``step`` (0-based); returns the reported
+        statistics (name → values)."""
+        ctx = self.ctx
+        ctx.step = step
+        with stats.collecting() as sink:
+            if self.recipe.before_step:
+                self.recipe.before_step(ctx)
+            for p in self.players:
+                ctx.player = p.name
+                for i in range(p.repeats):
+                    terms = p.step(ctx)
+                    self._update(p, terms, measure=log_now and i == p.repeats - 1)
+                    if p.after_update is not None:
+                        p.after_update(ctx)
+            if self.ema is not None:
+                self.ema.update(self.raw[self.recipe.sampler], step + 1)
+        return sink
+
+    def _update(self, p: Player, terms: dict[str, Tensor], *, measure: bool) -> None:
+        if not terms:
+            raise GanforgeError(f"player {p.name}'s step returned no loss terms")
+        loss = next(iter(terms.values())) if len(terms) == 1 else sum(terms.values())
+        opt = self.opts[p.name]
+        if self.scheduled[p.name]:
+            apply_schedule(opt, self.opt_cfgs[p.name], self.updates[p.name], step=self.ctx.step,
+                           total_steps=self.cfg.train.steps)
+        opt.zero_grad(set_to_none=True)
+        self.fabric.backward(loss)
+        if measure:
+            stats.report(f"grad_norm_{p.name}", grad_norm_of(_params(self.raw, p)))
+        opt.step()
+        self.updates[p.name] += 1
+        prefix = p.name.lower()
+        stats.report(f"{prefix}_loss", loss.detach())
+        if len(terms) > 1:
+            for name, value in terms.items():
+                stats.report(f"{prefix}_{name}", value.detach())
+
+    def log_extras(self, step: int) -> dict:
+        extra = {f"lr_{name}": opt.param_groups[0]["lr"] for name, opt in self.opts.items()}
+        for probe in self.probes:
+            extra.update(probe(G=self.raw.get("G"), D=self.raw.get("D"), data=self.data, step=step))
+        return extra
+
+    # ------------------------------------------------------------------ samples
+    @property
+    def sampling_net(self) -> nn.Module:
+        return self.ema.net if self.ema is not None else self.raw[self.recipe.sampler]
+
+    @torch.no_grad()
+    def preview(self) -> Tensor:
+        net = self.sampling_net
+        was = net.training
+        net.eval()
+        try:
+            return net(*self.latent.g_args(self.grid_latent))
+        finally:
+            net.train(was)
+
+    def save_samples(self, path) -> None:
+        x = self.preview()
+        if self.data.kind == "image":
+            from ..viz.grid import save_grid
+
+            save_grid(to_unit(x, getattr(self.sampling_net, "out_range", None)), path, nrow=self.grid_nrow)
+        else:
+            from ..viz.grid import save_points
+
+            save_points(x, path, real=self.data.x[:2000])
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self, step: int) -> dict:
+        state = {"step": step, "updates": dict(self.updates)}
+        state.update({name: net.state_dict() for name, net in self.raw.items()})
+        state.update({f"opt_{name}": opt.state_dict() for name, opt in self.opts.items()})
+        state["sampler"] = self.sampler.state_dict()
+        state["rng"] = {"noise": self.noise_gen.get_state(), "torch": torch.get_rng_state(),
+                        "cuda": torch.cuda.get_rng_state() if torch.cuda.is_available() else None,
+                        "numpy": np.random.get_state(), "python": random.getstate()}
+        if self.ctx.state:
+            state["recipe_state"] = dict(self.ctx.state)
+        if self.ema is not None:
+            state[f"{self.recipe.sampler}_ema"] = self.ema.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict) -> int:
+        """Restore a checkpoint; returns its step."""
+        for name, net in self.raw.items():
+            net.load_state_dict(state[name])
+        for name, opt in self.opts.items():
+            opt.load_state_dict(state[f"opt_{name}"])
+        self.sampler.load_state_dict(state["sampler"])
+        self.noise_gen.set_state(state["rng"]["noise"])
+        self.updates.update(state["updates"])
+        for key, value in state.get("recipe_state", {}).items():
+            self.ctx.state[key] = value.to(self.device)
+        if self.ema is not None:
+            self.ema.load_state_dict(state[f"{self.recipe.sampler}_ema"])
+        start = int(state["step"])
+        rng = state["rng"]
+        if self.rank == 0:
+            torch.set_rng_state(rng["torch"])
+            np.random.set_state(rng["numpy"])
+            random.setstate(rng["python"])
+            if torch.cuda.is_available() and rng.get("cuda") is not None:
+                torch.cuda.set_rng_state(rng["cuda"])
+        else:
+            torch.manual_seed(self.cfg.train.seed + 1000 * self.rank + 1 + start)
+        return start
+
+    def describe(self) -> dict:
+        """What run.json records about the run's shape."""
+        sampler = self.raw[self.recipe.sampler]
+        return {"data_kind": self.data.kind, "data_shape": list(self.data.shape), "data_name": self.data.name,
+                "n_examples": len(self.data), "n_classes": self.latent.n_classes, "latent": self.latent.describe(),
+                "sampler": self.recipe.sampler, "ema": self.ema is not None,
+                "out_range": list(sampler.out_range) if getattr(sampler, "out_range", None) else None,
+                **{f"params_{name}": count_params(net) for name, net in self.raw.items()}}
+
+
+def _params(raw: dict[str, nn.Module], p: Player) -> list[nn.Parameter]:
+    missing = [n for n in p.nets if n not in raw]
+    if missing:
+        raise GanforgeError(f"player {p.name} updates network {missing[0]!r}, which the run does not build "
+                            f"(networks: {', '.join(raw)})")
+    seen, out = set(), []
+    for name in p.nets:
+        for param in raw[name].parameters():
+            if id(param) not in seen:
+                seen.add(id(param))
+                out.append(param)
+    return out
+
+
+def _opt_config(cfg: Config, p: Player):
+    if not hasattr(cfg, p.opt):
+        raise GanforgeError(f"player {p.name}: no optimiser config {p.opt!r}; valid: opt_G, opt_D")
+    return getattr(cfg, p.opt)

@@ -1,0 +1,38 @@
+"""Learning-rate schedules: a registry of ``fn(cfg, *, updates, step, total_steps) -> lr``.
+
+``updates`` counts this optimiser's updates (0-based), ``step`` the outer training steps
+completed (0-based), ``total_steps`` the run's ``train.steps``.
+"""
+
+from __future__ import annotations
+
+from ..config import OptimConfig
+from ..registry import Registry
+
+LR_SCHEDULES: Registry = Registry("lr schedule")
+
+
+@LR_SCHEDULES.register("constant")
+def constant(cfg: OptimConfig, **_) -> float:
+    return cfg.lr
+
+
+@LR_SCHEDULES.register("exponential")
+def exponential(cfg: OptimConfig, *, updates: int, **_) -> float:
+    """pylearn2's ExponentialDecay (the 2014 GAN and the conditional GAN): lr / decay^t, floored
+    at lr_min; t counts this optimiser's updates."""
+    if cfg.lr_decay == 1.0:
+        return cfg.lr
+    return max(cfg.lr / cfg.lr_decay**updates, cfg.lr_min)
+
+
+@LR_SCHEDULES.register("linear")
+def linear(cfg: OptimConfig, *, step: int, total_steps: int, **_) -> float:
+    """Constant until outer step ``decay_start``, then linearly down to ``lr_min`` at
+    ``decay_end`` (default: the run's last step). WGAN-GP's ``lr·(1 − t/T)`` is decay_start 0;
+    CycleGAN's 100 + 100 epochs is decay_start at half the run."""
+    end = cfg.decay_end if cfg.decay_end is not None else total_steps
+    if step < cfg.decay_start or end <= cfg.decay_start:
+        return cfg.lr
+    frac = min((step - cfg.decay_start) / (end - cfg.decay_start), 1.0)
+    return cfg.lr + (cfg.lr_min - cfg.lr) * frac

@@ -1,0 +1,86 @@
+"""The standard D and G steps (Algorithm 1 of Goodfellow et al., 2014, generalised), the
+regularisers they add, and the post-update hook. A step returns named loss terms; the
+trainer sums them and does the optimisation."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import torch
+from torch import Tensor
+
+from ..errors import GanforgeError
+from ..penalties import PENALTIES, clip_weights_
+from .context import StepContext
+
+
+def d_logits(ctx: StepContext, real: Tensor, fake: Tensor, y_real: Tensor | None = None,
+             y_fake: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """D's scores on real and fake: one pass over the concatenation when D has no batch
+    norm (same maths, one GEMM per layer instead of two), else two passes (DCGAN's BN
+    must see all-real and all-fake batches)."""
+    if ctx.joint_d_forward:
+        y = torch.cat([y_real, y_fake]) if ctx.conditional else None
+        scores = ctx.discriminate(torch.cat([real, fake.to(real.dtype)]), y)
+        return scores[: real.shape[0]], scores[real.shape[0] :]
+    return ctx.discriminate(real, y_real), ctx.discriminate(fake, y_fake)
+
+
+def standard_d_step(ctx: StepContext) -> dict[str, Tensor]:
+    """Algorithm 1, inner loop: a minibatch of m noise samples and m examples; D descends
+    its loss (for the minimax family, ascends V(G, D))."""
+    real, y_real = ctx.batch()
+    lat = ctx.latent()
+    with torch.no_grad():
+        fake = ctx.generate(lat)
+    real_logits, fake_logits = d_logits(ctx, real, fake, y_real, lat.get("y"))
+    terms = {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits)}
+    D = partial(ctx.discriminate, y=y_real) if ctx.conditional else ctx.D
+    terms.update(regulariser_terms(ctx, ctx.cfg.d_penalties, D=D, real=real, fake=fake,
+                                   real_logits=real_logits, fake_logits=fake_logits))
+    for name, value in ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits).items():
+        ctx.report(name, value)
+    return terms
+
+
+def standard_g_step(ctx: StepContext) -> dict[str, Tensor]:
+    """Algorithm 1, outer step: a fresh minibatch of m noise samples; G descends its loss."""
+    lat = ctx.latent(ctx.g_batch)
+    fake = ctx.generate(lat)
+    with ctx.frozen(ctx.D):
+        fake_logits = ctx.discriminate(fake, lat.get("y"))
+    terms = {"adv": ctx.g_loss(fake_logits=fake_logits)}
+    terms.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=fake_logits))
+    return terms
+
+
+def standard_after_d_update(ctx: StepContext) -> None:
+    """Post-update hook: weight clipping when the config asks for it (WGAN)."""
+    if ctx.cfg.d_clip is not None:
+        clip_weights_(ctx.raw["D"], ctx.cfg.d_clip)
+
+
+def regulariser_schedule(name: str, spec) -> tuple[float, int]:
+    """A config entry → (weight, every). ``10`` means weight 10 on every update;
+    ``{weight: 5, every: 16}`` is a lazy regulariser (StyleGAN2, Karras et al. 2020, Sec. 3.1)."""
+    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+        return float(spec), 1
+    if isinstance(spec, dict) and set(spec) <= {"weight", "every"} and "weight" in spec:
+        weight, every = spec["weight"], spec.get("every", 1)
+        if isinstance(weight, (int, float)) and not isinstance(weight, bool) and isinstance(every, int) and every >= 1:
+            return float(weight), every
+    raise GanforgeError(f"regulariser {name}: expected a weight (a number) or {{weight: W, every: K}} with K ≥ 1, "
+                        f"got {spec!r}")
+
+
+def regulariser_terms(ctx: StepContext, specs: dict, **tensors) -> dict[str, Tensor]:
+    """The weighted regularisers named in ``specs`` (``d_penalties`` or ``g_penalties``) as named
+    terms. A lazy one (every K updates) runs on the player's updates 0, K, 2K, ... with its
+    weight multiplied by K, so that its average strength is unchanged (StyleGAN2's convention)."""
+    terms = {}
+    for name, spec in specs.items():
+        weight, every = regulariser_schedule(name, spec)
+        if weight and ctx.every(every):
+            terms[name] = (weight * every) * PENALTIES.get(name)(**tensors) if every > 1 else \
+                weight * PENALTIES.get(name)(**tensors)
+    return terms
