@@ -1,9 +1,14 @@
 """Fingerprint every recipe's resolved configs and its first training steps, to check that a
-refactor of the trainer changes nothing: run once before (``--write FILE``), once after
-(``--check FILE``). Fingerprints are SHA-256 of the raw bytes of every weight and optimiser
-state tensor after ``--steps`` steps on CPU, one thread, at the recipe's tiny test size.
+refactor of the trainer changes nothing: run once before (``--write FILE``, e.g. from a checkout
+of the old commit with PYTHONPATH=OLD/src), once after (``--check FILE``).
 
-    python benchmarks/golden_steps.py --write /tmp/golden.json
+- configs: every recipe resolved on each dataset below; on --check every key of the old config
+  must have the same value (keys a refactor adds are allowed; the old top-level
+  ``spectral_norm`` is compared with ``D.spectral_norm``);
+- steps: SHA-256 of the raw bytes of every weight and optimiser-state tensor after ``--steps``
+  steps on CPU, one thread, at the recipe's tiny test size (bitwise equality).
+
+    PYTHONPATH=/tmp/old/src python benchmarks/golden_steps.py --write /tmp/golden.json
     python benchmarks/golden_steps.py --check /tmp/golden.json
 """
 
@@ -24,7 +29,8 @@ from ganforge.recipes.base import resolve_config
 from ganforge.registry import RECIPES
 from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
 
-DATASETS = ("mnist", "fashion-mnist", "cifar10", "digits", "gaussian-1d", "ring-2d")
+DATASETS = ("mnist", "fashion-mnist", "cifar10", "digits", "gaussian-1d", "bimodal-1d", "sine-1d", "ring-2d",
+            "grid-2d", "spiral-2d")
 
 
 def _flat_sets(d: dict, prefix: str = "") -> list[str]:
@@ -64,13 +70,27 @@ def fingerprint(names: list[str], steps: int) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
             ganforge.train(name, out=Path(tmp) / "run", steps=steps, set=sets, console=False)
             state = load_checkpoint(latest_checkpoint(Path(tmp) / "run"))
-        entry = {"config": hashlib.sha256(json.dumps(configs, sort_keys=True).encode()).hexdigest()}
+        entry = {"config": configs}
         for key in ("G", "D", "opt_G", "opt_D"):
             h = hashlib.sha256()
             _digest(state[key], h)
             entry[key] = h.hexdigest()
         out[name] = entry
-        print(name, entry, flush=True)
+        print(name, {k: v for k, v in entry.items() if k != "config"}, flush=True)
+    return out
+
+
+def _config_diff(old: dict, new: dict, prefix: str = "") -> list[str]:
+    """Keys of ``old`` whose values differ in ``new`` (keys only in ``new`` are fine)."""
+    if not prefix and "spectral_norm" in old:
+        old = json.loads(json.dumps(old))
+        old.setdefault("D", {})["spectral_norm"] = old.pop("spectral_norm")
+    out = []
+    for key, value in old.items():
+        if isinstance(value, dict) and isinstance(new.get(key), dict) and key != "args":
+            out += _config_diff(value, new[key], f"{prefix}{key}.")
+        elif new.get(key, object()) != value:
+            out.append(f"{prefix}{key}")
     return out
 
 
@@ -90,7 +110,9 @@ def main() -> None:
     if args.write:
         Path(args.write).write_text(json.dumps(got, indent=1))
     if args.check:
-        bad = [f"{n}.{k}" for n in got for k in got[n] if got[n][k] != golden[n][k]]
+        bad = [f"{n}.{k}" for n in got for k in got[n] if k != "config" and got[n][k] != golden[n][k]]
+        bad += [f"{n}.config[{d}].{key}" for n in got for d in golden[n]["config"]
+                for key in _config_diff(golden[n]["config"][d], got[n]["config"][d])]
         print("identical" if not bad else f"DIFFERENT: {', '.join(bad)}")
         sys.exit(1 if bad else 0)
 

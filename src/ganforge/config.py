@@ -119,6 +119,9 @@ class Config:
     d_clip: Union[float, None] = None  # clip every D parameter to [−c, c] after each D update (WGAN)
     d_steps: int = 1  # D updates per outer iteration (k in Algorithm 1)
     g_steps: int = 1  # G updates per outer iteration (the reverse ratio when > 1)
+    # alternating: Algorithm 1 as printed (D's update, then G's on fresh noise); simultaneous: both
+    # players' gradients from one minibatch and one forward pass, applied together (the 2014 code)
+    update_order: str = "alternating"
     opt_G: OptimConfig = field(default_factory=OptimConfig)
     opt_D: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)

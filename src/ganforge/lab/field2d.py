@@ -36,15 +36,19 @@ def generator_field(D, g_loss, points: torch.Tensor) -> torch.Tensor:
 
 def draw_field_panel(ax, snap: Snapshot, fake: torch.Tensor, real: torch.Tensor, target, g_loss,
                      box, *, record: dict | None = None, n_heat: int = 150, n_arrows: int = 21,
-                     n_points: int = 1500) -> None:
+                     n_points: int = 1500, probabilistic: bool = True) -> None:
+    """``probabilistic=False``: the heat map is D's raw critic score (its own colour range, no
+    0.5 contour), since for Wasserstein, hinge and least-squares losses it is not a probability."""
     (x0, x1), (y0, y1) = box
     xs, ys = np.linspace(x0, x1, n_heat), np.linspace(y0, y1, n_heat)
     grid = torch.from_numpy(np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2)).float()
     with torch.no_grad():
-        heat = torch.sigmoid(snap.D(grid)).reshape(n_heat, n_heat).numpy()
-    im = ax.imshow(heat, origin="lower", extent=(x0, x1, y0, y1), cmap="coolwarm", vmin=0, vmax=1,
+        scores = snap.D(grid).reshape(n_heat, n_heat)
+    heat = (torch.sigmoid(scores) if probabilistic else scores).numpy()
+    vmin, vmax = (0, 1) if probabilistic else (float(heat.min()), float(heat.max()))
+    im = ax.imshow(heat, origin="lower", extent=(x0, x1, y0, y1), cmap="coolwarm", vmin=vmin, vmax=vmax,
                    aspect="auto", interpolation="bilinear")
-    if heat.min() < 0.5 < heat.max():
+    if probabilistic and heat.min() < 0.5 < heat.max():
         ax.contour(xs, ys, heat, levels=[0.5], colors="k", linewidths=0.9)
     ax.scatter(real[:n_points, 0], real[:n_points, 1], s=3, c="k", alpha=0.5, lw=0, label="data")
     ax.scatter(fake[:n_points, 0], fake[:n_points, 1], s=3, c="limegreen", alpha=0.8, lw=0, label="G(z)")
@@ -60,8 +64,11 @@ def draw_field_panel(ax, snap: Snapshot, fake: torch.Tensor, real: torch.Tensor,
     if record:
         if record.get("modes_total"):
             title += f" · modes {record['modes_covered']}/{record['modes_total']} · hq {record['hq_share']:.0%}"
-        if record.get("jsd") is not None:
+        if record.get("jsd") is not None and probabilistic:
             title += f"\nJSD {record['jsd']:.3f} · D(real) {record['d_real_eval']:.2f} · D(fake) {record['d_fake_eval']:.2f}"
+        elif record.get("jsd") is not None:
+            title += (f"\nJSD {record['jsd']:.3f} · f(real) {record.get('critic_real_eval', float('nan')):.2f}"
+                      f" · f(fake) {record.get('critic_fake_eval', float('nan')):.2f}")
     ax.set_title(title, fontsize=8)
     return im
 
@@ -73,7 +80,7 @@ def _prepare(snaps, target, data):
 
 
 def draw_field(snaps: list[Snapshot], target, data, g_loss, path: Path, *, records: dict[int, dict] | None = None,
-               title: str = "") -> Path:
+               title: str = "", probabilistic: bool = True) -> Path:
     """One panel per snapshot (up to 4 per row) → PNG."""
     plt = _plt()
     fakes, real, box = _prepare(snaps, target, data)
@@ -83,23 +90,24 @@ def draw_field(snaps: list[Snapshot], target, data, g_loss, path: Path, *, recor
     im = None
     for i, (s, f) in enumerate(zip(snaps, fakes)):
         im = draw_field_panel(axes[i // cols, i % cols], s, f, real, target, g_loss, box,
-                              record=(records or {}).get(s.step))
+                              record=(records or {}).get(s.step), probabilistic=probabilistic)
     for j in range(len(snaps), rows * cols):
         axes[j // cols, j % cols].axis("off")
     axes[0, 0].legend(loc="upper left", fontsize=7, markerscale=3)
     if im is not None:
-        fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8, label="D(x)")
+        fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.8, label="D(x)" if probabilistic else "critic f(x)")
     return save_figure(fig, path, dpi=110, title=title, bbox_tight=True)
 
 
 def animate_field(snaps: list[Snapshot], target, data, g_loss, path: Path, *,
-                  records: dict[int, dict] | None = None, ms_per_frame: int = 300) -> Path:
+                  records: dict[int, dict] | None = None, ms_per_frame: int = 300, probabilistic: bool = True) -> Path:
     plt = _plt()
     fakes, real, box = _prepare(snaps, target, data)
     frames = []
     for s, f in zip(snaps, fakes):
         fig, ax = plt.subplots(figsize=(4.6, 4.6))
-        draw_field_panel(ax, s, f, real, target, g_loss, box, record=(records or {}).get(s.step))
+        draw_field_panel(ax, s, f, real, target, g_loss, box, record=(records or {}).get(s.step),
+                         probabilistic=probabilistic)
         fig.tight_layout()
         frames.append(figure_to_image(fig))
         plt.close(fig)

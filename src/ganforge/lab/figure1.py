@@ -60,7 +60,9 @@ def _z_quantiles(z_dist: str, n: int = 15) -> torch.Tensor:
 
 
 def draw_panel(ax, snap: Snapshot, fake: torch.Tensor, target, data, x_range: tuple[float, float], *,
-               label: str = "", record: dict | None = None, legend: bool = False) -> None:
+               label: str = "", record: dict | None = None, legend: bool = False, probabilistic: bool = True) -> None:
+    """``probabilistic=False`` (Wasserstein, hinge, least-squares losses): D's raw score is not a
+    probability, so it is drawn min-max rescaled to [0, 1] over the plotted range and D* is left out."""
     lo, hi = x_range
     edges = [torch.linspace(lo, hi, 161, dtype=torch.float64)]
     xs = ((edges[0][1:] + edges[0][:-1]) / 2).numpy()
@@ -68,16 +70,22 @@ def draw_panel(ax, snap: Snapshot, fake: torch.Tensor, target, data, x_range: tu
     q_mass, _ = theory.histogram(fake, edges)
     p_g = (q_mass / theory.cell_volume(edges)).numpy()
     with torch.no_grad():
-        d = torch.sigmoid(snap.D(torch.from_numpy(xs).float()[:, None])).reshape(-1).numpy()
-    d_star = theory.optimal_discriminator(torch.from_numpy(p_data), torch.from_numpy(p_g)).numpy()
-    d_star[(p_data + p_g) < 1e-3 * max(p_data.max(), p_g.max())] = np.nan  # undefined where both vanish
+        scores = snap.D(torch.from_numpy(xs).float()[:, None]).reshape(-1)
+    if probabilistic:
+        d = torch.sigmoid(scores).numpy()
+        d_star = theory.optimal_discriminator(torch.from_numpy(p_data), torch.from_numpy(p_g)).numpy()
+        d_star[(p_data + p_g) < 1e-3 * max(p_data.max(), p_g.max())] = np.nan  # undefined where both vanish
+    else:
+        d = scores.numpy()
+        d = (d - d.min()) / max(float(d.max() - d.min()), 1e-12)
     # a collapsed G has a tall narrow spike: clip it rather than flatten everything else
     top = max(1.05, min(1.1 * float(np.nanmax(np.r_[p_data, p_g])), 2.5 * float(p_data.max())))
 
     ax.plot(xs[::2], p_data[::2], "k.", ms=3, label="data p_data")
     ax.plot(xs, p_g, "-", color="tab:green", lw=1.8, label="generator p_g")
-    ax.plot(xs, d, "--", color="tab:blue", lw=1.6, label="D(x)")
-    ax.plot(xs, d_star, "-", color="0.55", lw=0.8, label="D*(x)")
+    ax.plot(xs, d, "--", color="tab:blue", lw=1.6, label="D(x)" if probabilistic else "critic f(x), rescaled")
+    if probabilistic:
+        ax.plot(xs, d_star, "-", color="0.55", lw=0.8, label="D*(x)")
 
     # z (lower line) mapped to x = G(z) (upper line)
     y_x, y_z = -0.12 * top, -0.5 * top
@@ -102,15 +110,19 @@ def draw_panel(ax, snap: Snapshot, fake: torch.Tensor, target, data, x_range: tu
     ax.set_yticks([0, 0.5, 1.0])
     title = f"{label} step {snap.step}"
     if record and record.get("jsd") is not None:
-        d_real, d_fake = record.get("d_real_eval", float("nan")), record.get("d_fake_eval", float("nan"))
-        title += f"\nJSD {record['jsd']:.3f} · D(real) {d_real:.2f} · D(fake) {d_fake:.2f}"
+        if probabilistic:
+            d_real, d_fake = record.get("d_real_eval", float("nan")), record.get("d_fake_eval", float("nan"))
+            title += f"\nJSD {record['jsd']:.3f} · D(real) {d_real:.2f} · D(fake) {d_fake:.2f}"
+        else:
+            c_real, c_fake = record.get("critic_real_eval", float("nan")), record.get("critic_fake_eval", float("nan"))
+            title += f"\nJSD {record['jsd']:.3f} · f(real) {c_real:.2f} · f(fake) {c_fake:.2f}"
     ax.set_title(title, fontsize=9)
     if legend:
         ax.legend(loc="upper left", fontsize=7, frameon=False)
 
 
 def draw_figure1(snaps: list[Snapshot], target, data, path: Path, *, records: dict[int, dict] | None = None,
-                 title: str = "") -> Path:
+                 title: str = "", probabilistic: bool = True) -> Path:
     """Panels (a), (b), ... side by side, one per snapshot → PNG."""
     plt = _plt()
     fakes = [generate(s.G, N_SAMPLES) for s in snaps]
@@ -118,12 +130,12 @@ def draw_figure1(snaps: list[Snapshot], target, data, path: Path, *, records: di
     fig, axes = plt.subplots(1, len(snaps), figsize=(3.6 * len(snaps), 3.6), squeeze=False)
     for i, (s, f) in enumerate(zip(snaps, fakes)):
         draw_panel(axes[0, i], s, f, target, data, x_range, label=f"({chr(97 + i)})",
-                   record=(records or {}).get(s.step), legend=i == 0)
+                   record=(records or {}).get(s.step), legend=i == 0, probabilistic=probabilistic)
     return save_figure(fig, path, dpi=110, title=title, tight_layout=True)
 
 
 def animate_figure1(snaps: list[Snapshot], target, data, path: Path, *, records: dict[int, dict] | None = None,
-                    ms_per_frame: int = 300) -> Path:
+                    ms_per_frame: int = 300, probabilistic: bool = True) -> Path:
     """One panel per snapshot, as an animated GIF over training."""
     plt = _plt()
     fakes = [generate(s.G, N_SAMPLES) for s in snaps]
@@ -131,7 +143,8 @@ def animate_figure1(snaps: list[Snapshot], target, data, path: Path, *, records:
     frames = []
     for s, f in zip(snaps, fakes):
         fig, ax = plt.subplots(figsize=(5, 3.8))
-        draw_panel(ax, s, f, target, data, x_range, record=(records or {}).get(s.step), legend=True)
+        draw_panel(ax, s, f, target, data, x_range, record=(records or {}).get(s.step), legend=True,
+                   probabilistic=probabilistic)
         fig.tight_layout()
         frames.append(figure_to_image(fig))
         plt.close(fig)

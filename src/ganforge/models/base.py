@@ -8,7 +8,8 @@ class; ``forward(z)`` or ``forward(z, y)`` with z: [N, z_dim], y: int64 [N]; ``o
 Discriminators take ``in_shape`` (and ``n_classes`` when conditional); ``forward(x)`` or
 ``forward(x, y)`` returns raw scores [N]. A discriminator with a second output (a class head,
 AC-GAN; trunk features for a Q network, InfoGAN) returns ``(scores, aux)`` when called with
-``aux=True``.
+``aux=True``; when aux is its trunk features, their width is its ``features`` attribute, which the
+builder passes to the networks built after D as ``in_features``.
 """
 
 from __future__ import annotations

@@ -6,17 +6,27 @@ D: n strided 4×4 convolutions (stride 2), LeakyReLU(0.2), batch norm except on 
 then a linear layer to one score. Weights ~ N(0, 0.02), BN scale ~ N(1, 0.02).
 n is the number of halvings that keep the base map at ≥ 4 pixels, so 32×32 → 4×4 (n = 3),
 64×64 → 4×4 (n = 4), 28×28 → 7×7 (n = 2); non-square sizes work when both sides halve alike.
+
+Class-conditional (``n_classes``): G takes the one-hot class concatenated to z before the
+projection (AC-GAN, Odena et al., 2017: G's input is 110 = 100 noise + 10 classes). D either
+carries a second linear head of class logits on the same features (``aux_classifier=True``,
+AC-GAN) or, without it, adds the projection <embed(y), φ(x)> (Miyato & Koyama, 2018) to its score.
+With ``n_classes=None`` both nets are the unconditional ones, module for module and random draw
+for random draw.
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
+import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import GanforgeError
+from ..nn.conditional_bn import ConditionalBatchNorm2d
 from ..registry import MODELS
-from .mlp import GeneratorBase
+from .base import GeneratorBase
 
 
 def stages_for(shape: Sequence[int], which: str) -> tuple[int, int, int]:
@@ -46,47 +56,87 @@ def dcgan_init_(module: nn.Module) -> None:
             nn.init.zeros_(m.bias)
 
 
+def _check_classes(n_classes: int | None, which: str) -> int | None:
+    if n_classes is not None and int(n_classes) < 2:
+        raise GanforgeError(f"{which}: n_classes must be ≥ 2 for a conditional net, or None for an unconditional one; "
+                            f"got {n_classes}")
+    return None if n_classes is None else int(n_classes)
+
+
 @MODELS.register("dcgan_generator")
 class DCGANGenerator(GeneratorBase):
-    """z: [N, z_dim] → x: [N, C, H, W] in [−1, 1]."""
+    """z: [N, z_dim] (, y: int64 [N] when ``n_classes``) → x: [N, C, H, W] in [−1, 1]."""
 
     out_range = (-1.0, 1.0)
 
     def __init__(self, *, z_dim: int, out_shape: Sequence[int], ngf: int = 64, z_dist: str = "uniform",
-                 batch_norm: bool = True) -> None:
+                 batch_norm: bool = True, n_classes: int | None = None, conditioning: str = "concat") -> None:
         super().__init__()
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
+        self.n_classes = _check_classes(n_classes, "dcgan_generator")
+        if conditioning not in ("concat", "cbn"):
+            raise GanforgeError(f"dcgan_generator: conditioning {conditioning!r} unknown; valid: concat (one-hot joined "
+                                f"to z, AC-GAN), cbn (class-conditional batch norm, Miyato & Koyama 2018)")
+        # cbn: the class sets every batch norm's gain and bias instead of joining z
+        self.cbn = self.n_classes is not None and conditioning == "cbn"
+        if self.cbn and not batch_norm:
+            raise GanforgeError("dcgan_generator: conditioning=cbn needs batch_norm=true")
         n, h0, w0 = stages_for(self.out_shape, "dcgan_generator")
         width = ngf * 2 ** (n - 1)
         self.base = (width, h0, w0)
-        self.project = nn.Linear(z_dim, width * h0 * w0, bias=not batch_norm)
-        self.project_act = nn.Sequential(nn.BatchNorm2d(width) if batch_norm else nn.Identity(), nn.ReLU())
+        concat = self.n_classes if (self.n_classes and not self.cbn) else 0
+        self.project = nn.Linear(z_dim + concat, width * h0 * w0, bias=not batch_norm)
+        self.project_act = nn.Sequential(self._bn(width) if batch_norm else nn.Identity(), nn.ReLU())
         layers: list[nn.Module] = []
         for i in range(n):
             last = i == n - 1
             out_ch = self.out_shape[0] if last else width // 2
             layers.append(nn.ConvTranspose2d(width, out_ch, 4, 2, 1, bias=last or not batch_norm))
             if not last:
-                layers += [nn.BatchNorm2d(out_ch) if batch_norm else nn.Identity(), nn.ReLU()]
+                layers += [self._bn(out_ch) if batch_norm else nn.Identity(), nn.ReLU()]
             width = out_ch
         layers.append(nn.Tanh())
         self.body = nn.Sequential(*layers)
         dcgan_init_(self)
 
-    def forward(self, z: Tensor) -> Tensor:
+    def _bn(self, ch: int) -> nn.Module:
+        return ConditionalBatchNorm2d(ch, self.n_classes) if self.cbn else nn.BatchNorm2d(ch)
+
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        if self.n_classes is not None:
+            if y is None:
+                raise GanforgeError(f"dcgan_generator was built with n_classes={self.n_classes}: call it as G(z, y)")
+            if not self.cbn:
+                z = torch.cat([z, F.one_hot(y.long(), self.n_classes).to(z.dtype)], dim=1)
+        elif y is not None:
+            raise GanforgeError("dcgan_generator is unconditional: build it with n_classes=K to condition it on a class")
         x = self.project(z).view(z.shape[0], *self.base)
-        return self.body(self.project_act(x))
+        if not self.cbn:
+            return self.body(self.project_act(x))
+        for layer in (*self.project_act, *self.body):
+            x = layer(x, y) if isinstance(layer, ConditionalBatchNorm2d) else layer(x)
+        return x
 
 
 @MODELS.register("dcgan_discriminator")
 class DCGANDiscriminator(nn.Module):
-    """x: [N, C, H, W] in [−1, 1] → raw scores [N]. ``norm``: batch (DCGAN), layer or none
-    (a WGAN-GP critic must not use batch norm)."""
+    """x: [N, C, H, W] in [−1, 1] (, y: int64 [N]) → raw scores [N]. ``norm``: batch (DCGAN), layer or
+    none (a WGAN-GP critic must not use batch norm).
 
-    def __init__(self, *, in_shape: Sequence[int], ndf: int = 64, norm: str = "batch") -> None:
+    ``n_classes`` with ``aux_classifier=True`` (AC-GAN): ``D(x, aux=True)`` returns
+    ``(scores, class_logits [N, n_classes])``; y, if passed, is not used (the class reaches D only
+    through the class loss). ``n_classes`` alone: a projection discriminator, ``D(x, y)``.
+    """
+
+    def __init__(self, *, in_shape: Sequence[int], ndf: int = 64, norm: str = "batch", n_classes: int | None = None,
+                 aux_classifier: bool = False) -> None:
         super().__init__()
         if norm not in ("batch", "layer", "none"):
             raise GanforgeError(f"unknown norm {norm!r} for dcgan_discriminator; valid: batch, layer, none")
+        self.n_classes = _check_classes(n_classes, "dcgan_discriminator")
+        if aux_classifier and self.n_classes is None:
+            raise GanforgeError("dcgan_discriminator: aux_classifier=True needs n_classes (the number of class logits)")
+        self.aux_classifier = aux_classifier
         n, h, w = stages_for(in_shape, "dcgan_discriminator")
         layers: list[nn.Module] = []
         ch, width = in_shape[0], ndf
@@ -102,9 +152,27 @@ class DCGANDiscriminator(nn.Module):
             ch, width = width, width * 2
         self.body = nn.Sequential(*layers)
         self.head = nn.Linear(ch * h * w, 1)
-        dcgan_init_(self)
+        if self.n_classes is not None and aux_classifier:
+            self.classifier = nn.Linear(ch * h * w, self.n_classes)  # AC-GAN: class logits on the same features
+        elif self.n_classes is not None:
+            self.embed = nn.Embedding(self.n_classes, ch * h * w)
+        dcgan_init_(self)  # N(0, 0.02) also for the class head (AC-GAN's init, as DCGAN's)
+        if hasattr(self, "embed"):
+            nn.init.xavier_uniform_(self.embed.weight)  # as the projection authors' SNEmbedID (GlorotUniform)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.body(x).flatten(1)).squeeze(1)
+    def forward(self, x: Tensor, y: Tensor | None = None, aux: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+        if aux and not self.aux_classifier:
+            raise GanforgeError("dcgan_discriminator has no class head: build it with n_classes=K, aux_classifier=True")
+        h = self.body(x).flatten(1)
+        scores = self.head(h).squeeze(1)
+        if self.aux_classifier:
+            return (scores, self.classifier(h)) if aux else scores
+        if self.n_classes is not None:
+            if y is None:
+                raise GanforgeError(f"dcgan_discriminator is a projection D (n_classes={self.n_classes}): call it as D(x, y)")
+            scores = scores + (self.embed(y) * h).sum(dim=1)
+        elif y is not None:
+            raise GanforgeError("dcgan_discriminator is unconditional: build it with n_classes=K to condition it on a class")
+        return scores
 
 

@@ -6,6 +6,14 @@ BN, ReLU, 3×3 conv; 1×1 conv shortcut) → BN, ReLU, 3×3 conv, tanh. For 32×
 D: an "optimised" first down block, n − 2 further down blocks, two blocks without resampling,
 ReLU, global sum pooling, linear → 1 score. No normalisation in D (spectral norm, when asked
 for, is applied by the config's ``spectral_norm`` switch). For 32×32: 32 → 16 → 8, then 8.
+
+Class-conditional (``n_classes``), as in the projection discriminator's code (Miyato & Koyama,
+2018; pfnet-research/sngan_projection gen_models/resblocks.py, dis_models/snresnet_32.py): every
+BN inside G's up-blocks becomes a conditional BN (per-class gain 1 and bias 0 at init); G's final
+BN stays a plain BN, as the authors' ``b5``. D adds the projection <embed(y), φ(x)> to its linear
+score, the embedding an ``nn.Embedding`` child (so the spectral-norm walker reaches it, as the
+authors' SNEmbedID) initialised Glorot-uniform. With ``n_classes=None`` both nets are the
+unconditional ones, module for module and random draw for random draw.
 """
 
 from __future__ import annotations
@@ -16,8 +24,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import GanforgeError
+from ..nn.conditional_bn import ConditionalBatchNorm2d
 from ..registry import MODELS
-from .mlp import GeneratorBase
+from .base import GeneratorBase
 
 
 def _levels(shape: Sequence[int], which: str) -> int:
@@ -35,16 +44,24 @@ def _levels(shape: Sequence[int], which: str) -> int:
     return n
 
 
+def _bn(channels: int, n_classes: int | None) -> nn.Module:
+    return nn.BatchNorm2d(channels) if n_classes is None else ConditionalBatchNorm2d(channels, n_classes)
+
+
+def _norm(bn: nn.Module, x: Tensor, y: Tensor | None) -> Tensor:
+    return bn(x) if y is None else bn(x, y)
+
+
 class UpBlock(nn.Module):
-    def __init__(self, cin: int, cout: int) -> None:
+    def __init__(self, cin: int, cout: int, n_classes: int | None = None) -> None:
         super().__init__()
-        self.bn1, self.conv1 = nn.BatchNorm2d(cin), nn.Conv2d(cin, cout, 3, 1, 1)
-        self.bn2, self.conv2 = nn.BatchNorm2d(cout), nn.Conv2d(cout, cout, 3, 1, 1)
+        self.bn1, self.conv1 = _bn(cin, n_classes), nn.Conv2d(cin, cout, 3, 1, 1)
+        self.bn2, self.conv2 = _bn(cout, n_classes), nn.Conv2d(cout, cout, 3, 1, 1)
         self.shortcut = nn.Conv2d(cin, cout, 1)
 
-    def forward(self, x: Tensor) -> Tensor:
-        h = F.interpolate(F.relu(self.bn1(x)), scale_factor=2.0)
-        h = self.conv2(F.relu(self.bn2(self.conv1(h))))
+    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        h = F.interpolate(F.relu(_norm(self.bn1, x, y)), scale_factor=2.0)
+        h = self.conv2(F.relu(_norm(self.bn2, self.conv1(h), y)))
         return h + self.shortcut(F.interpolate(x, scale_factor=2.0))
 
 
@@ -70,39 +87,75 @@ class DownBlock(nn.Module):
         return h + s
 
 
+def _check_classes(n_classes: int | None, which: str) -> int | None:
+    if n_classes is not None and int(n_classes) < 2:
+        raise GanforgeError(f"{which}: n_classes must be ≥ 2 for a conditional net, or None for an unconditional one; "
+                            f"got {n_classes}")
+    return None if n_classes is None else int(n_classes)
+
+
+def _need_y(y: Tensor | None, n_classes: int | None, which: str) -> None:
+    if n_classes is not None and y is None:
+        raise GanforgeError(f"{which} was built with n_classes={n_classes}: call it with a class y (int64 [N])")
+    if n_classes is None and y is not None:
+        raise GanforgeError(f"{which} is unconditional: build it with n_classes=K to condition it on a class")
+
+
 @MODELS.register("resnet_generator")
 class ResNetGenerator(GeneratorBase):
-    """z: [N, z_dim] → x: [N, C, H, W] in [−1, 1]."""
+    """z: [N, z_dim] (, y: int64 [N] when ``n_classes``) → x: [N, C, H, W] in [−1, 1]."""
 
     out_range = (-1.0, 1.0)
 
-    def __init__(self, *, z_dim: int, out_shape: Sequence[int], ch: int = 128, z_dist: str = "normal") -> None:
+    def __init__(self, *, z_dim: int, out_shape: Sequence[int], ch: int = 128, z_dist: str = "normal",
+                 n_classes: int | None = None) -> None:
         super().__init__()
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
+        self.n_classes = _check_classes(n_classes, "resnet_generator")
         n = _levels(self.out_shape, "resnet_generator")
         w0 = self.out_shape[2] // 2**n
         self.base = (ch, 4, w0)
         self.project = nn.Linear(z_dim, ch * 4 * w0)
-        self.blocks = nn.Sequential(*[UpBlock(ch, ch) for _ in range(n)])
+        self.blocks = nn.Sequential(*[UpBlock(ch, ch, self.n_classes) for _ in range(n)])
+        # the final BN is plain even when conditional: the authors' gen_models/resnet_32.py ``b5``
         self.out = nn.Sequential(nn.BatchNorm2d(ch), nn.ReLU(), nn.Conv2d(ch, self.out_shape[0], 3, 1, 1), nn.Tanh())
 
-    def forward(self, z: Tensor) -> Tensor:
-        return self.out(self.blocks(self.project(z).view(z.shape[0], *self.base)))
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        _need_y(y, self.n_classes, "resnet_generator")
+        h = self.project(z).view(z.shape[0], *self.base)
+        if y is None:
+            return self.out(self.blocks(h))
+        for block in self.blocks:
+            h = block(h, y)
+        return self.out(h)
 
 
 @MODELS.register("resnet_discriminator")
 class ResNetDiscriminator(nn.Module):
-    """x: [N, C, H, W] → raw scores [N]."""
+    """x: [N, C, H, W] (, y: int64 [N] when ``n_classes``) → raw scores [N].
 
-    def __init__(self, *, in_shape: Sequence[int], ch: int = 128) -> None:
+    Projection (Miyato & Koyama, 2018, eq. 3): score = ψ(φ(x)) + <embed(y), φ(x)>, φ(x) the
+    sum-pooled features. The head keeps its bias (the authors' l5 has none; harmless here).
+    """
+
+    def __init__(self, *, in_shape: Sequence[int], ch: int = 128, n_classes: int | None = None) -> None:
         super().__init__()
+        self.n_classes = _check_classes(n_classes, "resnet_discriminator")
         n = _levels(in_shape, "resnet_discriminator")
         blocks = [DownBlock(in_shape[0], ch, down=True, first=True)]
         blocks += [DownBlock(ch, ch, down=True) for _ in range(n - 2)]
         blocks += [DownBlock(ch, ch, down=False), DownBlock(ch, ch, down=False)]
         self.blocks = nn.Sequential(*blocks)
         self.head = nn.Linear(ch, 1)
+        if self.n_classes is not None:
+            self.embed = nn.Embedding(self.n_classes, ch)
+            # dis_models/snresnet_32.py: SNEmbedID(n_classes, ch, initialW=GlorotUniform())
+            nn.init.xavier_uniform_(self.embed.weight)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        _need_y(y, self.n_classes, "resnet_discriminator")
         h = F.relu(self.blocks(x)).sum(dim=(2, 3))  # global sum pooling
-        return self.head(h).squeeze(1)
+        out = self.head(h).squeeze(1)
+        if y is not None:
+            out = out + (self.embed(y) * h).sum(dim=1)
+        return out

@@ -52,7 +52,7 @@ class Recipe:
     def default_data(self) -> str:
         return self.defaults.get("data", {}).get("name", "digits")
 
-    def make_players(self, cfg: Config) -> list[Player]:
+    def make_players(self, cfg: Config) -> list:
         if self.players is not None:
             return self.players(cfg)
         return standard_players(cfg, d_step=self.d_step, g_step=self.g_step, after_d_update=self.after_d_update)
@@ -151,6 +151,11 @@ def check_config(cfg: Config) -> None:
             raise GanforgeError(f"d_clip must be > 0, got {cfg.d_clip}")
     if cfg.d_steps < 1 or cfg.g_steps < 1:
         raise GanforgeError("d_steps and g_steps must be ≥ 1 (k D steps per G step, or the reverse)")
+    if cfg.update_order not in ("alternating", "simultaneous"):
+        raise GanforgeError(f"update_order {cfg.update_order!r} unknown; valid: alternating, simultaneous")
+    if cfg.update_order == "simultaneous" and (cfg.d_steps != 1 or cfg.g_steps != 1):
+        raise GanforgeError("update_order=simultaneous updates both players from one pass: it needs d_steps=1 and "
+                            "g_steps=1")
     t = cfg.train
     for key in ("steps", "batch_size", "log_every", "sample_every", "ckpt_every", "devices"):
         if getattr(t, key) < 1:

@@ -72,7 +72,8 @@ register_recipe(Recipe(
     },
     deviations=(
         "Alternating updates (Algorithm 1: D step, then a G step on fresh noise). The released "
-        "code computes both players' gradients from one shared minibatch and applies them together.",
+        "code computes both players' gradients from one shared minibatch and applies them together "
+        "(--set update_order=simultaneous).",
         "D's loss is the paper's −V(G, D) at lr 0.05, equivalent under plain SGD to the released "
         "code's 0.5·(BCE_real + BCE_fake) at lr 0.1.",
         "D's sigmoid output is folded into the loss in logit form (numerically stable, same maths).",

@@ -68,6 +68,8 @@ def build_networks(cfg: Config, data_shape: tuple[int, ...], latent: LatentSpec,
         if names is None or name in names:
             require = ("n_classes",) if latent.n_classes and name in ("G", "D") else ()
             nets[name] = build_net(name, spec, require=require, **given)
+            if name == "D" and hasattr(nets[name], "features"):
+                given["in_features"] = nets[name].features  # the width of D's trunk features (InfoGAN's Q reads them)
     if "D" in nets and _has_penalty(cfg, "gp") and has_batch_norm(nets["D"]):
         raise GanforgeError(
             "the gradient penalty is taken per example, which batch norm in D breaks (Gulrajani et al. 2017, "

@@ -142,15 +142,15 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
                 reporter.add(run.step(step, log_now))
                 step += 1
                 reporter.tick()
-                if log_now:
-                    last_record = reporter.flush(step, run.log_extras(step))
-                    _check_finite(last_record, step)
-                if step % t.sample_every == 0 or step == t.steps:
-                    samples(step)
                 out_of_time = t.time_limit_s is not None and time.perf_counter() - t0 > t.time_limit_s
                 if run.world > 1 and t.time_limit_s is not None:  # every rank must stop at the same step
                     out_of_time = bool(fabric.broadcast(out_of_time, src=0))
                 stop_now = (flag.stop and run.world == 1) or out_of_time
+                if log_now or stop_now:  # a stopped run logs its last, partial interval too
+                    last_record = reporter.flush(step, run.log_extras(step))
+                    _check_finite(last_record, step)
+                if step % t.sample_every == 0 or step == t.steps:
+                    samples(step)
                 if step % t.ckpt_every == 0 or step == t.steps or stop_now:
                     checkpoint(step)
                 if stop_now:
@@ -203,7 +203,7 @@ def _dry_run(run: TrainingRun) -> dict:
         print(f"# data: {run.data.name}, {len(run.data)} examples of shape {tuple(run.data.shape)}")
         for name, net in run.raw.items():
             print(f"# {name} parameters: {count_params(net):,}")
-        updates = " + ".join(f"{p.repeats} {p.name}" for p in run.players)
+        updates = " + ".join(f"{p.repeats} {p.name}" + (" (together)" if "+" in p.name else "") for p in run.players)
         print(f"# FLOPs per training step ({updates} updates, global batch {cfg.train.batch_size}): "
               f"{flops / 1e9:.3f} GFLOP")
     return info

@@ -14,7 +14,7 @@ from torch import Tensor
 
 from ..config import Config
 from .context import StepContext
-from .steps import standard_after_d_update, standard_d_step, standard_g_step
+from .steps import simultaneous_step, standard_after_d_update, standard_d_step, standard_g_step
 
 
 @dataclass
@@ -27,8 +27,28 @@ class Player:
     after_update: Callable[[StepContext], None] | None = None  # clipping, k_t update, image pool
 
 
+@dataclass
+class Simultaneous:
+    """Several players updated together: ``step(ctx)`` returns {player name: named terms} from one
+    shared forward pass; every player's gradients (its own terms, its own networks only) are
+    taken before any optimiser steps, then all step. This is how the 2014 GAN's released code
+    (pylearn2's SGD over AdversaryCost2) trained; the players' own ``step`` fields are unused."""
+
+    players: list[Player]
+    step: Callable[[StepContext], dict[str, dict[str, Tensor]]]
+    repeats: int = 1
+
+    @property
+    def name(self) -> str:
+        return "+".join(p.name for p in self.players)
+
+
 def standard_players(cfg: Config, *, d_step=standard_d_step, g_step=standard_g_step,
-                     after_d_update=standard_after_d_update, d_nets=("D",), g_nets=("G",)) -> list[Player]:
-    """D (``d_steps`` updates) then G (``g_steps`` updates)."""
-    return [Player("D", tuple(d_nets), "opt_D", cfg.d_steps, d_step, after_d_update),
-            Player("G", tuple(g_nets), "opt_G", cfg.g_steps, g_step)]
+                     after_d_update=standard_after_d_update, d_nets=("D",), g_nets=("G",)) -> list:
+    """D (``d_steps`` updates) then G (``g_steps`` updates); with ``update_order: simultaneous``
+    both from one forward pass, applied together."""
+    D = Player("D", tuple(d_nets), "opt_D", cfg.d_steps, d_step, after_d_update)
+    G = Player("G", tuple(g_nets), "opt_G", cfg.g_steps, g_step)
+    if cfg.update_order == "simultaneous":
+        return [Simultaneous([D, G], simultaneous_step)]
+    return [D, G]

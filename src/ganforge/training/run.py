@@ -24,7 +24,7 @@ from .context import StepContext
 from .ema import EMA
 from .latent import LatentSpec
 from .optim import apply_schedule, build_optimizer, grad_norm_of, has_schedule
-from .players import Player
+from .players import Player, Simultaneous
 
 GRID_SEED_OFFSET = 7919  # the fixed preview noise is drawn from seed + this
 
@@ -73,13 +73,14 @@ class TrainingRun:
         if t.channels_last:
             for net in self.raw.values():
                 net.to(memory_format=torch.channels_last)
-        self.players: list[Player] = recipe.make_players(cfg)
-        self.opt_cfgs = {p.name: _opt_config(cfg, p) for p in self.players}
-        opts = {p.name: build_optimizer(_params(self.raw, p), self.opt_cfgs[p.name]) for p in self.players}
+        self.players: list[Player | Simultaneous] = recipe.make_players(cfg)
+        solo = [q for p in self.players for q in (p.players if isinstance(p, Simultaneous) else [p])]
+        self.opt_cfgs = {p.name: _opt_config(cfg, p) for p in solo}
+        opts = {p.name: build_optimizer(_params(self.raw, p), self.opt_cfgs[p.name]) for p in solo}
         self.nets = {name: fabric.setup_module(torch.compile(net) if t.compile else net) for name, net in self.raw.items()}
         self.opts = {name: fabric.setup_optimizers(opt) for name, opt in opts.items()}
-        self.scheduled = {p.name: has_schedule(self.opt_cfgs[p.name]) for p in self.players}
-        self.updates = {p.name: 0 for p in self.players}
+        self.scheduled = {p.name: has_schedule(self.opt_cfgs[p.name]) for p in solo}
+        self.updates = {p.name: 0 for p in solo}
 
         self.sampler = BatchSampler(len(data), t.batch_size, rank=self.rank, world=self.world, seed=t.seed)
         gen_device = device if device.type == "cuda" else torch.device("cpu")
@@ -113,8 +114,12 @@ class TrainingRun:
             for p in self.players:
                 ctx.player = p.name
                 for i in range(p.repeats):
+                    measure = log_now and i == p.repeats - 1
+                    if isinstance(p, Simultaneous):
+                        self._update_together(p, p.step(ctx), measure=measure)
+                        continue
                     terms = p.step(ctx)
-                    self._update(p, terms, measure=log_now and i == p.repeats - 1)
+                    self._update(p, terms, measure=measure)
                     if p.after_update is not None:
                         p.after_update(ctx)
             if self.ema is not None:
@@ -122,6 +127,24 @@ class TrainingRun:
         return sink
 
     def _update(self, p: Player, terms: dict[str, Tensor], *, measure: bool) -> None:
+        loss = self._prepare(p, terms)
+        self.fabric.backward(loss)
+        self._finish(p, terms, loss, measure=measure)
+
+    def _update_together(self, group: Simultaneous, terms_by: dict[str, dict[str, Tensor]], *, measure: bool) -> None:
+        """All gradients first (each player's loss w.r.t. its own networks only), then all steps."""
+        losses = {p.name: self._prepare(p, terms_by.get(p.name, {})) for p in group.players}
+        last = len(group.players) - 1
+        for i, p in enumerate(group.players):
+            self.fabric.backward(losses[p.name], inputs=_params(self.raw, p), retain_graph=i < last)
+        for p in group.players:
+            self.ctx.player = p.name
+            self._finish(p, terms_by[p.name], losses[p.name], measure=measure)
+            if p.after_update is not None:
+                p.after_update(self.ctx)
+
+    def _prepare(self, p: Player, terms: dict[str, Tensor]) -> Tensor:
+        """Sum the terms, apply the lr schedule, clear the gradients."""
         if not terms:
             raise GanforgeError(f"player {p.name}'s step returned no loss terms")
         loss = next(iter(terms.values())) if len(terms) == 1 else sum(terms.values())
@@ -130,10 +153,13 @@ class TrainingRun:
             apply_schedule(opt, self.opt_cfgs[p.name], self.updates[p.name], step=self.ctx.step,
                            total_steps=self.cfg.train.steps)
         opt.zero_grad(set_to_none=True)
-        self.fabric.backward(loss)
+        return loss
+
+    def _finish(self, p: Player, terms: dict[str, Tensor], loss: Tensor, *, measure: bool) -> None:
+        """Optimiser step and statistics, after backward."""
         if measure:
             stats.report(f"grad_norm_{p.name}", grad_norm_of(_params(self.raw, p)))
-        opt.step()
+        self.opts[p.name].step()
         self.updates[p.name] += 1
         prefix = p.name.lower()
         stats.report(f"{prefix}_loss", loss.detach())

@@ -23,7 +23,7 @@ def report(name: str, value: Tensor | float) -> None:
     if not _SINKS:
         return
     if isinstance(value, Tensor):
-        value = value.detach()
+        value = value.detach().clone()  # a snapshot: the caller may change its tensor in place later
     else:
         value = torch.tensor(float(value))
     _SINKS[-1].setdefault(name, []).append(value)

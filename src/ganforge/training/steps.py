@@ -54,6 +54,24 @@ def standard_g_step(ctx: StepContext) -> dict[str, Tensor]:
     return terms
 
 
+def simultaneous_step(ctx: StepContext) -> dict[str, dict[str, Tensor]]:
+    """Both players' losses from one minibatch and one D pass (the 2014 GAN's released code:
+    AdversaryCost2 computes D's and G's objectives on the same samples, with the same dropout
+    masks, and SGD applies both updates at once)."""
+    real, y_real = ctx.batch()
+    lat = ctx.latent()
+    fake = ctx.generate(lat)
+    real_logits, fake_logits = d_logits(ctx, real, fake, y_real, lat.get("y"))
+    d_terms = {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits)}
+    D = partial(ctx.discriminate, y=y_real) if ctx.conditional else ctx.D
+    d_terms.update(regulariser_terms(ctx, ctx.cfg.d_penalties, D=D, real=real, fake=fake,
+                                     real_logits=real_logits, fake_logits=fake_logits))
+    g_terms = {"adv": ctx.g_loss(fake_logits=fake_logits)}
+    for name, value in ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits).items():
+        ctx.report(name, value)
+    return {"D": d_terms, "G": g_terms}
+
+
 def standard_after_d_update(ctx: StepContext) -> None:
     """Post-update hook: weight clipping when the config asks for it (WGAN)."""
     if ctx.cfg.d_clip is not None:

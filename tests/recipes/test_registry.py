@@ -13,7 +13,7 @@ from ganforge.registry import RECIPES
 from ganforge.training.build import build_models
 from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
 
-from .conftest import quick_sets
+from ..conftest import quick_sets
 
 
 def _flat_sets(d, prefix=""):
@@ -49,12 +49,12 @@ def test_recipe_trains_at_toy_size(name, tmp_path):
     # save/load round trip: the loaded generator equals a fresh build with the checkpoint's weights
     G_loaded = ganforge.load(tmp_path / "b")
     cfg = G_loaded.cfg
-    G_fresh, _ = build_models(cfg, tuple(G_loaded.meta["data_shape"]))
+    G_fresh, _ = build_models(cfg, tuple(G_loaded.meta["data_shape"]), G_loaded.meta.get("n_classes"))
     G_fresh.load_state_dict(s3["G"])
     G_fresh.eval()
-    z = torch.randn(5, cfg.z_dim, generator=torch.Generator().manual_seed(3))
+    args = G_loaded.latent.g_args(G_loaded.latent.sample(5, generator=torch.Generator().manual_seed(3)))
     with torch.no_grad():
-        assert torch.equal(G_loaded(z), G_fresh(z))
+        assert torch.equal(G_loaded(*args), G_fresh(*args))
     a, b = G_loaded.sample(6, seed=1), ganforge.load(tmp_path / "b").sample(6, seed=1)
     assert torch.equal(a, b)
     if G_loaded.kind == "image":

@@ -14,7 +14,7 @@ import ganforge
 from ganforge.errors import GanforgeError
 from ganforge.training.checkpoint import latest_checkpoint, list_checkpoints, load_checkpoint
 
-from .conftest import quick_sets
+from ..conftest import quick_sets
 
 TINY = ["G.args.hidden=[32, 32]", "D.args.hidden=[16, 16]", "z_dim=8", "train.batch_size=20"]
 

@@ -1,0 +1,75 @@
+"""AC-GAN: Odena, Olah & Shlens, "Conditional Image Synthesis with Auxiliary Classifier GANs",
+ICML 2017.
+
+G(z, c) makes an image of class c; D(x) gives both P(real | x) and P(class | x). With
+L_S = E[log P(S = real | x_real)] + E[log P(S = fake | x_fake)] and
+L_C = E[log P(C = c | x_real)] + E[log P(C = c | x_fake)], D maximises L_S + L_C and G
+maximises L_C − L_S (Eq. 2-3); G's L_S part uses the non-saturating form.
+"""
+
+import torch
+import torch.nn.functional as F
+
+from ..training.steps import standard_after_d_update
+from .base import Recipe, register_recipe
+
+
+def d_step(ctx):
+    real, y_real = ctx.batch()
+    lat = ctx.latent()
+    with torch.no_grad():
+        fake = ctx.generate(lat)
+    real_logits, real_cls = ctx.D(real, aux=True)
+    fake_logits, fake_cls = ctx.D(fake, aux=True)
+    terms = {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits),
+             "cls": F.cross_entropy(real_cls, y_real) + F.cross_entropy(fake_cls, lat["y"])}
+    for name, value in ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits).items():
+        ctx.report(name, value)
+    ctx.report("d_class_acc_real", (real_cls.detach().argmax(1) == y_real).float().mean())
+    return terms
+
+
+def g_step(ctx):
+    lat = ctx.latent(ctx.g_batch)
+    fake = ctx.generate(lat)
+    with ctx.frozen("D"):
+        fake_logits, fake_cls = ctx.D(fake, aux=True)
+    ctx.report("d_class_acc_fake", (fake_cls.detach().argmax(1) == lat["y"]).float().mean())
+    return {"adv": ctx.g_loss(fake_logits=fake_logits), "cls": F.cross_entropy(fake_cls, lat["y"])}
+
+
+register_recipe(Recipe(
+    name="acgan",
+    title="AC-GAN",
+    paper="Odena, Olah & Shlens, 2017, Conditional Image Synthesis with Auxiliary Classifier GANs",
+    year=2017,
+    url="https://arxiv.org/abs/1610.09585",
+    defaults={
+        "data": {"name": "cifar10"},
+        "conditional": True,
+        "G": {"arch": "dcgan_generator", "args": {}},
+        "D": {"arch": "dcgan_discriminator", "args": {"aux_classifier": True}},
+        "z_dim": 100, "z_dist": "uniform",
+        "loss": "minimax", "g_objective": "non_saturating",
+        "opt_D": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]},
+        "opt_G": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]},
+        "train": {"batch_size": 100},
+    },
+    d_step=d_step, g_step=g_step, after_d_update=standard_after_d_update,
+    dataset_defaults={"mnist": {"data": {"image_size": [32, 32]}}, "fashion-mnist": {"data": {"image_size": [32, 32]}}},
+    test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ngf": 8}},
+                    "D": {"args": {"ndf": 8}}, "z_dim": 8},
+    sources={
+        "losses L_S and L_C; D maximises L_S + L_C, G maximises L_C − L_S": "paper, Sec. 3, Eq. 2-3",
+        "class fed to G as a one-hot vector beside z (G input 110 = 100 + 10)": "paper, App. A, Table 1",
+        "Adam lr 2e-4, β1 = 0.5, batch 100, weights N(0, 0.02)": "paper, App. A",
+    },
+    deviations=(
+        "The DCGAN backbone sized by resolution (4×4 stride-2 convs, batch norm, LeakyReLU 0.2) stands in for the "
+        "paper's CIFAR-10 networks (its D adds dropout 0.5 and six conv layers); the loss and class head are AC-GAN's.",
+        "G's source loss is the non-saturating −log D(G(z)) (the paper writes the game in its minimax form).",
+        "No activation noise in D (the paper's App. A adds it, after Salimans et al. 2016, with an unstated std).",
+        "The one-hot class is concatenated to a 100-d z (the paper's 110-d input does not say whether the class "
+        "is concatenated or written into z).",
+    ),
+))

@@ -1,0 +1,136 @@
+"""InfoGAN: Chen et al., "InfoGAN: Interpretable Representation Learning by Information
+Maximizing Generative Adversarial Nets", NeurIPS 2016.
+
+G is fed noise z and latent codes c; a network Q, sharing D's convolutional trunk, predicts c
+from G(z, c). Both players add λ·L_I, the negative log-likelihood of c under Q (a lower bound
+on the mutual information I(c; G(z, c)), Eq. 4-6), to their losses. As in the authors' code,
+Q belongs to the D player (one optimiser for D and Q); G's player updates G alone.
+"""
+
+import torch
+
+from ..penalties.mutual_information import info_loss, mi_lower_bound
+from ..training.players import Player
+from ..training.steps import standard_after_d_update
+from .base import Recipe, register_recipe
+
+LAMBDA = 1.0  # paper, Sec. 7 / released code: info_reg_coeff = 1.0
+CONT_WEIGHT = 1.0  # weight of the continuous codes' term inside L_I (released MNIST run: 1)
+
+
+def _codes(ctx, lat):
+    spec = ctx.latent_spec
+    cat = lat[spec.categorical[0].name] if spec.categorical else None
+    cont = torch.cat([lat[c.name] for c in spec.continuous], dim=1) if spec.continuous else None
+    return cat, cont
+
+
+def _info(ctx, fake_features, lat, who):
+    q = ctx.nets["Q"](fake_features)
+    c_cat, c_cont = _codes(ctx, lat)
+    loss = info_loss(q=q, c_cat=c_cat, c_cont=c_cont, cont_weight=CONT_WEIGHT)
+    if c_cat is not None and who == "D":
+        ctx.report("mi_lower_bound", mi_lower_bound(q=q, c_cat=c_cat, n_categorical=ctx.latent_spec.categorical[0].dim))
+    return LAMBDA * loss
+
+
+def d_step(ctx):
+    real, _ = ctx.batch()
+    lat = ctx.latent()
+    with torch.no_grad():
+        fake = ctx.generate(lat)
+    real_logits = ctx.D(real)
+    fake_logits, h = ctx.D(fake, aux=True)
+    for name, value in ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits).items():
+        ctx.report(name, value)
+    return {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits), "info": _info(ctx, h, lat, "D")}
+
+
+def g_step(ctx):
+    lat = ctx.latent(ctx.g_batch)
+    fake = ctx.generate(lat)
+    with ctx.frozen("D"), ctx.frozen("Q"):
+        fake_logits, h = ctx.D(fake, aux=True)
+        info = _info(ctx, h, lat, "G")
+    return {"adv": ctx.g_loss(fake_logits=fake_logits), "info": info}
+
+
+def players(cfg):
+    return [Player("D", ("D", "Q"), "opt_D", cfg.d_steps, d_step, standard_after_d_update),
+            Player("G", ("G",), "opt_G", cfg.g_steps, g_step)]
+
+
+def figure2_grid(latent, n_grid, gen, *, sweep: str | None = None, lo: float = -2.0, hi: float = 2.0, cols: int = 10):
+    """The paper's Figure 2 layout: one row per value of the categorical code, columns sweep one
+    continuous code from ``lo`` to ``hi`` (others 0), the noise fixed across the whole grid."""
+    cat = latent.categorical[0] if latent.categorical else None
+    cont = [c for c in latent.continuous]
+    sweep = sweep or (cont[0].name if cont else None)
+    rows = cat.dim if cat else 1
+    z = latent.sample(1, generator=gen)["z"].repeat(rows * cols, 1)
+    lat = {"z": z}
+    if cat:
+        lat[cat.name] = torch.arange(rows).repeat_interleave(cols)
+    for c in cont:
+        lat[c.name] = torch.zeros(rows * cols, c.dim)
+        if c.name == sweep:
+            lat[c.name][:] = torch.linspace(lo, hi, cols).repeat(rows)[:, None]
+    return lat, cols
+
+
+def check_q(nets, cfg, data_shape, latent):
+    from ..training.build import check_shapes
+
+    check_shapes(nets, cfg, data_shape, latent)
+    if not latent.codes:
+        from ..errors import GanforgeError
+
+        raise GanforgeError("infogan needs latent codes (codes: [{name: cat, kind: categorical, dim: 10}, ...])")
+
+
+register_recipe(Recipe(
+    name="infogan",
+    title="InfoGAN",
+    paper="Chen et al., 2016, InfoGAN: Interpretable Representation Learning by Information Maximizing GANs",
+    year=2016,
+    url="https://arxiv.org/abs/1606.03657",
+    defaults={
+        "data": {"name": "mnist"},
+        "G": {"arch": "infogan_generator", "args": {}},
+        "D": {"arch": "infogan_discriminator", "args": {}},
+        "nets": {"Q": {"arch": "infogan_q", "args": {}}},
+        "z_dim": 62, "z_dist": "uniform",
+        "codes": [{"name": "cat", "kind": "categorical", "dim": 10},
+                  {"name": "cont1", "kind": "uniform", "dim": 1},
+                  {"name": "cont2", "kind": "uniform", "dim": 1}],
+        "loss": "minimax", "g_objective": "non_saturating",
+        "opt_D": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]},
+        "opt_G": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
+        "train": {"batch_size": 128},
+    },
+    players=players,
+    preview=figure2_grid,
+    check_networks=check_q,
+    test_overrides={"data": {"name": "digits"}, "G": {"args": {"fc_width": 32, "base_channels": 8, "up_channels": 8}},
+                    "D": {"args": {"fc_width": 32}}, "nets": {"Q": {"args": {"hidden": 16}}},
+                    "z_dim": 8},
+    sources={
+        "62 noise dims U[−1, 1]; codes: Cat(10), two U[−1, 1]; G input 74 (noise, one-hot, codes)":
+            "paper, App. C.1 / Sec. 7.2; released run_mnist_exp.py (noise law)",
+        "G: FC 1024 → FC 7·7·128 → 4×4 upconv 64 → 4×4 upconv 1, BN and ReLU, sigmoid": "paper, App. C.1, Table 1",
+        "D: 4×4 conv 64 → 4×4 conv 128 BN → FC 1024 BN → FC 1, lReLU": "paper, App. C.1, Table 1",
+        "Q shares D's trunk: FC 128 BN lReLU → code parameters": "paper, App. C.1, Table 1",
+        "λ = 1 on L_I in both players' losses": "paper, App. C; released infogan_trainer.py (info_reg_coeff)",
+        "Adam, D lr 2e-4, G lr 1e-3": "paper, App. C",
+        "β1 = 0.5, batch 128, Q trained by D's optimiser": "released code (run_mnist_exp.py, infogan_trainer.py)",
+        "continuous codes: Gaussian posterior with std fixed to 1": "released code (Uniform(1, fix_std=True))",
+        "non-saturating G loss, 1 D step per G step": "released infogan_trainer.py",
+    },
+    deviations=(
+        "LeakyReLU slope 0.1 as the paper states (the released code's leaky_rectify uses 0.01).",
+        "Q's std for the continuous codes is fixed at 1 as the released MNIST run does (the paper's App. C "
+        "describes a learned std).",
+        "Convolution weights N(0, 0.02) (the released code truncates the normal at 2σ).",
+        "L_I keeps the ½·log 2π constant of the Gaussian term (as the released code); it changes no gradient.",
+    ),
+))

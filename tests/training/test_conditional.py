@@ -1,0 +1,142 @@
+"""Labels and codes reach the networks; players that own two networks; sampling by class and code."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import ganforge
+from ganforge.config import deep_merge
+from ganforge.errors import GanforgeError
+from ganforge.recipes.base import resolve_config
+from ganforge.registry import RECIPES
+from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
+from ganforge.training.loop import make_fabric
+from ganforge.training.run import TrainingRun
+from ganforge.training.steps import standard_d_step, standard_g_step
+
+from ..conftest import quick_sets
+from ..recipes.test_registry import _flat_sets
+
+
+def _tiny_sets(name: str) -> list[str]:
+    over = deep_merge({"train": {"batch_size": 16}}, RECIPES.get(name).test_overrides)
+    return _flat_sets(over) + quick_sets()
+
+
+class Spy(torch.nn.Module):
+    """Wraps a network and records the arguments of each call."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net, self.calls = net, []
+
+    def forward(self, *args, **kw):
+        self.calls.append([a.detach().clone() if torch.is_tensor(a) else a for a in args])
+        return self.net(*args, **kw)
+
+
+def test_labels_reach_G_and_D():
+    cfg = resolve_config("cgan", sets=_tiny_sets("cgan") + ["D.args.dropout=0", "G.args.dropout=0"])
+    run = TrainingRun(cfg, RECIPES.get("cgan"), make_fabric(cfg))
+    ctx = run.ctx
+    assert ctx.latent_spec.n_classes == 10
+    ctx.nets["G"], ctx.nets["D"] = Spy(ctx.nets["G"]), Spy(ctx.nets["D"])
+    state = run.sampler.state_dict()
+    standard_d_step(ctx)
+    run.sampler.load_state_dict(state)
+    idx = run.sampler.next()
+    (z, y_fake), = ctx.nets["G"].calls
+    (x, y), = ctx.nets["D"].calls  # one joint pass over real and fake (no batch norm in this D)
+    assert torch.equal(y[:16], run.data.labels[idx]), "D must see the real batch's own labels"
+    assert torch.equal(y[16:], y_fake), "D must see the classes G was asked for"
+    assert y_fake.dtype == torch.long and len(set(y_fake.tolist())) > 1
+    ctx.nets["G"].calls.clear()
+    ctx.nets["D"].calls.clear()
+    standard_g_step(ctx)
+    (_, y_g), = ctx.nets["G"].calls
+    (_, y_d), = ctx.nets["D"].calls
+    assert torch.equal(y_g, y_d)
+
+
+def test_conditional_recipe_needs_labels_and_a_conditional_architecture(tmp_path):
+    with pytest.raises(GanforgeError, match="needs class labels"):
+        ganforge.train("cgan", data="ring-2d", out=tmp_path / "a", steps=1, set=quick_sets(), console=False)
+    with pytest.raises(GanforgeError, match="cannot take n_classes"):
+        ganforge.train("cgan", data="digits", out=tmp_path / "b", steps=1,
+                       set=_tiny_sets("cgan") + ["D.arch=mlp_discriminator"], console=False)
+
+
+def test_player_owning_two_networks_updates_both(tmp_path):
+    sets = _tiny_sets("infogan")
+    ganforge.train("infogan", out=tmp_path / "a", steps=1, set=sets, console=False)
+    ganforge.train("infogan", out=tmp_path / "b", steps=3, set=sets, console=False)
+    a = load_checkpoint(latest_checkpoint(tmp_path / "a"))
+    b = load_checkpoint(latest_checkpoint(tmp_path / "b"))
+    for net in ("G", "D", "Q"):
+        assert any(not torch.equal(a[net][k], b[net][k]) for k in a[net] if a[net][k].is_floating_point()), net
+    # Q is in D's optimiser (the released code's variable scopes), not in G's
+    cfg = resolve_config("infogan", sets=sets)
+    run = TrainingRun(cfg, RECIPES.get("infogan"), make_fabric(cfg))
+    n_params = lambda names: sum(1 for n in names for p in run.raw[n].parameters() if p.requires_grad)  # noqa: E731
+    assert sum(len(g["params"]) for g in run.opts["D"].param_groups) == n_params(["D", "Q"])
+    assert sum(len(g["params"]) for g in run.opts["G"].param_groups) == n_params(["G"])
+    recs = [json.loads(x) for x in open(tmp_path / "b" / "metrics.jsonl")]
+    assert "mi_lower_bound" in recs[-1] and recs[-1]["mi_lower_bound"] <= np.log(10) + 1e-6
+    assert "d_info" in recs[-1] and "g_info" in recs[-1]
+
+
+def test_infogan_preview_is_the_papers_figure_2_layout():
+    from ganforge.recipes.infogan import figure2_grid
+    from ganforge.training.latent import Code, LatentSpec
+
+    spec = LatentSpec(62, "uniform", codes=(Code("cat", "categorical", 10), Code("cont1", "uniform", 1),
+                                            Code("cont2", "uniform", 1)))
+    lat, cols = figure2_grid(spec, 64, torch.Generator().manual_seed(0))
+    assert cols == 10 and lat["z"].shape == (100, 62)
+    assert torch.equal(lat["z"], lat["z"][:1].expand(100, 62))  # the noise is fixed
+    assert torch.equal(lat["cat"], torch.arange(10).repeat_interleave(10))  # one row per category
+    assert torch.allclose(lat["cont1"][:10, 0], torch.linspace(-2, 2, 10)) and not lat["cont2"].any()
+    assert spec.g_args(lat)[0].shape == (100, 74)
+
+
+def test_sample_by_class_and_code(tmp_path):
+    ganforge.train("cgan", out=tmp_path / "c", steps=2, set=_tiny_sets("cgan"), console=False)
+    G = ganforge.load(tmp_path / "c")
+    x, y = G.sample(20, seed=0, return_labels=True)
+    assert torch.equal(y, torch.arange(20) % 10)  # balanced by default
+    x3, y3 = G.sample(20, seed=0, y=3, return_labels=True)
+    assert (y3 == 3).all() and not torch.equal(x, x3)
+    with pytest.raises(GanforgeError, match="classes must be in 0..9"):
+        G.sample(4, y=10)
+    out = tmp_path / "s.npy"
+    res = subprocess.run([sys.executable, "-m", "ganforge.cli", "sample", str(tmp_path / "c"), "--n", "12", "--out",
+                          str(out)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert np.load(out).shape == (12, 1, 8, 8) and (np.load(tmp_path / "s.labels.npy") == np.arange(12) % 10).all()
+
+    ganforge.train("infogan", out=tmp_path / "i", steps=2, set=_tiny_sets("infogan"), console=False)
+    Gi = ganforge.load(tmp_path / "i")
+    a = Gi.sample(6, seed=1, codes={"cat": 2, "cont1": 0.5})
+    b = Gi.sample(6, seed=1, codes={"cat": 7, "cont1": 0.5})
+    assert a.shape == (6, 1, 8, 8) and not torch.equal(a, b)
+    res = subprocess.run([sys.executable, "-m", "ganforge.cli", "sample", str(tmp_path / "i"), "--n", "4",
+                          "--code", "shape=1", "--out", str(tmp_path / "i.png")], capture_output=True, text=True)
+    assert res.returncode == 2 and "unknown code 'shape'; valid codes: cat, cont1, cont2" in res.stderr
+    res = subprocess.run([sys.executable, "-m", "ganforge.cli", "sample", str(tmp_path / "i"), "--n", "4",
+                          "--class", "1", "--out", str(tmp_path / "i.png")], capture_output=True, text=True)
+    assert res.returncode == 2 and "not conditional" in res.stderr
+
+
+def test_eval_computes_conditional_accuracy_from_a_conditional_run(tmp_path, shared_data):
+    sets = _tiny_sets("cgan") + ["data.name=mnist", f"data.root={shared_data}", "data.limit=2000"]
+    ganforge.train("cgan", out=tmp_path / "c", steps=2, set=sets, console=False)
+    res = subprocess.run([sys.executable, "-m", "ganforge.cli", "eval", str(tmp_path / "c"), "--metrics", "cacc",
+                          "--n", "200", "--no-cache"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    card = [json.loads(x) for x in open(tmp_path / "c" / "eval.jsonl")][-1]
+    assert card["metric"] == "conditional_accuracy" and 0.0 <= card["value"] <= 1.0
+    assert card["feature_net"]["name"] == "mnist-cnn"
