@@ -130,14 +130,36 @@ class TrainedGenerator(nn.Module):
         elif y is not None:
             raise GanforgeError("this run is not conditional: it takes no class (drop --class / y=)")
         outs = []
-        for start in range(0, n, batch):
-            m = min(batch, n - start)
-            lat = self.latent.sample(m, generator=gen)
-            lat = self.latent.fix(lat, y=None if labels is None else labels[start : start + m], codes=codes)
-            x = self.G(*(a.to(device) for a in self.latent.g_args(lat)))
-            outs.append(to_unit(x, getattr(self.G, "out_range", None)) if self.kind == "image" else x.float())
+        # a generator with noise of its own (dropout kept on when sampling) draws it from torch's
+        # global stream: seed that too, and leave the caller's stream as it was
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            if seed is not None:
+                torch.manual_seed(seed)
+            for start in range(0, n, batch):
+                m = min(batch, n - start)
+                lat = self.latent.sample(m, generator=gen)
+                lat = self.latent.fix(lat, y=None if labels is None else labels[start : start + m], codes=codes)
+                x = self.G(*(a.to(device) for a in self.latent.g_args(lat)))
+                outs.append(to_unit(x, getattr(self.G, "out_range", None)) if self.kind == "image" else x.float())
         x = torch.cat(outs).cpu()
         return (x, labels) if return_labels else x
+
+    @torch.no_grad()
+    def code_sweep(self, name: str | None = None, *, seed: int = 0, lo: float = -2.0, hi: float = 2.0,
+                   cols: int = 10) -> tuple[Tensor, int]:
+        """InfoGAN's Figure 2: rows = categorical code values, columns = continuous code ``name``
+        from ``lo`` to ``hi``, one fixed noise vector. Returns (images [rows·cols, C, H, W], cols)."""
+        from .data.base import to_unit
+        from .training.latent import code_sweep
+
+        if not self.latent.codes:
+            raise GanforgeError("this run has no latent codes (--sweep is for InfoGAN runs)")
+        lat, cols = code_sweep(self.latent, name, torch.Generator().manual_seed(seed), lo=lo, hi=hi, cols=cols)
+        device = next(self.G.parameters()).device
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(seed)
+            x = self.G(*(a.to(device) for a in self.latent.g_args(lat)))
+        return to_unit(x, getattr(self.G, "out_range", None)).cpu(), cols
 
     def forward(self, *args: Tensor) -> Tensor:
         return self.G(*args)

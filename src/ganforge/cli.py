@@ -108,8 +108,11 @@ def train(recipe, data, data_root, steps, batch_size, seed, out, device, devices
               help="Conditional runs: every sample of this class (default: balanced classes, saved beside a .npy).")
 @click.option("--code", "codes", multiple=True, metavar="NAME=VALUE",
               help="InfoGAN runs: fix a latent code, e.g. --code cat=3 --code cont1=0.5; repeatable.")
+@click.option("--sweep", default=None, metavar="CODE",
+              help="InfoGAN runs: the paper's Figure 2 — rows = categorical code, columns = CODE from −2 to 2, "
+                   "noise fixed (--n is ignored).")
 @_clean_errors
-def sample(run_dir, n, seed, out, class_, codes) -> None:
+def sample(run_dir, n, seed, out, class_, codes, sweep) -> None:
     """Draw N samples from RUN_DIR's generator, as a PNG grid or a NumPy array."""
     import numpy as np
 
@@ -121,6 +124,16 @@ def sample(run_dir, n, seed, out, class_, codes) -> None:
     out = Path(out or Path(run_dir) / "sample.png")
     if out.suffix.lower() not in (".npy", ".png"):
         raise GanforgeError(f"--out {out}: use a .png (grid) or .npy (array) file name")
+    if sweep is not None:
+        from .viz.grid import save_grid
+
+        x, cols = G.code_sweep(sweep, seed=seed)
+        if out.suffix == ".npy":
+            np.save(out, x.numpy().astype(np.float32))
+        else:
+            save_grid(x, out, nrow=cols)
+        click.echo(f"wrote the {sweep} sweep ({len(x) // cols} rows × {cols}) from step {G.step} to {out}")
+        return
     fixed = _parse_codes(codes)
     y = None
     if G.n_classes and class_ is None and out.suffix.lower() == ".png":

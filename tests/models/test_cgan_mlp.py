@@ -43,13 +43,19 @@ def test_class_changes_output_and_score():
     assert (s[:4] - s[4:]).abs().min() > 0
 
 
-def test_dropout_only_in_training():
+def test_dropout_only_in_training_unless_kept_for_sampling():
     torch.manual_seed(0)
-    G = CGANMLPGenerator(out_shape=(1, 28, 28), n_classes=10)
+    G = CGANMLPGenerator(out_shape=(1, 28, 28), n_classes=10, sample_dropout=False)
     z, y = torch.rand(2, 100), torch.tensor([3, 4])
     assert not torch.equal(G(z, y), G(z, y))
     G.eval()
     assert torch.equal(G(z, y), G(z, y))
+    # the default: G's dropout is part of its noise, also in eval mode
+    G = CGANMLPGenerator(out_shape=(1, 28, 28), n_classes=10).eval()
+    assert not torch.equal(G(z, y), G(z, y))
+    D = CGANMLPDiscriminator(in_shape=(1, 28, 28), n_classes=10).eval()
+    x = torch.rand(2, 1, 28, 28)
+    assert torch.equal(D(x, y), D(x, y))  # D's dropout stays a training-time regulariser
 
 
 def test_init_from_data_sets_logit_bias():

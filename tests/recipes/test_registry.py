@@ -54,7 +54,10 @@ def test_recipe_trains_at_toy_size(name, tmp_path):
     G_fresh.eval()
     args = G_loaded.latent.g_args(G_loaded.latent.sample(5, generator=torch.Generator().manual_seed(3)))
     with torch.no_grad():
-        assert torch.equal(G_loaded(*args), G_fresh(*args))
+        torch.manual_seed(0)  # generators whose dropout is part of their noise draw it from this stream
+        out_loaded = G_loaded(*args)
+        torch.manual_seed(0)
+        assert torch.equal(out_loaded, G_fresh(*args))
     a, b = G_loaded.sample(6, seed=1), ganforge.load(tmp_path / "b").sample(6, seed=1)
     assert torch.equal(a, b)
     if G_loaded.kind == "image":

@@ -90,7 +90,7 @@ def test_player_owning_two_networks_updates_both(tmp_path):
 
 
 def test_infogan_preview_is_the_papers_figure_2_layout():
-    from ganforge.recipes.infogan import figure2_grid
+    from ganforge.recipes.infogan import figure2_grid  # noqa: F401
     from ganforge.training.latent import Code, LatentSpec
 
     spec = LatentSpec(62, "uniform", codes=(Code("cat", "categorical", 10), Code("cont1", "uniform", 1),

@@ -43,8 +43,8 @@ def _one_hot(y: Tensor | None, n_classes: int, like: Tensor, which: str) -> Tens
     return F.one_hot(y.long(), n_classes).to(like.dtype)
 
 
-def _dropout(p: float) -> nn.Module:
-    return Dropout(p) if p > 0 else nn.Identity()
+def _dropout(p: float, always: bool = False) -> nn.Module:
+    return Dropout(p, always=always) if p > 0 else nn.Identity()
 
 
 @MODELS.register("cgan_mlp_generator")
@@ -66,14 +66,19 @@ class CGANMLPGenerator(GeneratorBase):
         init_range: float | None = 0.05,  # not in the paper: the 2014 GAN's G irange (mnist.yaml)
         out_bias_from_data: bool = True,  # not in the paper: pylearn2's init_sigmoid_bias_from_marginals
         z_dist: str = "uniform01",  # §4.1: "uniform distribution within the unit hypercube"
+        # G's dropout stays on when sampling: trained this way G draws its variation from the
+        # dropout masks far more than from z (samples without dropout: one image per class), and
+        # the samples D was trained against were all drawn with it. See the cgan recipe.
+        sample_dropout: bool = True,
     ) -> None:
         super().__init__()
         self.n_classes = _require_classes(n_classes, "cgan_mlp_generator")
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
         self.out_bias_from_data = out_bias_from_data
-        self.z_path = nn.Sequential(nn.Linear(z_dim, z_hidden), nn.ReLU(), _dropout(dropout))
-        self.y_path = nn.Sequential(nn.Linear(self.n_classes, y_hidden), nn.ReLU(), _dropout(dropout))
-        self.joint = nn.Sequential(nn.Linear(z_hidden + y_hidden, joint_hidden), nn.ReLU(), _dropout(dropout))
+        self.z_path = nn.Sequential(nn.Linear(z_dim, z_hidden), nn.ReLU(), _dropout(dropout, sample_dropout))
+        self.y_path = nn.Sequential(nn.Linear(self.n_classes, y_hidden), nn.ReLU(), _dropout(dropout, sample_dropout))
+        self.joint = nn.Sequential(nn.Linear(z_hidden + y_hidden, joint_hidden), nn.ReLU(),
+                                   _dropout(dropout, sample_dropout))
         self.out = nn.Linear(joint_hidden, math.prod(self.out_shape))
         if init_range is not None:
             uniform_init_(self, init_range)

@@ -9,17 +9,20 @@ from torch import Tensor, nn
 
 
 class Dropout(nn.Module):
-    def __init__(self, p: float) -> None:
+    """``always=True``: also active in eval mode, for a generator whose dropout is part of its
+    noise (its samples during training, the only ones D ever judged, were drawn with it)."""
+
+    def __init__(self, p: float, *, always: bool = False) -> None:
         super().__init__()
         if not 0.0 <= p < 1.0:
             raise ValueError(f"dropout probability must be in [0, 1), got {p}")
-        self.p = p
+        self.p, self.always = p, always
 
     def forward(self, x: Tensor) -> Tensor:
-        if not self.training or self.p == 0.0:
+        if (not self.training and not self.always) or self.p == 0.0:
             return x
         mask = (torch.rand_like(x) >= self.p).to(x.dtype).mul_(1.0 / (1.0 - self.p))
         return x * mask
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}" + (", always" if self.always else "")

@@ -10,6 +10,7 @@ Q belongs to the D player (one optimiser for D and Q); G's player updates G alon
 import torch
 
 from ..penalties.mutual_information import info_loss, mi_lower_bound
+from ..training.latent import code_sweep
 from ..training.players import Player
 from ..training.steps import standard_after_d_update
 from .base import Recipe, register_recipe
@@ -60,22 +61,9 @@ def players(cfg):
             Player("G", ("G",), "opt_G", cfg.g_steps, g_step)]
 
 
-def figure2_grid(latent, n_grid, gen, *, sweep: str | None = None, lo: float = -2.0, hi: float = 2.0, cols: int = 10):
-    """The paper's Figure 2 layout: one row per value of the categorical code, columns sweep one
-    continuous code from ``lo`` to ``hi`` (others 0), the noise fixed across the whole grid."""
-    cat = latent.categorical[0] if latent.categorical else None
-    cont = [c for c in latent.continuous]
-    sweep = sweep or (cont[0].name if cont else None)
-    rows = cat.dim if cat else 1
-    z = latent.sample(1, generator=gen)["z"].repeat(rows * cols, 1)
-    lat = {"z": z}
-    if cat:
-        lat[cat.name] = torch.arange(rows).repeat_interleave(cols)
-    for c in cont:
-        lat[c.name] = torch.zeros(rows * cols, c.dim)
-        if c.name == sweep:
-            lat[c.name][:] = torch.linspace(lo, hi, cols).repeat(rows)[:, None]
-    return lat, cols
+def figure2_grid(latent, n_grid, gen):
+    """The training preview: the paper's Figure 2 layout for the first continuous code."""
+    return code_sweep(latent, None, gen)
 
 
 def check_q(nets, cfg, data_shape, latent):

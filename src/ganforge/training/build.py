@@ -38,8 +38,8 @@ def build_net(which: str, spec: NetConfig, *, require: tuple[str, ...] = (), **g
         net = cls(**accepted, **spec.args)
     except GanforgeError:
         raise
-    except (TypeError, ValueError, RuntimeError) as err:
-        raise GanforgeError(f"cannot build {which} ({spec.arch}): {err}") from None
+    except (TypeError, ValueError, RuntimeError, AttributeError, KeyError, IndexError) as err:
+        raise GanforgeError(f"cannot build {which} ({spec.arch}) with args {spec.args}: {err}") from None
     if spec.spectral_norm:
         apply_spectral_norm(net)
     return net

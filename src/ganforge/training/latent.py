@@ -123,3 +123,29 @@ class LatentSpec:
     def describe(self) -> dict:
         return {"z_dim": self.z_dim, "z_dist": self.z_dist, "n_classes": self.n_classes,
                 "codes": [{"name": c.name, "kind": c.kind, "dim": c.dim} for c in self.codes]}
+
+
+def code_sweep(latent: LatentSpec, sweep: str | None, gen: torch.Generator | None, *, lo: float = -2.0,
+               hi: float = 2.0, cols: int = 10) -> tuple[dict[str, Tensor], int]:
+    """InfoGAN's Figure 2 layout: one row per value of the (first) categorical code, columns sweep
+    the continuous code ``sweep`` (default: the first) from ``lo`` to ``hi`` with the other
+    continuous codes at 0, and one noise vector for the whole grid. Returns (latents, row length)."""
+    cat = latent.categorical[0] if latent.categorical else None
+    cont = latent.continuous
+    names = [c.name for c in cont]
+    sweep = sweep or (names[0] if names else None)
+    if sweep is not None and sweep not in names:
+        raise GanforgeError(f"--sweep {sweep!r}: not a continuous code of this run; continuous codes: "
+                            f"{', '.join(names) or '(none)'}")
+    rows = cat.dim if cat else 1
+    n = rows * cols
+    lat = {"z": latent.sample(1, generator=gen)["z"].expand(n, latent.z_dim).clone()}
+    if latent.n_classes:
+        lat["y"] = torch.zeros(n, dtype=torch.long)
+    for c in latent.categorical:
+        lat[c.name] = torch.arange(rows).repeat_interleave(cols) if c is cat else torch.zeros(n, dtype=torch.long)
+    for c in cont:
+        lat[c.name] = torch.zeros(n, c.dim)
+        if c.name == sweep:
+            lat[c.name][:] = torch.linspace(lo, hi, cols).repeat(rows)[:, None]
+    return lat, cols

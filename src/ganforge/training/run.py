@@ -184,7 +184,10 @@ class TrainingRun:
         was = net.training
         net.eval()
         try:
-            return net(*self.latent.g_args(self.grid_latent))
+            cuda = [self.device] if self.device.type == "cuda" else []
+            with torch.random.fork_rng(devices=cuda):  # a preview never moves the training's random stream
+                torch.manual_seed(GRID_SEED_OFFSET)
+                return net(*self.latent.g_args(self.grid_latent))
         finally:
             net.train(was)
 
