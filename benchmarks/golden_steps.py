@@ -24,25 +24,13 @@ from pathlib import Path
 import torch
 
 import ganforge
-from ganforge.config import deep_merge
+from ganforge.config import deep_merge, to_sets
 from ganforge.recipes.base import resolve_config
 from ganforge.registry import RECIPES
 from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
 
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "digits", "gaussian-1d", "bimodal-1d", "sine-1d", "ring-2d",
             "grid-2d", "spiral-2d")
-
-
-def _flat_sets(d: dict, prefix: str = "") -> list[str]:
-    out = []
-    for k, v in d.items():
-        if isinstance(v, dict) and k != "args":
-            out += _flat_sets(v, f"{prefix}{k}.")
-        elif isinstance(v, dict):
-            out += [f"{prefix}{k}.{a}={json.dumps(b)}" for a, b in v.items()]
-        else:
-            out.append(f"{prefix}{k}={json.dumps(v)}")
-    return out
 
 
 def _digest(obj, h) -> None:
@@ -65,7 +53,7 @@ def fingerprint(names: list[str], steps: int) -> dict:
         rec = RECIPES.get(name)
         configs = {d: resolve_config(name, sets=[f"data.name={d}"]).to_dict() for d in DATASETS}
         over = deep_merge({"train": {"batch_size": 16}}, rec.test_overrides)
-        sets = _flat_sets(over) + ["train.threads=1", "train.log_every=5", "train.sample_every=1000",
+        sets = to_sets(over) + ["train.threads=1", "train.log_every=5", "train.sample_every=1000",
                                    "train.ckpt_every=1000"]
         with tempfile.TemporaryDirectory() as tmp:
             ganforge.train(name, out=Path(tmp) / "run", steps=steps, set=sets, console=False)

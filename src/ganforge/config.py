@@ -274,6 +274,22 @@ def parse_set(items: list[str]) -> dict:
     return out
 
 
+def to_sets(diff: dict, prefix: str = "") -> list[str]:
+    """A nested config diff → ``--set key=value`` strings (the inverse of ``parse_set``); an
+    ``args`` mapping is split into one item per argument."""
+    import json
+
+    out = []
+    for key, value in diff.items():
+        if isinstance(value, dict) and key != "args":
+            out += to_sets(value, f"{prefix}{key}.")
+        elif isinstance(value, dict):
+            out += [f"{prefix}{key}.{a}={json.dumps(b)}" for a, b in value.items()]
+        else:
+            out.append(f"{prefix}{key}={json.dumps(value)}")
+    return out
+
+
 def load_yaml(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():

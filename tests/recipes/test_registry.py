@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import ganforge
-from ganforge.config import deep_merge
+from ganforge.config import deep_merge, to_sets
 from ganforge.registry import RECIPES
 from ganforge.training.build import build_models
 from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
@@ -16,23 +16,11 @@ from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
 from ..conftest import quick_sets
 
 
-def _flat_sets(d, prefix=""):
-    out = []
-    for k, v in d.items():
-        if isinstance(v, dict) and k != "args":
-            out += _flat_sets(v, f"{prefix}{k}.")
-        elif isinstance(v, dict):
-            out += [f"{prefix}{k}.{a}={json.dumps(b)}" for a, b in v.items()]
-        else:
-            out.append(f"{prefix}{k}={json.dumps(v)}")
-    return out
-
-
 @pytest.mark.parametrize("name", RECIPES.names())
 def test_recipe_trains_at_toy_size(name, tmp_path):
     recipe = RECIPES.get(name)
     over = deep_merge({"train": {"batch_size": 16}}, recipe.test_overrides)
-    sets = _flat_sets(over) + quick_sets()
+    sets = to_sets(over) + quick_sets()
     r1 = ganforge.train(name, out=tmp_path / "a", steps=1, set=sets, console=False)
     r3 = ganforge.train(name, out=tmp_path / "b", steps=4, set=sets, console=False)
     assert r1["step"] == 1 and r3["step"] == 4

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import ganforge
-from ganforge.config import deep_merge
+from ganforge.config import deep_merge, to_sets
 from ganforge.errors import GanforgeError
 from ganforge.recipes.base import resolve_config
 from ganforge.registry import RECIPES
@@ -19,12 +19,11 @@ from ganforge.training.run import TrainingRun
 from ganforge.training.steps import standard_d_step, standard_g_step
 
 from ..conftest import quick_sets
-from ..recipes.test_registry import _flat_sets
 
 
 def _tiny_sets(name: str) -> list[str]:
     over = deep_merge({"train": {"batch_size": 16}}, RECIPES.get(name).test_overrides)
-    return _flat_sets(over) + quick_sets()
+    return to_sets(over) + quick_sets()
 
 
 class Spy(torch.nn.Module):

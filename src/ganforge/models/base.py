@@ -46,3 +46,11 @@ class GeneratorBase(nn.Module):
         device = next(self.parameters()).device
         z = sample_noise(n, self.z_dim, self.z_dist, device=device, generator=generator)
         return self(z) if y is None else self(z, y.to(device))
+
+
+def logit_bias_from_data_(linear: nn.Linear, mean: Tensor) -> None:
+    """pylearn2's init_sigmoid_bias_from_marginals: a sigmoid output layer's bias = logit(mean
+    pixel), clipped to [1e-3, 1 − 1e-3], so G starts at the data's mean image."""
+    p = mean.reshape(-1).to(linear.bias).clamp(1e-3, 1 - 1e-3)
+    with torch.no_grad():
+        linear.bias.copy_(torch.log(p) - torch.log1p(-p))

@@ -25,7 +25,7 @@ from ..errors import GanforgeError
 from ..nn.dropout import Dropout
 from ..nn.maxout import Maxout, uniform_init_
 from ..registry import MODELS
-from .base import GeneratorBase
+from .base import GeneratorBase, logit_bias_from_data_
 
 
 def _require_classes(n_classes: int | None, which: str) -> int:
@@ -86,9 +86,7 @@ class CGANMLPGenerator(GeneratorBase):
     def init_from_data(self, mean: Tensor) -> None:
         """Output bias = logit(mean pixel), as MLPGenerator (pylearn2's init_sigmoid_bias_from_marginals)."""
         if self.out_bias_from_data:
-            p = mean.reshape(-1).to(self.out.bias).clamp(1e-3, 1 - 1e-3)
-            with torch.no_grad():
-                self.out.bias.copy_(torch.log(p) - torch.log1p(-p))
+            logit_bias_from_data_(self.out, mean)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         h = torch.cat([self.z_path(z), self.y_path(_one_hot(y, self.n_classes, z, "cgan_mlp_generator"))], dim=1)

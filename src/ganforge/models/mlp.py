@@ -11,14 +11,13 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-import torch
 from torch import Tensor, nn
 
 from ..errors import GanforgeError
 from ..nn.dropout import Dropout
 from ..nn.maxout import Maxout, uniform_init_
 from ..registry import MODELS
-from .base import GeneratorBase, sample_noise  # noqa: F401  (re-exported)
+from .base import GeneratorBase, logit_bias_from_data_, sample_noise  # noqa: F401  (re-exported)
 
 _ACTIVATIONS = {
     "relu": lambda: nn.ReLU(),
@@ -74,9 +73,7 @@ class MLPGenerator(GeneratorBase):
     def init_from_data(self, mean: Tensor) -> None:
         """pylearn2's init_sigmoid_bias_from_marginals: output bias = logit(mean pixel)."""
         if self.out_bias_from_data:
-            p = mean.reshape(-1).to(self.out.bias).clamp(1e-3, 1 - 1e-3)
-            with torch.no_grad():
-                self.out.bias.copy_(torch.log(p) - torch.log1p(-p))
+            logit_bias_from_data_(self.out, mean)
 
     def forward(self, z: Tensor) -> Tensor:
         x = self.out_act(self.out(self.body(z)))

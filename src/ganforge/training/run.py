@@ -112,11 +112,13 @@ class TrainingRun:
             if self.recipe.before_step:
                 self.recipe.before_step(ctx)
             for p in self.players:
-                ctx.player = p.name
+                # a simultaneous group's step runs as its first player (D's regularisers count D's updates)
+                ctx.player = p.players[0].name if isinstance(p, Simultaneous) else p.name
                 for i in range(p.repeats):
                     measure = log_now and i == p.repeats - 1
                     if isinstance(p, Simultaneous):
                         self._update_together(p, p.step(ctx), measure=measure)
+                        ctx.player = p.players[0].name
                         continue
                     terms = p.step(ctx)
                     self._update(p, terms, measure=measure)

@@ -33,14 +33,21 @@ def standard_d_step(ctx: StepContext) -> dict[str, Tensor]:
     lat = ctx.latent()
     with torch.no_grad():
         fake = ctx.generate(lat)
-    real_logits, fake_logits = d_logits(ctx, real, fake, y_real, lat.get("y"))
+    return d_terms(ctx, real, y_real, fake, lat.get("y"))[0]
+
+
+def d_terms(ctx: StepContext, real: Tensor, y_real: Tensor | None, fake: Tensor,
+            y_fake: Tensor | None) -> tuple[dict[str, Tensor], Tensor]:
+    """D's named terms (its loss and the config's D regularisers) on one real and one fake batch;
+    reports the loss family's statistics. Returns (terms, fake_logits)."""
+    real_logits, fake_logits = d_logits(ctx, real, fake, y_real, y_fake)
     terms = {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits)}
     D = partial(ctx.discriminate, y=y_real) if ctx.conditional else ctx.D
     terms.update(regulariser_terms(ctx, ctx.cfg.d_penalties, D=D, real=real, fake=fake,
                                    real_logits=real_logits, fake_logits=fake_logits))
     for name, value in ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits).items():
         ctx.report(name, value)
-    return terms
+    return terms, fake_logits
 
 
 def standard_g_step(ctx: StepContext) -> dict[str, Tensor]:
@@ -61,15 +68,8 @@ def simultaneous_step(ctx: StepContext) -> dict[str, dict[str, Tensor]]:
     real, y_real = ctx.batch()
     lat = ctx.latent()
     fake = ctx.generate(lat)
-    real_logits, fake_logits = d_logits(ctx, real, fake, y_real, lat.get("y"))
-    d_terms = {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits)}
-    D = partial(ctx.discriminate, y=y_real) if ctx.conditional else ctx.D
-    d_terms.update(regulariser_terms(ctx, ctx.cfg.d_penalties, D=D, real=real, fake=fake,
-                                     real_logits=real_logits, fake_logits=fake_logits))
-    g_terms = {"adv": ctx.g_loss(fake_logits=fake_logits)}
-    for name, value in ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits).items():
-        ctx.report(name, value)
-    return {"D": d_terms, "G": g_terms}
+    terms, fake_logits = d_terms(ctx, real, y_real, fake, lat.get("y"))
+    return {"D": terms, "G": {"adv": ctx.g_loss(fake_logits=fake_logits)}}
 
 
 def standard_after_d_update(ctx: StepContext) -> None:
