@@ -126,7 +126,10 @@ class TrainedGenerator(nn.Module):
         device = next(self.G.parameters()).device
         labels = None
         if self.n_classes:
-            labels = torch.arange(n) % self.n_classes if y is None else torch.as_tensor(y).long().expand(n).clone()
+            given = None if y is None else torch.as_tensor(y).long().reshape(-1)
+            if given is not None and given.numel() not in (1, n):
+                raise GanforgeError(f"y must be one class or one per sample ({n}), got {given.numel()} values")
+            labels = torch.arange(n) % self.n_classes if given is None else given.expand(n).clone()
         elif y is not None:
             raise GanforgeError("this run is not conditional: it takes no class (drop --class / y=)")
         outs = []

@@ -5,6 +5,7 @@ import pytest
 import torch
 from torch import nn
 
+import ganforge
 from ganforge.errors import GanforgeError
 from ganforge.losses.hinge import d_hinge, g_hinge
 from ganforge.losses.least_squares import CODINGS, d_least_squares, g_least_squares
@@ -138,3 +139,17 @@ def test_flop_count_of_a_linear_step():
         lin(x).sum().backward()
     # forward 2·8·30·20; backward: grad wrt W (2·8·30·20); x needs no grad
     assert c.total == 2 * (2 * 8 * 30 * 20)
+
+
+def test_r1_penalty_closed_form_and_training():
+    """R1 of a linear critic D(x) = wᵀx + b is ‖w‖² for every x (Mescheder et al. 2018, Eq. 9)."""
+    from ganforge.penalties.r1 import r1_penalty
+
+    lin = nn.Linear(6, 1)
+    D = lambda x: lin(x).squeeze(1)  # noqa: E731
+    r1 = r1_penalty(D=D, real=torch.randn(5, 6))
+    assert r1.item() == pytest.approx(lin.weight.pow(2).sum().item(), rel=1e-6)
+    r1.backward()
+    torch.testing.assert_close(lin.weight.grad, 2 * lin.weight.detach())
+    with pytest.raises(GanforgeError, match="r1"):  # batch norm in D breaks per-example gradients
+        ganforge.train("dcgan", data="digits", steps=1, set=["d_penalties.r1=5", "data.image_size=16"], console=False)

@@ -111,6 +111,8 @@ def test_sample_by_class_and_code(tmp_path):
     assert (y3 == 3).all() and not torch.equal(x, x3)
     with pytest.raises(GanforgeError, match="classes must be in 0..9"):
         G.sample(4, y=10)
+    with pytest.raises(GanforgeError, match="one class or one per sample"):
+        G.sample(4, y=[1, 2])
     out = tmp_path / "s.npy"
     res = subprocess.run([sys.executable, "-m", "ganforge.cli", "sample", str(tmp_path / "c"), "--n", "12", "--out",
                           str(out)], capture_output=True, text=True)

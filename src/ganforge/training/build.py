@@ -70,10 +70,11 @@ def build_networks(cfg: Config, data_shape: tuple[int, ...], latent: LatentSpec,
             nets[name] = build_net(name, spec, require=require, **given)
             if name == "D" and hasattr(nets[name], "features"):
                 given["in_features"] = nets[name].features  # the width of D's trunk features (InfoGAN's Q reads them)
-    if "D" in nets and _has_penalty(cfg, "gp") and has_batch_norm(nets["D"]):
+    per_example = [name for name in ("gp", "r1") if _has_penalty(cfg, name)]
+    if "D" in nets and per_example and has_batch_norm(nets["D"]):
         raise GanforgeError(
-            "the gradient penalty is taken per example, which batch norm in D breaks (Gulrajani et al. 2017, "
-            "Sec. 4); use a D without batch norm, e.g. --set D.args.norm=layer"
+            f"the gradient penalty ({per_example[0]}) is taken per example, which batch norm in D breaks "
+            f"(Gulrajani et al. 2017, Sec. 4); use a D without batch norm, e.g. --set D.args.norm=layer"
         )
     return nets
 

@@ -1,0 +1,21 @@
+"""The R1 penalty (Mescheder, Geiger & Nowozin, 2018, Eq. 9): E_x~data[‖∇_x D(x)‖²] on real
+samples only, the regulariser of StyleGAN / StyleGAN2. The paper writes it as (γ/2)·E[…]: the
+config's weight is that γ/2 (``d_penalties: {r1: 5}`` is γ = 10). Run lazily with
+``{r1: {weight: W, every: 16}}`` as StyleGAN2 does (Karras et al. 2020, Sec. 3.1)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from . import PENALTIES
+
+
+def r1_penalty(*, D, real: Tensor, **_) -> Tensor:
+    """real: [N, ...] → scalar E[‖∇_x D(x)‖²] (a double backward, like the gradient penalty)."""
+    x = real.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+    return grad.flatten(1).pow(2).sum(dim=1).mean()
+
+
+PENALTIES.register("r1", r1_penalty)
