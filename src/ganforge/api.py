@@ -122,11 +122,16 @@ class TrainedGenerator(nn.Module):
 
         if n < 1:
             raise GanforgeError("n must be ≥ 1")
-        gen = torch.Generator().manual_seed(seed) if seed is not None else None
+        if seed is None:  # a fresh draw each call: take a seed from (and advance) torch's global stream
+            seed = int(torch.randint(0, 2**62, (1,)).item())
+        gen = torch.Generator().manual_seed(seed)
         device = next(self.G.parameters()).device
         labels = None
         if self.n_classes:
-            given = None if y is None else torch.as_tensor(y).long().reshape(-1)
+            try:
+                given = None if y is None else torch.as_tensor(y).long().reshape(-1)
+            except (TypeError, ValueError, RuntimeError):
+                raise GanforgeError(f"y must be a class index or a list of them, got {y!r}") from None
             if given is not None and given.numel() not in (1, n):
                 raise GanforgeError(f"y must be one class or one per sample ({n}), got {given.numel()} values")
             labels = torch.arange(n) % self.n_classes if given is None else given.expand(n).clone()
@@ -136,8 +141,7 @@ class TrainedGenerator(nn.Module):
         # a generator with noise of its own (dropout kept on when sampling) draws it from torch's
         # global stream: seed that too, and leave the caller's stream as it was
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            if seed is not None:
-                torch.manual_seed(seed)
+            torch.manual_seed(seed)
             for start in range(0, n, batch):
                 m = min(batch, n - start)
                 lat = self.latent.sample(m, generator=gen)

@@ -141,3 +141,27 @@ def test_eval_computes_conditional_accuracy_from_a_conditional_run(tmp_path, sha
     card = [json.loads(x) for x in open(tmp_path / "c" / "eval.jsonl")][-1]
     assert card["metric"] == "conditional_accuracy" and 0.0 <= card["value"] <= 1.0
     assert card["feature_net"]["name"] == "mnist-cnn"
+
+
+def test_refusals_for_combinations_the_trainer_cannot_honour(tmp_path):
+    with pytest.raises(GanforgeError, match="g_penalties.gp: gp regularises D"):
+        resolve_config("gan", sets=["g_penalties.gp=10"])
+    for name in ("acgan", "infogan"):
+        with pytest.raises(GanforgeError, match="update_order=simultaneous"):
+            ganforge.train(name, out=tmp_path / name, steps=1, set=_tiny_sets(name) + ["update_order=simultaneous"],
+                           console=False)
+    two_cats = ('codes=[{name: a, kind: categorical, dim: 3}, {name: b, kind: categorical, dim: 4}]')
+    with pytest.raises(GanforgeError, match="at most one categorical code"):
+        ganforge.train("infogan", out=tmp_path / "two", steps=1, set=_tiny_sets("infogan") + [two_cats], console=False)
+    with pytest.raises(GanforgeError, match="16-mixed"):
+        resolve_config("gan", sets=["update_order=simultaneous", "train.precision=16-mixed"])
+
+
+def test_unseeded_samples_differ_and_codes_are_checked(tmp_path):
+    ganforge.train("infogan", out=tmp_path / "i", steps=1, set=_tiny_sets("infogan"), console=False)
+    G = ganforge.load(tmp_path / "i")
+    assert not torch.equal(G.sample(4), G.sample(4))
+    assert torch.equal(G.sample(4, seed=2), G.sample(4, seed=2))
+    for bad in ({"cat": float("nan")}, {"cat": 2.5}, {"cat": 10}, {"cont1": float("inf")}):
+        with pytest.raises(GanforgeError, match="code"):
+            G.sample(2, codes=bad)

@@ -1,7 +1,9 @@
 """Regularisers: named, weighted terms added to a player's loss, and post-update hooks.
 
-A penalty is a pure function ``fn(*, D, real, fake, real_logits, fake_logits) -> scalar``
-registered in ``PENALTIES``; the config names them with weights
+A penalty is a pure function ``fn(*, D, real, fake, real_logits, fake_logits) -> scalar`` (G's:
+``fn(*, G, fake, fake_logits)``) registered in ``PENALTIES``, with attributes ``player`` ("D" or
+"G": which of ``d_penalties`` / ``g_penalties`` may name it) and ``per_example`` (True when batch
+norm in D would corrupt it); the config names them with weights
 (``--set d_penalties.gp=10``) and the standard D step adds ``weight · fn(...)`` as its own term.
 """
 

@@ -24,4 +24,6 @@ def gradient_penalty(*, D: nn.Module, real: Tensor, fake: Tensor, **_) -> Tensor
     return ((norms - 1) ** 2).mean()
 
 
+gradient_penalty.player = "D"  # a D regulariser (d_penalties)
+gradient_penalty.per_example = True  # batch norm in D would couple the examples
 PENALTIES.register("gp", gradient_penalty)

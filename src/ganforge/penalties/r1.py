@@ -18,4 +18,6 @@ def r1_penalty(*, D, real: Tensor, **_) -> Tensor:
     return grad.flatten(1).pow(2).sum(dim=1).mean()
 
 
+r1_penalty.player = "D"  # a D regulariser (d_penalties)
+r1_penalty.per_example = True  # batch norm in D would couple the examples
 PENALTIES.register("r1", r1_penalty)

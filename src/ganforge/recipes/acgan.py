@@ -10,7 +10,7 @@ maximises L_C − L_S (Eq. 2-3); G's L_S part uses the non-saturating form.
 import torch
 import torch.nn.functional as F
 
-from ..training.steps import standard_after_d_update
+from ..training.steps import regulariser_terms, standard_after_d_update
 from .base import Recipe, register_recipe
 
 
@@ -23,6 +23,8 @@ def d_step(ctx):
     fake_logits, fake_cls = ctx.D(fake, aux=True)
     terms = {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits),
              "cls": F.cross_entropy(real_cls, y_real) + F.cross_entropy(fake_cls, lat["y"])}
+    terms.update(regulariser_terms(ctx, ctx.cfg.d_penalties, D=ctx.D, real=real, fake=fake,
+                                   real_logits=real_logits, fake_logits=fake_logits))
     for name, value in ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits).items():
         ctx.report(name, value)
     ctx.report("d_class_acc_real", (real_cls.detach().argmax(1) == y_real).float().mean())
@@ -35,7 +37,9 @@ def g_step(ctx):
     with ctx.frozen("D"):
         fake_logits, fake_cls = ctx.D(fake, aux=True)
     ctx.report("d_class_acc_fake", (fake_cls.detach().argmax(1) == lat["y"]).float().mean())
-    return {"adv": ctx.g_loss(fake_logits=fake_logits), "cls": F.cross_entropy(fake_cls, lat["y"])}
+    terms = {"adv": ctx.g_loss(fake_logits=fake_logits), "cls": F.cross_entropy(fake_cls, lat["y"])}
+    terms.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=fake_logits))
+    return terms
 
 
 register_recipe(Recipe(

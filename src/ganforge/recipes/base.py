@@ -54,7 +54,11 @@ class Recipe:
 
     def make_players(self, cfg: Config) -> list:
         if self.players is not None:
-            return self.players(cfg)
+            players = self.players(cfg)
+            if cfg.update_order == "simultaneous" and not any(hasattr(p, "players") for p in players):
+                raise GanforgeError(f"recipe {self.name!r} declares its own players; update_order=simultaneous "
+                                    f"exists only for the standard two-player steps")
+            return players
         return standard_players(cfg, d_step=self.d_step, g_step=self.g_step, after_d_update=self.after_d_update)
 
     def make_probes(self, cfg: Config, data, family) -> list:
@@ -137,10 +141,14 @@ def check_config(cfg: Config) -> None:
     """Cross-field checks that types alone cannot express."""
     family = LOSSES.get(cfg.loss)
     family.g_loss(cfg.g_objective)
-    for key in ("d_penalties", "g_penalties"):
+    for key, player in (("d_penalties", "D"), ("g_penalties", "G")):
         for name, spec in getattr(cfg, key).items():
-            PENALTIES.get(name)
+            fn = PENALTIES.get(name)
             regulariser_schedule(f"{key}.{name}", spec)
+            if getattr(fn, "player", "D") != player:
+                mine = [n for n, f in PENALTIES.items() if getattr(f, "player", "D") == player]
+                raise GanforgeError(f"{key}.{name}: {name} regularises {getattr(fn, 'player', 'D')}, not {player}; "
+                                    f"{key} takes: {', '.join(mine) or '(none yet)'}")
     if cfg.d_clip is not None:
         if family.probabilistic:
             raise GanforgeError(
@@ -153,6 +161,9 @@ def check_config(cfg: Config) -> None:
         raise GanforgeError("d_steps and g_steps must be ≥ 1 (k D steps per G step, or the reverse)")
     if cfg.update_order not in ("alternating", "simultaneous"):
         raise GanforgeError(f"update_order {cfg.update_order!r} unknown; valid: alternating, simultaneous")
+    if cfg.update_order == "simultaneous" and cfg.train.precision == "16-mixed":
+        raise GanforgeError("update_order=simultaneous with --precision 16-mixed: the loss scaler would change "
+                            "between the two players' steps; use bf16-mixed or 32")
     if cfg.update_order == "simultaneous" and (cfg.d_steps != 1 or cfg.g_steps != 1):
         raise GanforgeError("update_order=simultaneous updates both players from one pass: it needs d_steps=1 and "
                             "g_steps=1")

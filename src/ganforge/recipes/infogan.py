@@ -12,7 +12,7 @@ import torch
 from ..penalties.mutual_information import info_loss, mi_lower_bound
 from ..training.latent import code_sweep
 from ..training.players import Player
-from ..training.steps import standard_after_d_update
+from ..training.steps import regulariser_terms, standard_after_d_update
 from .base import Recipe, register_recipe
 
 LAMBDA = 1.0  # paper, Sec. 7 / released code: info_reg_coeff = 1.0
@@ -44,7 +44,10 @@ def d_step(ctx):
     fake_logits, h = ctx.D(fake, aux=True)
     for name, value in ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits).items():
         ctx.report(name, value)
-    return {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits), "info": _info(ctx, h, lat, "D")}
+    terms = {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits), "info": _info(ctx, h, lat, "D")}
+    terms.update(regulariser_terms(ctx, ctx.cfg.d_penalties, D=ctx.D, real=real, fake=fake,
+                                   real_logits=real_logits, fake_logits=fake_logits))
+    return terms
 
 
 def g_step(ctx):
@@ -53,7 +56,9 @@ def g_step(ctx):
     with ctx.frozen("D"), ctx.frozen("Q"):
         fake_logits, h = ctx.D(fake, aux=True)
         info = _info(ctx, h, lat, "G")
-    return {"adv": ctx.g_loss(fake_logits=fake_logits), "info": info}
+    terms = {"adv": ctx.g_loss(fake_logits=fake_logits), "info": info}
+    terms.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=fake_logits))
+    return terms
 
 
 def players(cfg):
@@ -70,10 +75,13 @@ def check_q(nets, cfg, data_shape, latent):
     from ..training.build import check_shapes
 
     check_shapes(nets, cfg, data_shape, latent)
-    if not latent.codes:
-        from ..errors import GanforgeError
+    from ..errors import GanforgeError
 
+    if not latent.codes:
         raise GanforgeError("infogan needs latent codes (codes: [{name: cat, kind: categorical, dim: 10}, ...])")
+    if len(latent.categorical) > 1:
+        raise GanforgeError("this infogan recipe takes at most one categorical code (its Q has one softmax head); "
+                            "use continuous codes for the rest")
 
 
 register_recipe(Recipe(

@@ -70,7 +70,10 @@ def build_networks(cfg: Config, data_shape: tuple[int, ...], latent: LatentSpec,
             nets[name] = build_net(name, spec, require=require, **given)
             if name == "D" and hasattr(nets[name], "features"):
                 given["in_features"] = nets[name].features  # the width of D's trunk features (InfoGAN's Q reads them)
-    per_example = [name for name in ("gp", "r1") if _has_penalty(cfg, name)]
+    from ..penalties import PENALTIES
+
+    per_example = [name for name in cfg.d_penalties if getattr(PENALTIES.get(name), "per_example", False)
+                   and _has_penalty(cfg, name)]
     if "D" in nets and per_example and has_batch_norm(nets["D"]):
         raise GanforgeError(
             f"the gradient penalty ({per_example[0]}) is taken per example, which batch norm in D breaks "

@@ -19,14 +19,15 @@ class EMA:
 
             raise GanforgeError(f"train.ema_decay must be in [0, 1), got {decay}")
         self.decay, self.start = decay, start
-        self.net = copy.deepcopy(net).eval().requires_grad_(False)
+        # fp32 even when training runs in bf16-true: a bf16 copy would round 0.9999·θ back to θ
+        self.net = copy.deepcopy(net).float().eval().requires_grad_(False)
 
     @torch.no_grad()
     def update(self, net: nn.Module, step: int) -> None:
         """``step``: outer steps completed, including the one just taken."""
         d = self.decay if step > self.start else 0.0
         ema_p = list(self.net.parameters())
-        src_p = list(net.parameters())
+        src_p = [p.float() for p in net.parameters()]
         if d == 0.0:
             torch._foreach_copy_(ema_p, src_p)
         else:

@@ -111,10 +111,12 @@ class LatentSpec:
                 valid = ", ".join(by_name) or "(none: this run has no latent codes)"
                 raise GanforgeError(f"unknown code {name!r}; valid codes: {valid}")
             c = by_name[name]
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value or abs(value) == float("inf"):
+                raise GanforgeError(f"code {name}: expected a finite number, got {value!r}")
             if c.kind == "categorical":
-                v = int(value)
-                if not 0 <= v < c.dim:
+                if float(value) != int(value) or not 0 <= int(value) < c.dim:
                     raise GanforgeError(f"code {name} takes a category in 0..{c.dim - 1}, got {value}")
+                v = int(value)
                 lat[name] = torch.full((n,), v, dtype=torch.long, device=lat["z"].device)
             else:
                 lat[name] = torch.full((n, c.dim), float(value), device=lat["z"].device)

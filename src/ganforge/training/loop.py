@@ -117,7 +117,7 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
         _write_run_files(run, out)
     reduce = (lambda v: fabric.all_reduce(v, reduce_op="mean")) if run.world > 1 else None
     reporter = Reporter(out, total_steps=t.steps, start_step=start, enabled=run.is_main, all_reduce=reduce,
-                        console=console)
+                        console=console, device=run.device)
     if start >= t.steps:
         reporter.message(f"run already at step {start} ≥ --steps {t.steps}; nothing to do (raise --steps to continue)")
     elif start:

@@ -13,6 +13,7 @@ from typing import Callable
 from torch import Tensor
 
 from ..config import Config
+from ..errors import GanforgeError
 from .context import StepContext
 from .steps import simultaneous_step, standard_after_d_update, standard_d_step, standard_g_step
 
@@ -50,5 +51,8 @@ def standard_players(cfg: Config, *, d_step=standard_d_step, g_step=standard_g_s
     D = Player("D", tuple(d_nets), "opt_D", cfg.d_steps, d_step, after_d_update)
     G = Player("G", tuple(g_nets), "opt_G", cfg.g_steps, g_step)
     if cfg.update_order == "simultaneous":
+        if d_step is not standard_d_step or g_step is not standard_g_step:
+            raise GanforgeError(f"recipe {cfg.recipe!r} has its own D and G steps; update_order=simultaneous "
+                                f"exists only for the standard two-player steps")
         return [Simultaneous([D, G], simultaneous_step)]
     return [D, G]

@@ -18,8 +18,10 @@ from torch import Tensor
 
 class Reporter:
     def __init__(self, run_dir: Path | None, *, total_steps: int, start_step: int, enabled: bool,
-                 all_reduce: Callable[[Tensor], Tensor] | None = None, console: bool = True) -> None:
+                 all_reduce: Callable[[Tensor], Tensor] | None = None, console: bool = True,
+                 device: torch.device | None = None) -> None:
         self.enabled = enabled
+        self.device = device  # where the sums live (the training device: all_reduce runs there)
         self.all_reduce = all_reduce
         self.total, self.start = total_steps, start_step
         self.sums: dict[str, Tensor] = {}
@@ -49,9 +51,7 @@ class Reporter:
 
     def _device(self, value: Tensor) -> torch.device:
         """All sums live on one device (reports may mix CPU numbers and GPU tensors)."""
-        if self.sums:
-            return next(iter(self.sums.values())).device
-        return value.device
+        return self.device if self.device is not None else value.device
 
     def tick(self) -> None:
         if self.bar is not None:

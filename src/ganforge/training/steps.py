@@ -69,7 +69,9 @@ def simultaneous_step(ctx: StepContext) -> dict[str, dict[str, Tensor]]:
     lat = ctx.latent()
     fake = ctx.generate(lat)
     terms, fake_logits = d_terms(ctx, real, y_real, fake, lat.get("y"))
-    return {"D": terms, "G": {"adv": ctx.g_loss(fake_logits=fake_logits)}}
+    g_terms = {"adv": ctx.g_loss(fake_logits=fake_logits)}
+    g_terms.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=fake_logits))
+    return {"D": terms, "G": g_terms}
 
 
 def standard_after_d_update(ctx: StepContext) -> None:
