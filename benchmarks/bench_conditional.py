@@ -9,6 +9,7 @@ Each recipe trains alone for ``--budget`` seconds (train.time_limit_s), then:
   algorithm; goal ≥ 90%, the paper reports 5% error), and the mutual-information lower bound.
 
     python benchmarks/bench_conditional.py --data-root ../shared/data --budget 600
+    python benchmarks/bench_conditional.py --data-root ../shared/data --agreement RUN   # one infogan run
 """
 
 from __future__ import annotations
@@ -68,7 +69,6 @@ def infogan_agreement(run: Path, n: int = 10000) -> dict:
 
     G = ganforge.load(run)
     k = G.latent.categorical[0].dim
-    codes = np.arange(n) % k
     xs = [G.sample(n // k, seed=c, codes={"cat": c}) for c in range(k)]
     x = np.concatenate([t.numpy() for t in xs])
     codes = np.repeat(np.arange(k), n // k)
@@ -89,7 +89,15 @@ def main() -> None:
     ap.add_argument("--out", default="runs/bench-conditional")
     ap.add_argument("--n", type=int, default=5000, help="samples for cacc / FID")
     ap.add_argument("--set", dest="sets", action="append", default=[], help="extra --set for every recipe")
+    ap.add_argument("--agreement", metavar="RUN", help="only measure an existing infogan run's code/digit agreement")
     args = ap.parse_args()
+    if args.agreement:
+        r = infogan_agreement(Path(args.agreement))
+        print(json.dumps({"agreement": r["agreement"], "matching": r["matching"]}))
+        print("confusion (rows: code values, columns: mnist-cnn digit):")
+        for row in r["confusion"]:
+            print(" ".join(f"{v:5d}" for v in row))
+        return
     rows = []
     for recipe in [r for r in args.recipes.split(",") if r]:
         out = Path(args.out) / recipe
