@@ -13,6 +13,7 @@ from . import models as _models  # noqa: F401  (registers models)
 from . import recipes as _recipes  # noqa: F401  (registers recipes)
 from .config import Config, build, load_yaml
 from .errors import GanforgeError
+from .training.latent import LatentSpec, seeded_global_rng
 
 
 def train(recipe: str | None = None, *, data: str | None = None, out: str | Path | None = None,
@@ -102,8 +103,6 @@ class TrainedGenerator(nn.Module):
 
     def __init__(self, G: nn.Module, cfg: Config, meta: dict, latent=None) -> None:
         super().__init__()
-        from .training.latent import LatentSpec
-
         self.G, self.cfg, self.meta = G, cfg, meta
         self.kind = meta.get("data_kind", "image")
         self.latent = latent or LatentSpec.from_config(cfg, meta.get("n_classes"))
@@ -118,14 +117,11 @@ class TrainedGenerator(nn.Module):
         """n samples. ``y``: a class for all, one per sample ([n]), or None: balanced classes
         (0, 1, …, K−1, 0, 1, …) in a conditional run. ``codes``: fixed values of named latent
         codes; the others are drawn. With ``return_labels`` returns (samples, labels or None)."""
-        from .data.base import to_unit
-
         if n < 1:
             raise GanforgeError("n must be ≥ 1")
         if seed is None:  # a fresh draw each call: take a seed from (and advance) torch's global stream
             seed = int(torch.randint(0, 2**62, (1,)).item())
         gen = torch.Generator().manual_seed(seed)
-        device = next(self.G.parameters()).device
         labels = None
         if self.n_classes:
             try:
@@ -138,35 +134,38 @@ class TrainedGenerator(nn.Module):
         elif y is not None:
             raise GanforgeError("this run is not conditional: it takes no class (drop --class / y=)")
         outs = []
-        # a generator with noise of its own (dropout kept on when sampling) draws it from torch's
-        # global stream: seed that too, and leave the caller's stream as it was
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(seed)
+        with seeded_global_rng(seed, self.device):
             for start in range(0, n, batch):
                 m = min(batch, n - start)
                 lat = self.latent.sample(m, generator=gen)
                 lat = self.latent.fix(lat, y=None if labels is None else labels[start : start + m], codes=codes)
-                x = self.G(*(a.to(device) for a in self.latent.g_args(lat)))
-                outs.append(to_unit(x, getattr(self.G, "out_range", None)) if self.kind == "image" else x.float())
-        x = torch.cat(outs).cpu()
+                outs.append(self._generate(lat))
+        x = torch.cat(outs)
         return (x, labels) if return_labels else x
+
+    def _generate(self, lat: dict[str, Tensor]) -> Tensor:
+        """G on a latent draw, in data units, on the CPU."""
+        from .data.base import to_unit
+
+        x = self.G(*(a.to(self.device) for a in self.latent.g_args(lat)))
+        return (to_unit(x, getattr(self.G, "out_range", None)) if self.kind == "image" else x.float()).cpu()
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.G.parameters()).device
 
     @torch.no_grad()
     def code_sweep(self, name: str | None = None, *, seed: int = 0, lo: float = -2.0, hi: float = 2.0,
                    cols: int = 10) -> tuple[Tensor, int]:
         """InfoGAN's Figure 2: rows = categorical code values, columns = continuous code ``name``
         from ``lo`` to ``hi``, one fixed noise vector. Returns (images [rows·cols, C, H, W], cols)."""
-        from .data.base import to_unit
         from .training.latent import code_sweep
 
         if not self.latent.codes:
             raise GanforgeError("this run has no latent codes (--sweep is for InfoGAN runs)")
         lat, cols = code_sweep(self.latent, name, torch.Generator().manual_seed(seed), lo=lo, hi=hi, cols=cols)
-        device = next(self.G.parameters()).device
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(seed)
-            x = self.G(*(a.to(device) for a in self.latent.g_args(lat)))
-        return to_unit(x, getattr(self.G, "out_range", None)).cpu(), cols
+        with seeded_global_rng(seed, self.device):
+            return self._generate(lat), cols
 
     def forward(self, *args: Tensor) -> Tensor:
         return self.G(*args)
@@ -187,7 +186,6 @@ def load(run_dir: str | Path, *, device: str = "cpu") -> TrainedGenerator:
     complete checkpoint, in eval mode."""
     from .training.build import build_networks
     from .training.checkpoint import latest_checkpoint, load_checkpoint
-    from .training.latent import LatentSpec
 
     run_dir = Path(run_dir)
     cfg, meta = read_run(run_dir)

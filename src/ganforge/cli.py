@@ -115,6 +115,7 @@ def train(recipe, data, data_root, steps, batch_size, seed, out, device, devices
 def sample(run_dir, n, seed, out, class_, codes, sweep) -> None:
     """Draw N samples from RUN_DIR's generator, as a PNG grid or a NumPy array."""
     import numpy as np
+    import torch
 
     from . import api
 
@@ -134,14 +135,10 @@ def sample(run_dir, n, seed, out, class_, codes, sweep) -> None:
             save_grid(x, out, nrow=cols)
         click.echo(f"wrote the {sweep} sweep ({len(x) // cols} rows × {cols}) from step {G.step} to {out}")
         return
-    fixed = _parse_codes(codes)
-    y = None
-    if G.n_classes and class_ is None and out.suffix.lower() == ".png":
-        y = torch_arange_rows(n, G.n_classes)  # one row per class in the grid
-    x, labels = G.sample(n, seed=seed, y=class_ if class_ is not None else y, codes=fixed, return_labels=True)
-    nrow = None
-    if labels is not None and class_ is None and out.suffix.lower() == ".png":
-        nrow = max(1, n // G.n_classes)
+    # a PNG of a conditional run without --class: one row per class
+    per_class = max(1, n // G.n_classes) if (G.n_classes and class_ is None and out.suffix.lower() == ".png") else None
+    y = (torch.arange(n) // per_class).clamp_max(G.n_classes - 1) if per_class else class_
+    x, labels = G.sample(n, seed=seed, y=y, codes=_parse_codes(codes), return_labels=True)
     if out.suffix == ".npy":
         np.save(out, x.numpy().astype(np.float32))
         if labels is not None:
@@ -149,21 +146,13 @@ def sample(run_dir, n, seed, out, class_, codes, sweep) -> None:
     elif G.kind == "image":
         from .viz.grid import save_grid
 
-        save_grid(x, out, nrow=nrow)
+        save_grid(x, out, nrow=per_class)
     else:
         from .viz.grid import save_points
 
         save_points(x, out)
     extra = f" (classes saved to {out.with_suffix('.labels.npy')})" if labels is not None and out.suffix == ".npy" else ""
     click.echo(f"wrote {n} samples from step {G.step} to {out}{extra}")
-
-
-def torch_arange_rows(n: int, k: int):
-    """Balanced classes in blocks, so that a grid of n // k columns shows one class per row."""
-    import torch
-
-    per = max(1, n // k)
-    return (torch.arange(n) // per).clamp_max(k - 1)
 
 
 def _parse_codes(items) -> dict:

@@ -7,38 +7,23 @@ L_C = E[log P(C = c | x_real)] + E[log P(C = c | x_fake)], D maximises L_S + L_C
 maximises L_C − L_S (Eq. 2-3); G's L_S part uses the non-saturating form.
 """
 
-import torch
 import torch.nn.functional as F
 
-from ..training.steps import regulariser_terms, standard_after_d_update
+from ..training.steps import d_terms, g_terms, standard_after_d_update
 from .base import Recipe, register_recipe
 
 
 def d_step(ctx):
-    real, y_real = ctx.batch()
-    lat = ctx.latent()
-    with torch.no_grad():
-        fake = ctx.generate(lat)
-    real_logits, real_cls = ctx.D(real, aux=True)
-    fake_logits, fake_cls = ctx.D(fake, aux=True)
-    terms = {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits),
-             "cls": F.cross_entropy(real_cls, y_real) + F.cross_entropy(fake_cls, lat["y"])}
-    terms.update(regulariser_terms(ctx, ctx.cfg.d_penalties, D=ctx.D, real=real, fake=fake,
-                                   real_logits=real_logits, fake_logits=fake_logits))
-    for name, value in ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits).items():
-        ctx.report(name, value)
-    ctx.report("d_class_acc_real", (real_cls.detach().argmax(1) == y_real).float().mean())
+    terms, p = d_terms(ctx, aux=True)  # L_S, the D regularisers; p: class logits on real and fake
+    terms["cls"] = F.cross_entropy(p["real_aux"], p["y_real"]) + F.cross_entropy(p["fake_aux"], p["lat"]["y"])
+    ctx.report("d_class_acc_real", (p["real_aux"].detach().argmax(1) == p["y_real"]).float().mean())
     return terms
 
 
 def g_step(ctx):
-    lat = ctx.latent(ctx.g_batch)
-    fake = ctx.generate(lat)
-    with ctx.frozen("D"):
-        fake_logits, fake_cls = ctx.D(fake, aux=True)
-    ctx.report("d_class_acc_fake", (fake_cls.detach().argmax(1) == lat["y"]).float().mean())
-    terms = {"adv": ctx.g_loss(fake_logits=fake_logits), "cls": F.cross_entropy(fake_cls, lat["y"])}
-    terms.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=fake_logits))
+    terms, p = g_terms(ctx, aux=True)
+    terms["cls"] = F.cross_entropy(p["fake_aux"], p["lat"]["y"])
+    ctx.report("d_class_acc_fake", (p["fake_aux"].detach().argmax(1) == p["lat"]["y"]).float().mean())
     return terms
 
 

@@ -18,7 +18,7 @@ from ..errors import GanforgeError
 from ..penalties import PENALTIES
 from ..registry import LOSSES, RECIPES
 from ..training.context import StepContext
-from ..training.players import Player, standard_players
+from ..training.players import Player, Simultaneous, standard_players
 from ..training.steps import regulariser_schedule, standard_after_d_update, standard_d_step, standard_g_step
 
 
@@ -55,7 +55,7 @@ class Recipe:
     def make_players(self, cfg: Config) -> list:
         if self.players is not None:
             players = self.players(cfg)
-            if cfg.update_order == "simultaneous" and not any(hasattr(p, "players") for p in players):
+            if cfg.update_order == "simultaneous" and not any(isinstance(p, Simultaneous) for p in players):
                 raise GanforgeError(f"recipe {self.name!r} declares its own players; update_order=simultaneous "
                                     f"exists only for the standard two-player steps")
             return players

@@ -12,7 +12,7 @@ import torch
 from ..penalties.mutual_information import info_loss, mi_lower_bound
 from ..training.latent import code_sweep
 from ..training.players import Player
-from ..training.steps import regulariser_terms, standard_after_d_update
+from ..training.steps import d_terms, g_terms, standard_after_d_update
 from .base import Recipe, register_recipe
 
 LAMBDA = 1.0  # paper, Sec. 7 / released code: info_reg_coeff = 1.0
@@ -36,28 +36,15 @@ def _info(ctx, fake_features, lat, who):
 
 
 def d_step(ctx):
-    real, _ = ctx.batch()
-    lat = ctx.latent()
-    with torch.no_grad():
-        fake = ctx.generate(lat)
-    real_logits = ctx.D(real)
-    fake_logits, h = ctx.D(fake, aux=True)
-    for name, value in ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits).items():
-        ctx.report(name, value)
-    terms = {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits), "info": _info(ctx, h, lat, "D")}
-    terms.update(regulariser_terms(ctx, ctx.cfg.d_penalties, D=ctx.D, real=real, fake=fake,
-                                   real_logits=real_logits, fake_logits=fake_logits))
+    terms, p = d_terms(ctx, aux=True)  # aux: D's trunk features, which Q reads
+    terms["info"] = _info(ctx, p["fake_aux"], p["lat"], "D")
     return terms
 
 
 def g_step(ctx):
-    lat = ctx.latent(ctx.g_batch)
-    fake = ctx.generate(lat)
-    with ctx.frozen("D"), ctx.frozen("Q"):
-        fake_logits, h = ctx.D(fake, aux=True)
-        info = _info(ctx, h, lat, "G")
-    terms = {"adv": ctx.g_loss(fake_logits=fake_logits), "info": info}
-    terms.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=fake_logits))
+    terms, p = g_terms(ctx, aux=True)
+    with ctx.frozen("Q"):  # as in the released code, G's optimiser updates G alone
+        terms["info"] = _info(ctx, p["fake_aux"], p["lat"], "G")
     return terms
 
 

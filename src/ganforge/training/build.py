@@ -71,20 +71,16 @@ def build_networks(cfg: Config, data_shape: tuple[int, ...], latent: LatentSpec,
             if name == "D" and hasattr(nets[name], "features"):
                 given["in_features"] = nets[name].features  # the width of D's trunk features (InfoGAN's Q reads them)
     from ..penalties import PENALTIES
+    from .steps import regulariser_schedule
 
-    per_example = [name for name in cfg.d_penalties if getattr(PENALTIES.get(name), "per_example", False)
-                   and _has_penalty(cfg, name)]
+    per_example = [name for name, spec in cfg.d_penalties.items()
+                   if getattr(PENALTIES.get(name), "per_example", False) and regulariser_schedule(name, spec)[0]]
     if "D" in nets and per_example and has_batch_norm(nets["D"]):
         raise GanforgeError(
             f"the gradient penalty ({per_example[0]}) is taken per example, which batch norm in D breaks "
             f"(Gulrajani et al. 2017, Sec. 4); use a D without batch norm, e.g. --set D.args.norm=layer"
         )
     return nets
-
-
-def _has_penalty(cfg: Config, name: str) -> bool:
-    spec = cfg.d_penalties.get(name)
-    return bool(spec.get("weight") if isinstance(spec, dict) else spec)
 
 
 def build_models(cfg: Config, data_shape: tuple[int, ...], n_classes: int | None = None) -> tuple[nn.Module, nn.Module]:

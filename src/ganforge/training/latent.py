@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from typing import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -23,11 +25,17 @@ CODE_KINDS = ("categorical", "uniform", "normal")
 class Code:
     name: str
     kind: str  # categorical | uniform (U[−1, 1]) | normal
-    dim: int  # categories (categorical) or dimensions (continuous)
+    dim: int  # categories (categorical, fed one-hot) or dimensions (continuous): its width in G's input
 
-    @property
-    def width(self) -> int:
-        return self.dim
+
+@contextlib.contextmanager
+def seeded_global_rng(seed: int, device: torch.device) -> Iterator[None]:
+    """Run a block on torch's global stream seeded with ``seed`` and restore the stream after:
+    generators with noise of their own (dropout kept on when sampling) draw from it, and drawing
+    samples must neither depend on nor move the caller's (or the training's) stream."""
+    with torch.random.fork_rng(devices=[device] if torch.device(device).type == "cuda" else []):
+        torch.manual_seed(seed)
+        yield
 
 
 class LatentSpec:
@@ -50,7 +58,7 @@ class LatentSpec:
     @property
     def g_in_dim(self) -> int:
         """The width of G's first input: z alone, or z with the codes appended."""
-        return self.z_dim + sum(c.width for c in self.codes)
+        return self.z_dim + sum(c.dim for c in self.codes)
 
     @property
     def categorical(self) -> list[Code]:

@@ -29,7 +29,7 @@ from ..registry import RECIPES
 from .build import count_params
 from .checkpoint import clean_temporaries, latest_checkpoint, load_checkpoint, save_checkpoint
 from .report import Reporter
-from .run import GRID_SEED_OFFSET, TrainingRun  # noqa: F401  (GRID_SEED_OFFSET re-exported)
+from .run import TrainingRun
 
 
 def _accelerator(device: str) -> str:

@@ -64,12 +64,8 @@ def apply_schedule(opt: torch.optim.Optimizer, cfg: OptimConfig, updates: int, *
             group["momentum"] = momentum
 
 
-def grad_norm(module: nn.Module) -> torch.Tensor:
-    """The global L2 norm of the module's gradients (a tensor; no host sync)."""
-    return grad_norm_of(list(module.parameters()))
-
-
-def grad_norm_of(params: list[nn.Parameter]) -> torch.Tensor:
+def grad_norm(params: list[nn.Parameter]) -> torch.Tensor:
+    """The global L2 norm of the parameters' gradients (a tensor; no host sync)."""
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return torch.zeros(())

@@ -45,11 +45,11 @@ class Simultaneous:
 
 
 def standard_players(cfg: Config, *, d_step=standard_d_step, g_step=standard_g_step,
-                     after_d_update=standard_after_d_update, d_nets=("D",), g_nets=("G",)) -> list:
+                     after_d_update=standard_after_d_update) -> list:
     """D (``d_steps`` updates) then G (``g_steps`` updates); with ``update_order: simultaneous``
     both from one forward pass, applied together."""
-    D = Player("D", tuple(d_nets), "opt_D", cfg.d_steps, d_step, after_d_update)
-    G = Player("G", tuple(g_nets), "opt_G", cfg.g_steps, g_step)
+    D = Player("D", ("D",), "opt_D", cfg.d_steps, d_step, after_d_update)
+    G = Player("G", ("G",), "opt_G", cfg.g_steps, g_step)
     if cfg.update_order == "simultaneous":
         if d_step is not standard_d_step or g_step is not standard_g_step:
             raise GanforgeError(f"recipe {cfg.recipe!r} has its own D and G steps; update_order=simultaneous "

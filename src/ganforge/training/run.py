@@ -22,8 +22,8 @@ from . import stats
 from .build import build_networks, check_shapes, count_params, has_batch_norm
 from .context import StepContext
 from .ema import EMA
-from .latent import LatentSpec
-from .optim import apply_schedule, build_optimizer, grad_norm_of, has_schedule
+from .latent import LatentSpec, seeded_global_rng
+from .optim import apply_schedule, build_optimizer, grad_norm, has_schedule
 from .players import Player, Simultaneous
 
 GRID_SEED_OFFSET = 7919  # the fixed preview noise is drawn from seed + this
@@ -76,7 +76,8 @@ class TrainingRun:
         self.players: list[Player | Simultaneous] = recipe.make_players(cfg)
         solo = [q for p in self.players for q in (p.players if isinstance(p, Simultaneous) else [p])]
         self.opt_cfgs = {p.name: _opt_config(cfg, p) for p in solo}
-        opts = {p.name: build_optimizer(_params(self.raw, p), self.opt_cfgs[p.name]) for p in solo}
+        self.params = {p.name: _params(self.raw, p) for p in solo}  # each player's parameters, once
+        opts = {p.name: build_optimizer(self.params[p.name], self.opt_cfgs[p.name]) for p in solo}
         self.nets = {name: fabric.setup_module(torch.compile(net) if t.compile else net) for name, net in self.raw.items()}
         self.opts = {name: fabric.setup_optimizers(opt) for name, opt in opts.items()}
         self.scheduled = {p.name: has_schedule(self.opt_cfgs[p.name]) for p in solo}
@@ -112,13 +113,12 @@ class TrainingRun:
             if self.recipe.before_step:
                 self.recipe.before_step(ctx)
             for p in self.players:
-                # a simultaneous group's step runs as its first player (D's regularisers count D's updates)
-                ctx.player = p.players[0].name if isinstance(p, Simultaneous) else p.name
                 for i in range(p.repeats):
+                    # a simultaneous group's step runs as its first player (D's regularisers count D's updates)
+                    ctx.player = p.players[0].name if isinstance(p, Simultaneous) else p.name
                     measure = log_now and i == p.repeats - 1
                     if isinstance(p, Simultaneous):
                         self._update_together(p, p.step(ctx), measure=measure)
-                        ctx.player = p.players[0].name
                         continue
                     terms = p.step(ctx)
                     self._update(p, terms, measure=measure)
@@ -138,7 +138,7 @@ class TrainingRun:
         losses = {p.name: self._prepare(p, terms_by.get(p.name, {})) for p in group.players}
         last = len(group.players) - 1
         for i, p in enumerate(group.players):
-            self.fabric.backward(losses[p.name], inputs=_params(self.raw, p), retain_graph=i < last)
+            self.fabric.backward(losses[p.name], inputs=self.params[p.name], retain_graph=i < last)
         for p in group.players:
             self.ctx.player = p.name
             self._finish(p, terms_by[p.name], losses[p.name], measure=measure)
@@ -160,7 +160,7 @@ class TrainingRun:
     def _finish(self, p: Player, terms: dict[str, Tensor], loss: Tensor, *, measure: bool) -> None:
         """Optimiser step and statistics, after backward."""
         if measure:
-            stats.report(f"grad_norm_{p.name}", grad_norm_of(_params(self.raw, p)))
+            stats.report(f"grad_norm_{p.name}", grad_norm(self.params[p.name]))
         self.opts[p.name].step()
         self.updates[p.name] += 1
         prefix = p.name.lower()
@@ -186,9 +186,7 @@ class TrainingRun:
         was = net.training
         net.eval()
         try:
-            cuda = [self.device] if self.device.type == "cuda" else []
-            with torch.random.fork_rng(devices=cuda):  # a preview never moves the training's random stream
-                torch.manual_seed(GRID_SEED_OFFSET)
+            with seeded_global_rng(GRID_SEED_OFFSET, self.device):  # a preview never moves the training's stream
                 return net(*self.latent.g_args(self.grid_latent))
         finally:
             net.train(was)

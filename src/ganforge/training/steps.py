@@ -15,50 +15,75 @@ from .context import StepContext
 
 
 def d_logits(ctx: StepContext, real: Tensor, fake: Tensor, y_real: Tensor | None = None,
-             y_fake: Tensor | None = None) -> tuple[Tensor, Tensor]:
+             y_fake: Tensor | None = None, *, aux: bool = False):
     """D's scores on real and fake: one pass over the concatenation when D has no batch
     norm (same maths, one GEMM per layer instead of two), else two passes (DCGAN's BN
-    must see all-real and all-fake batches)."""
+    must see all-real and all-fake batches). With ``aux`` (a D with a second output: AC-GAN's
+    class logits, InfoGAN's trunk features) returns ((real, real_aux), (fake, fake_aux))."""
+    kw = {"aux": True} if aux else {}
     if ctx.joint_d_forward:
         y = torch.cat([y_real, y_fake]) if ctx.conditional else None
-        scores = ctx.discriminate(torch.cat([real, fake.to(real.dtype)]), y)
-        return scores[: real.shape[0]], scores[real.shape[0] :]
-    return ctx.discriminate(real, y_real), ctx.discriminate(fake, y_fake)
+        out = ctx.discriminate(torch.cat([real, fake.to(real.dtype)]), y, **kw)
+        n = real.shape[0]
+        if aux:
+            return (out[0][:n], out[1][:n]), (out[0][n:], out[1][n:])
+        return out[:n], out[n:]
+    return ctx.discriminate(real, y_real, **kw), ctx.discriminate(fake, y_fake, **kw)
 
 
 def standard_d_step(ctx: StepContext) -> dict[str, Tensor]:
     """Algorithm 1, inner loop: a minibatch of m noise samples and m examples; D descends
     its loss (for the minimax family, ascends V(G, D))."""
+    return d_terms(ctx)[0]
+
+
+def d_terms(ctx: StepContext, *, aux: bool = False) -> tuple[dict[str, Tensor], dict]:
+    """D's side of a step on a fresh real batch and fresh fakes (made without autograd): its loss
+    and the config's D regularisers as named terms; reports the loss family's statistics.
+    Returns (terms, parts): parts holds ``y_real``, ``lat`` and, with ``aux``, ``real_aux`` and
+    ``fake_aux`` — what a recipe adds its own terms from (AC-GAN, InfoGAN)."""
     real, y_real = ctx.batch()
     lat = ctx.latent()
     with torch.no_grad():
         fake = ctx.generate(lat)
-    return d_terms(ctx, real, y_real, fake, lat.get("y"))[0]
+    return d_terms_on(ctx, real, y_real, fake, lat, aux=aux)
 
 
-def d_terms(ctx: StepContext, real: Tensor, y_real: Tensor | None, fake: Tensor,
-            y_fake: Tensor | None) -> tuple[dict[str, Tensor], Tensor]:
-    """D's named terms (its loss and the config's D regularisers) on one real and one fake batch;
-    reports the loss family's statistics. Returns (terms, fake_logits)."""
-    real_logits, fake_logits = d_logits(ctx, real, fake, y_real, y_fake)
+def d_terms_on(ctx: StepContext, real: Tensor, y_real: Tensor | None, fake: Tensor, lat: dict[str, Tensor], *,
+               aux: bool = False) -> tuple[dict[str, Tensor], dict]:
+    """``d_terms`` on given batches (the simultaneous step passes fakes that keep their graph)."""
+    parts = {"y_real": y_real, "lat": lat}
+    real_logits, fake_logits = d_logits(ctx, real, fake, y_real, lat.get("y"), aux=aux)
+    if aux:
+        (real_logits, parts["real_aux"]), (fake_logits, parts["fake_aux"]) = real_logits, fake_logits
+    parts["fake_logits"] = fake_logits
     terms = {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits)}
     D = partial(ctx.discriminate, y=y_real) if ctx.conditional else ctx.D
     terms.update(regulariser_terms(ctx, ctx.cfg.d_penalties, D=D, real=real, fake=fake,
                                    real_logits=real_logits, fake_logits=fake_logits))
     for name, value in ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits).items():
         ctx.report(name, value)
-    return terms, fake_logits
+    return terms, parts
 
 
 def standard_g_step(ctx: StepContext) -> dict[str, Tensor]:
     """Algorithm 1, outer step: a fresh minibatch of m noise samples; G descends its loss."""
+    return g_terms(ctx)[0]
+
+
+def g_terms(ctx: StepContext, *, aux: bool = False) -> tuple[dict[str, Tensor], dict]:
+    """G's side of a step on fresh latents (G's batch), D frozen: G's loss and the config's G
+    regularisers as named terms. Returns (terms, parts): ``lat`` and, with ``aux``, ``fake_aux``."""
     lat = ctx.latent(ctx.g_batch)
     fake = ctx.generate(lat)
     with ctx.frozen(ctx.D):
-        fake_logits = ctx.discriminate(fake, lat.get("y"))
+        fake_logits = ctx.discriminate(fake, lat.get("y"), **({"aux": True} if aux else {}))
+    parts = {"lat": lat}
+    if aux:
+        fake_logits, parts["fake_aux"] = fake_logits
     terms = {"adv": ctx.g_loss(fake_logits=fake_logits)}
     terms.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=fake_logits))
-    return terms
+    return terms, parts
 
 
 def simultaneous_step(ctx: StepContext) -> dict[str, dict[str, Tensor]]:
@@ -68,10 +93,10 @@ def simultaneous_step(ctx: StepContext) -> dict[str, dict[str, Tensor]]:
     real, y_real = ctx.batch()
     lat = ctx.latent()
     fake = ctx.generate(lat)
-    terms, fake_logits = d_terms(ctx, real, y_real, fake, lat.get("y"))
-    g_terms = {"adv": ctx.g_loss(fake_logits=fake_logits)}
-    g_terms.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=fake_logits))
-    return {"D": terms, "G": g_terms}
+    d, parts = d_terms_on(ctx, real, y_real, fake, lat)
+    g = {"adv": ctx.g_loss(fake_logits=parts["fake_logits"])}
+    g.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=parts["fake_logits"]))
+    return {"D": d, "G": g}
 
 
 def standard_after_d_update(ctx: StepContext) -> None:
@@ -101,6 +126,5 @@ def regulariser_terms(ctx: StepContext, specs: dict, **tensors) -> dict[str, Ten
     for name, spec in specs.items():
         weight, every = regulariser_schedule(name, spec)
         if weight and ctx.every(every):
-            terms[name] = (weight * every) * PENALTIES.get(name)(**tensors) if every > 1 else \
-                weight * PENALTIES.get(name)(**tensors)
+            terms[name] = (weight * every) * PENALTIES.get(name)(**tensors)
     return terms
