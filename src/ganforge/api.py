@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -12,6 +14,7 @@ from . import losses as _losses  # noqa: F401  (registers losses)
 from . import models as _models  # noqa: F401  (registers models)
 from . import recipes as _recipes  # noqa: F401  (registers recipes)
 from .config import Config, build, load_yaml
+from .data.base import no_downloads
 from .errors import GanforgeError
 from .training.latent import LatentSpec, seeded_global_rng
 
@@ -40,12 +43,15 @@ def train(recipe: str | None = None, *, data: str | None = None, out: str | Path
         cfg = resolve_config(recipe, config_file=config, sets=set, overrides=flags)
     if out_path is None and not dry_run:
         out_path = Path("runs") / f"{cfg.recipe}-{Path(cfg.data.name).name}"
-    return run_training(cfg, out_path, resume=resume, dry_run=dry_run, console=console)
+    # resuming without --data-root takes the root from the run directory: never download into it
+    untrusted_root = resume and data_root is None
+    with no_downloads() if untrusted_root else contextlib.nullcontext():
+        return run_training(cfg, out_path, resume=resume, dry_run=dry_run, console=console)
 
 
 # Settings that may change when a run is resumed; everything else must match the saved run.
 RESUMABLE = {"train.steps", "train.time_limit_s", "train.log_every", "train.sample_every", "train.ckpt_every", "train.device",
-             "train.threads", "data.root"}
+             "train.threads", "train.keep_checkpoints", "data.root"}
 
 
 def resume_config(run_dir: Path, recipe: str | None, *, sets=(), flags=None, config=None) -> Config:
@@ -117,37 +123,54 @@ class TrainedGenerator(nn.Module):
         """n samples. ``y``: a class for all, one per sample ([n]), or None: balanced classes
         (0, 1, …, K−1, 0, 1, …) in a conditional run. ``codes``: fixed values of named latent
         codes; the others are drawn. With ``return_labels`` returns (samples, labels or None)."""
+        chunks = list(self.sample_chunks(n, seed=seed, y=y, codes=codes, batch=batch))
+        x = torch.cat([c for c, _ in chunks])
+        labels = None if chunks[0][1] is None else torch.cat([lab for _, lab in chunks])
+        return (x, labels) if return_labels else x
+
+    @torch.no_grad()
+    def sample_chunks(self, n: int, *, seed: int | None = None, y=None, codes: dict | None = None,
+                      batch: int = 1000) -> Iterator[tuple[Tensor, Tensor | None]]:
+        """``sample`` in pieces of ``batch``: (samples, labels or None) per piece, so that any
+        number of samples can go straight to a file. Same draws as ``sample`` with the same seed."""
         if n < 1:
             raise GanforgeError("n must be ≥ 1")
         if seed is None:  # a fresh draw each call: take a seed from (and advance) torch's global stream
             seed = int(torch.randint(0, 2**62, (1,)).item())
         gen = torch.Generator().manual_seed(seed)
-        labels = None
-        if self.n_classes:
-            try:
-                given = None if y is None else torch.as_tensor(y).long().reshape(-1)
-            except (TypeError, ValueError, RuntimeError):
-                raise GanforgeError(f"y must be a class index or a list of them, got {y!r}") from None
-            if given is not None and given.numel() not in (1, n):
-                raise GanforgeError(f"y must be one class or one per sample ({n}), got {given.numel()} values")
-            labels = torch.arange(n) % self.n_classes if given is None else given.expand(n).clone()
-        elif y is not None:
-            raise GanforgeError("this run is not conditional: it takes no class (drop --class / y=)")
-        outs = []
+        labels = self._labels(n, y)
         with seeded_global_rng(seed, self.device):
             for start in range(0, n, batch):
                 m = min(batch, n - start)
-                lat = self.latent.sample(m, generator=gen)
-                lat = self.latent.fix(lat, y=None if labels is None else labels[start : start + m], codes=codes)
-                outs.append(self._generate(lat))
-        x = torch.cat(outs)
-        return (x, labels) if return_labels else x
+                part = None if labels is None else labels(start, m)
+                lat = self.latent.fix(self.latent.sample(m, generator=gen), y=part, codes=codes)
+                yield self._generate(lat), part
+
+    def _labels(self, n: int, y):
+        """None for an unconditional run, else a function (start, m) → the classes of samples
+        start … start+m−1: ``y`` (one class, or one per sample), or balanced 0, 1, …, K−1, 0, …"""
+        if not self.n_classes:
+            if y is not None:
+                raise GanforgeError("this run is not conditional: it takes no class (drop --class / y=)")
+            return None
+        try:
+            given = None if y is None else torch.as_tensor(y).long().reshape(-1)
+        except (TypeError, ValueError, RuntimeError):
+            raise GanforgeError(f"y must be a class index or a list of them, got {y!r}") from None
+        if given is None:
+            return lambda start, m: torch.arange(start, start + m) % self.n_classes
+        if given.numel() not in (1, n):
+            raise GanforgeError(f"y must be one class or one per sample ({n}), got {given.numel()} values")
+        return lambda start, m: given.expand(n)[start : start + m].clone()
 
     def _generate(self, lat: dict[str, Tensor]) -> Tensor:
         """G on a latent draw, in data units, on the CPU."""
         from .data.base import to_unit
 
         x = self.G(*(a.to(self.device) for a in self.latent.g_args(lat)))
+        if not bool(torch.isfinite(x).all()):
+            raise GanforgeError(f"the generator (step {getattr(self, 'step', '?')}) outputs NaN/inf: its checkpoint "
+                                f"holds a diverged model; retrain, or resume from an earlier checkpoint")
         return (to_unit(x, getattr(self.G, "out_range", None)) if self.kind == "image" else x.float()).cpu()
 
     @property
@@ -178,14 +201,31 @@ def read_run(run_dir: str | Path) -> tuple[Config, dict]:
     run_dir = Path(run_dir)
     if not (run_dir / "config.yaml").is_file() or not (run_dir / "run.json").is_file():
         raise GanforgeError(f"{run_dir} is not a ganforge run directory (config.yaml and run.json missing)")
-    return build(Config, load_yaml(run_dir / "config.yaml")), json.loads((run_dir / "run.json").read_text())
+    try:
+        meta = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise GanforgeError(f"{run_dir / 'run.json'} is not readable JSON ({err}); the run directory is damaged") from None
+    _check_meta(meta, run_dir / "run.json")
+    return build(Config, load_yaml(run_dir / "config.yaml")), meta
+
+
+def _check_meta(meta, path: Path) -> None:
+    """run.json's fields that shape the rebuilt networks must have their documented types."""
+    shape = meta.get("data_shape") if isinstance(meta, dict) else None
+    if not (isinstance(shape, list) and shape and all(isinstance(d, int) and not isinstance(d, bool) and d >= 1
+                                                       for d in shape)):
+        raise GanforgeError(f"{path}: data_shape must be a list of positive integers, got {shape!r}; the run "
+                            f"directory is damaged")
+    classes = meta.get("n_classes")
+    if classes is not None and not (isinstance(classes, int) and not isinstance(classes, bool) and classes >= 1):
+        raise GanforgeError(f"{path}: n_classes must be a positive integer or null, got {classes!r}")
 
 
 def load(run_dir: str | Path, *, device: str = "cpu") -> TrainedGenerator:
     """The generator of a run directory (its EMA when the run kept one), from its last
     complete checkpoint, in eval mode."""
     from .training.build import build_networks
-    from .training.checkpoint import latest_checkpoint, load_checkpoint
+    from .training.checkpoint import check_fits, latest_checkpoint, load_checkpoint
 
     run_dir = Path(run_dir)
     cfg, meta = read_run(run_dir)
@@ -197,7 +237,9 @@ def load(run_dir: str | Path, *, device: str = "cpu") -> TrainedGenerator:
     name = meta.get("sampler", "G")
     G = build_networks(cfg, tuple(meta["data_shape"]), latent, names=(name,))[name]
     state = load_checkpoint(last)
-    G.load_state_dict(state.get(f"{name}_ema") or state[name])
+    key = f"{name}_ema" if isinstance(state.get(f"{name}_ema"), dict) else name
+    check_fits({key: G}, state, last)
+    G.load_state_dict(state[key])
     G.eval().to(device)
     out = TrainedGenerator(G, cfg, meta, latent)
     out.step = int(state["step"])

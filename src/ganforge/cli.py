@@ -8,19 +8,31 @@ from pathlib import Path
 
 import click
 
-from .errors import GanforgeError
+from .errors import GanforgeError, os_error_message
+
+POSITIVE = click.IntRange(min=1)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {' '.join(message.split())}", err=True)
+    sys.exit(2)
 
 
 def _clean_errors(fn):
-    """GanforgeError → one line on stderr and exit code 2, never a traceback."""
+    """GanforgeError (and a full disk or a refused write) → one line on stderr and exit code 2,
+    never a traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except GanforgeError as err:
-            click.echo(f"error: {err}", err=True)
-            sys.exit(2)
+            _fail(str(err))
+        except OSError as err:
+            message = os_error_message(err)
+            if message is None:
+                raise
+            _fail(message)
         except KeyboardInterrupt:
             click.echo("interrupted; the last complete checkpoint is kept (continue with --resume)", err=True)
             sys.exit(130)
@@ -28,7 +40,28 @@ def _clean_errors(fn):
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineErrors(click.Group):
+    """Usage errors (a bad option value, a missing argument) print one ``error:`` line naming
+    the command's --help, like every other refusal, instead of click's usage block."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.UsageError as err:
+            where = err.ctx.command_path if err.ctx is not None else "ganforge"
+            _fail(f"{err.format_message()} (see `{where} --help`)")
+        except click.ClickException as err:
+            _fail(err.format_message())
+        except click.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(130)
+        if isinstance(code, int) and code:
+            sys.exit(code)
+        return code
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ganforge")
 def main() -> None:
     """ganforge: train, sample and measure GANs, faithful to their papers."""
@@ -69,12 +102,12 @@ def list_cmd(datasets: bool, verbose: bool) -> None:
 @click.argument("recipe", required=False)
 @click.option("--data", help="Dataset name (see `ganforge list --datasets`) or a folder / .zip of images.")
 @click.option("--data-root", type=click.Path(file_okay=False), help="Where named datasets live (torchvision layout).")
-@click.option("--steps", type=int, help="Total steps for the run (with --resume: train up to this step).")
-@click.option("--batch-size", type=int, help="Global batch size (split across --devices).")
+@click.option("--steps", type=POSITIVE, help="Total steps for the run (with --resume: train up to this step).")
+@click.option("--batch-size", type=POSITIVE, help="Global batch size (split across --devices).")
 @click.option("--seed", type=int)
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory (default runs/RECIPE-DATA).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]))
-@click.option("--devices", type=int, help="Number of processes/devices (DDP when > 1; gloo on CPU).")
+@click.option("--devices", type=POSITIVE, help="Number of processes/devices (DDP when > 1; gloo on CPU).")
 @click.option("--precision", type=click.Choice(["32", "bf16-mixed", "16-mixed"]))
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="A YAML file of config overrides.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override one config key; repeatable.")
@@ -100,7 +133,7 @@ def train(recipe, data, data_root, steps, batch_size, seed, out, device, devices
 
 @main.command()
 @click.argument("run_dir", type=click.Path())
-@click.option("--n", "n", type=int, default=64, show_default=True)
+@click.option("--n", "n", type=POSITIVE, default=64, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="grid.png (an image grid) or samples.npy (images [N,C,H,W] float32 in [0,1]; points [N,D]).")
@@ -118,13 +151,15 @@ def sample(run_dir, n, seed, out, class_, codes, sweep) -> None:
     import torch
 
     from . import api
+    from .run_dir import run_path
+    from .sample_file import check_png_size, write_npy
 
-    if n < 1:
-        raise GanforgeError("--n must be ≥ 1")
-    G = api.load(run_dir)
-    out = Path(out or Path(run_dir) / "sample.png")
+    out = Path(out) if out else run_path(run_dir, "sample.png")
     if out.suffix.lower() not in (".npy", ".png"):
         raise GanforgeError(f"--out {out}: use a .png (grid) or .npy (array) file name")
+    if out.suffix.lower() == ".png" and sweep is None:
+        check_png_size(n)
+    G = api.load(run_dir)
     if sweep is not None:
         from .viz.grid import save_grid
 
@@ -138,12 +173,13 @@ def sample(run_dir, n, seed, out, class_, codes, sweep) -> None:
     # a PNG of a conditional run without --class: one row per class
     per_class = max(1, n // G.n_classes) if (G.n_classes and class_ is None and out.suffix.lower() == ".png") else None
     y = (torch.arange(n) // per_class).clamp_max(G.n_classes - 1) if per_class else class_
-    x, labels = G.sample(n, seed=seed, y=y, codes=_parse_codes(codes), return_labels=True)
-    if out.suffix == ".npy":
-        np.save(out, x.numpy().astype(np.float32))
-        if labels is not None:
-            np.save(out.with_suffix(".labels.npy"), labels.numpy())
-    elif G.kind == "image":
+    if out.suffix.lower() == ".npy":
+        labels_path = write_npy(G, out, n, seed=seed, y=y, codes=_parse_codes(codes))
+        extra = f" (classes saved to {labels_path})" if labels_path else ""
+        click.echo(f"wrote {n} samples from step {G.step} to {out}{extra}")
+        return
+    x = G.sample(n, seed=seed, y=y, codes=_parse_codes(codes))
+    if G.kind == "image":
         from .viz.grid import save_grid
 
         save_grid(x, out, nrow=per_class)
@@ -151,8 +187,7 @@ def sample(run_dir, n, seed, out, class_, codes, sweep) -> None:
         from .viz.grid import save_points
 
         save_points(x, out)
-    extra = f" (classes saved to {out.with_suffix('.labels.npy')})" if labels is not None and out.suffix == ".npy" else ""
-    click.echo(f"wrote {n} samples from step {G.step} to {out}{extra}")
+    click.echo(f"wrote {n} samples from step {G.step} to {out}")
 
 
 def _parse_codes(items) -> dict:
@@ -170,8 +205,8 @@ def _parse_codes(items) -> dict:
 
 @main.command()
 @click.option("--recipe", default="gan", show_default=True, help="Recipe to time (on MNIST).")
-@click.option("--steps", type=int, default=200, show_default=True, help="Timed steps per configuration.")
-@click.option("--batch-size", type=int, help="Override the recipe's batch size.")
+@click.option("--steps", type=POSITIVE, default=200, show_default=True, help="Timed steps per configuration.")
+@click.option("--batch-size", type=POSITIVE, help="Override the recipe's batch size.")
 @click.option("--data-root", type=click.Path(file_okay=False), help="Root holding MNIST/raw (torchvision layout).")
 @click.option("--variant", "variants", multiple=True, default=("32", "bf16-mixed"), show_default=True,
               help="PRECISION[+channels_last][+compile]; repeatable.")
@@ -196,19 +231,19 @@ def bench(recipe, steps, batch_size, data_root, variants, workers, sets, json_ou
 @click.option("--data-root", type=click.Path(file_okay=False), help="Where named datasets live (torchvision layout).")
 @click.option("--metrics", default="fid,kid,is,pr,dc", show_default=True,
               help="Comma-separated: fid, kid, is, pr, dc, parzen, cacc, modes.")
-@click.option("--n", "n", type=int, default=10000, show_default=True, help="Generated samples (and reference images).")
-@click.option("--n-ref", type=int, default=None, help="Reference images (default: --n, capped by the split).")
+@click.option("--n", "n", type=click.IntRange(min=2), default=10000, show_default=True, help="Generated samples (and reference images).")
+@click.option("--n-ref", type=click.IntRange(min=2), default=None, help="Reference images (default: --n, capped by the split).")
 @click.option("--split", default="test", show_default=True, help="Reference split when --reference names none.")
 @click.option("--features", default="auto", show_default=True,
               help="auto (the shipped classifier for mnist / fashion-mnist, else inception-v3), mnist-cnn, "
               "fashion-mnist-cnn, inception-v3, identity.")
 @click.option("--labels", type=click.Path(dir_okay=False), help="With --images: .npy of the class of each image (cacc).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed and KID subset seed.")
-@click.option("--splits", type=int, default=10, show_default=True, help="Splits for IS and FID's std.")
-@click.option("--kid-subsets", type=int, default=100, show_default=True)
-@click.option("--kid-subset-size", type=int, default=1000, show_default=True)
+@click.option("--splits", type=POSITIVE, default=10, show_default=True, help="Splits for IS and FID's std.")
+@click.option("--kid-subsets", type=POSITIVE, default=100, show_default=True)
+@click.option("--kid-subset-size", type=click.IntRange(min=2), default=1000, show_default=True)
 @click.option("--no-cache", is_flag=True, help="Recompute the reference features instead of reading the cache.")
-@click.option("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice).")
+@click.option("--threads", type=POSITIVE, default=None, help="torch CPU threads (default: torch's choice).")
 @click.option("--out", type=click.Path(dir_okay=False), help="JSONL file the cards are appended to "
               "(default RUN_DIR/eval.jsonl, or IMAGES.eval.jsonl).")
 @_clean_errors
@@ -217,8 +252,6 @@ def eval_cmd(run_dir, images, reference, data_root, metrics, n, n_ref, split, fe
     """Measure RUN_DIR's generator (or --images) against a reference set; one protocol card per number."""
     from .metrics.runner import EvalOptions, evaluate
 
-    if n < 2:
-        raise GanforgeError("--n must be ≥ 2")
     if threads:
         import torch
 
@@ -246,13 +279,13 @@ def _steps_list(text: str | None) -> list[int] | None:
 @lab.command("run")
 @click.argument("data")
 @click.option("--recipe", default="gan-modern", show_default=True, help="Recipe to train (its toy preset is used).")
-@click.option("--steps", type=int, default=4000, show_default=True)
+@click.option("--steps", type=POSITIVE, default=4000, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory (default runs/lab-RECIPE-DATA).")
-@click.option("--snapshot-every", type=int, default=250, show_default=True,
+@click.option("--snapshot-every", type=POSITIVE, default=250, show_default=True,
               help="Save G and D every this many steps (frames of the GIF).")
 @click.option("--panels", help="Steps for the still figure's panels (a)-(d), e.g. 100,500,1500,4000.")
 @click.option("--seed", type=int)
-@click.option("--threads", type=int, help="torch CPU threads (train.threads).")
+@click.option("--threads", type=POSITIVE, help="torch CPU threads (train.threads).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override one config key; repeatable.")
 @_clean_errors
 def lab_run(data, recipe, steps, out, snapshot_every, panels, seed, threads, sets) -> None:
@@ -260,20 +293,54 @@ def lab_run(data, recipe, steps, out, snapshot_every, panels, seed, threads, set
     from .lab.draw import draw_run
     from .lab.snapshots import train_with_snapshots
 
-    if steps < 1 or snapshot_every < 1:
-        raise GanforgeError("--steps and --snapshot-every must be ≥ 1")
     chosen = _steps_list(panels) or []
     out = Path(out or Path("runs") / f"lab-{recipe}-{Path(data).stem}")
+    _check_lab_target(data, out)
     extra = [f"train.seed={seed}"] if seed is not None else []
     extra += [f"train.threads={threads}"] if threads else []
     if data.lower().endswith(".csv"):
         extra = _csv_preset(recipe) + extra
     at = list(range(snapshot_every, steps, snapshot_every)) + chosen
-    summary = train_with_snapshots(recipe, data=data, steps=steps, out=out, at=at, sets=extra + list(sets),
-                                   console=True)
+    try:
+        summary = train_with_snapshots(recipe, data=data, steps=steps, out=out, at=at, sets=extra + list(sets),
+                                       console=True)
+    except GanforgeError as err:
+        raise GanforgeError(_lab_advice(str(err))) from None
     click.echo(f"trained {summary['step']} steps in {summary['seconds_total']:.1f}s → {out}")
     for name, path in draw_run(out, panels=chosen or None).items():
         click.echo(f"{name}: {path}")
+
+
+def _check_lab_target(data: str, out: Path) -> None:
+    """What `lab run` can draw (toy targets, a .csv of points), into a fresh directory."""
+    from .recipes.base import POINT_DATASETS_1D, POINT_DATASETS_2D
+
+    toys = POINT_DATASETS_1D + POINT_DATASETS_2D
+    if data not in toys and not data.lower().endswith(".csv"):
+        raise GanforgeError(f"the lab draws toy targets: {', '.join(toys)}, or a .csv of points; got {data!r} "
+                            f"(train image data with `ganforge train`)")
+    if out.is_dir() and any(p.name != ".lock" for p in out.iterdir()):
+        raise GanforgeError(f"{out} already exists; choose another --out, or redraw it with `ganforge lab draw {out}`")
+
+
+# the advice of the shared training code names `ganforge train`'s flags; `lab run` has --set instead
+_LAB_ADVICE = [
+    (r"--precision (\S+)", r"--set train.precision=\1"),
+    (r"--device (\w+)( or auto)?", r"--set train.device=\1"),
+    (r"--devices (\d+)", r"--set train.devices=\1"),
+    (r"--batch-size (\d+)", r"batch size \1"),
+    (r"lower --batch-size", r"lower it with --set train.batch_size=N"),
+    (r"--batch-size", r"--set train.batch_size=N"),
+    (r"kept for --resume", r"kept (continue with `ganforge train --out RUN --resume`)"),
+]
+
+
+def _lab_advice(message: str) -> str:
+    import re
+
+    for pattern, replacement in _LAB_ADVICE:
+        message = re.sub(pattern, replacement, message)
+    return message
 
 
 def _csv_preset(recipe: str) -> list[str]:
@@ -303,10 +370,10 @@ def lab_draw(run_dir, panels, no_gif) -> None:
 @lab.command("schedules")
 @click.argument("data")
 @click.option("--recipe", default="gan-modern", show_default=True)
-@click.option("--steps", type=int, default=3000, show_default=True, help="Outer steps per schedule.")
+@click.option("--steps", type=POSITIVE, default=3000, show_default=True, help="Outer steps per schedule.")
 @click.option("--out", type=click.Path(file_okay=False), help="Folder (default runs/schedules-RECIPE-DATA).")
 @click.option("--seed", type=int)
-@click.option("--threads", type=int, help="torch CPU threads (train.threads).")
+@click.option("--threads", type=POSITIVE, help="torch CPU threads (train.threads).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override one config key; repeatable.")
 @_clean_errors
 def lab_schedules(data, recipe, steps, out, seed, threads, sets) -> None:

@@ -21,6 +21,8 @@ import yaml
 
 from .errors import GanforgeError
 
+AT_LEAST_1 = {"min": 1}  # field metadata: the smallest valid value (checked by ``build``)
+
 
 @dataclass
 class NetConfig:
@@ -53,10 +55,12 @@ class OptimConfig:
     weight_decay: float = 0.0
     # the lr schedule (registry ``LR_SCHEDULES``): exponential (above; constant when lr_decay is 1),
     # constant, or linear (lr constant until training step ``decay_start``, then linearly down to
-    # lr_min at ``decay_end``, default the run's last step: WGAN-GP, CycleGAN)
+    # lr_min at ``decay_end``, default the run's last step: WGAN-GP, CycleGAN), or step (lr divided
+    # by lr_decay every ``decay_every`` training steps, floored at lr_min: BEGAN's halving)
     schedule: str = "exponential"
     decay_start: int = 0
     decay_end: Union[int, None] = None
+    decay_every: Union[int, None] = None
 
 
 @dataclass
@@ -64,9 +68,9 @@ class DataConfig:
     name: str = "digits"  # a registered dataset name, or a folder / .zip of images
     root: Union[str, None] = None  # where named datasets live (torchvision layout)
     split: str = "train"
-    image_size: Union[list[int], None] = None  # [H, W] to resize to; None keeps the native size
-    channels: Union[int, None] = None  # 1 or 3 to convert to; None keeps the native count
-    limit: Union[int, None] = None  # use only the first N examples
+    image_size: Union[list[int], None] = field(default=None, metadata=AT_LEAST_1)  # [H, W] to resize to; None: native
+    channels: Union[int, None] = field(default=None, metadata=AT_LEAST_1)  # 1 or 3 to convert to; None: native
+    limit: Union[int, None] = field(default=None, metadata=AT_LEAST_1)  # use only the first N examples
     args: dict = field(default_factory=dict)  # dataset-specific options (toy targets)
 
 
@@ -81,7 +85,8 @@ class TrainConfig:
     log_every: int = 100
     sample_every: int = 500
     ckpt_every: int = 500
-    n_grid: int = 64
+    n_grid: int = field(default=64, metadata=AT_LEAST_1)
+    keep_checkpoints: int = field(default=2, metadata=AT_LEAST_1)  # the last K complete checkpoints stay on disk
     compile: bool = False  # torch.compile G and D
     channels_last: bool = False
     threads: Union[int, None] = None  # torch intra-op threads on CPU; None keeps torch's default
@@ -98,7 +103,7 @@ class CodeConfig:
 
     name: str = "c"
     kind: str = "categorical"
-    dim: int = 10
+    dim: int = field(default=10, metadata=AT_LEAST_1)
 
 
 @dataclass
@@ -107,7 +112,7 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     G: NetConfig = field(default_factory=NetConfig)
     D: NetConfig = field(default_factory=lambda: NetConfig(arch="mlp_discriminator"))
-    z_dim: int = 100
+    z_dim: int = field(default=100, metadata=AT_LEAST_1)
     z_dist: str = "normal"  # normal | uniform (U[-1, 1])
     loss: str = "minimax"
     g_objective: Union[str, None] = None  # None: the loss family's default
@@ -122,6 +127,8 @@ class Config:
     # alternating: Algorithm 1 as printed (D's update, then G's on fresh noise); simultaneous: both
     # players' gradients from one minibatch and one forward pass, applied together (the 2014 code)
     update_order: str = "alternating"
+    # the recipe's own hyper-parameters (EBGAN's margin, BEGAN's γ); `ganforge show RECIPE` lists them
+    recipe_args: dict = field(default_factory=dict)
     opt_G: OptimConfig = field(default_factory=OptimConfig)
     opt_D: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -209,8 +216,11 @@ def build(cls: type, data: dict, path: str = "") -> Any:
     """Build dataclass ``cls`` from a (partial) nested dict, checking keys and types."""
     if cls is Config and "spectral_norm" in data:
         data = migrate(data)
+    if not isinstance(data, dict):
+        raise GanforgeError(f"config section {path or 'top level'!r} must be a mapping of keys to values, got {data!r}")
     hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    names = list(fields)
     kwargs = {}
     for key, value in data.items():
         full = f"{path}.{key}" if path else str(key)
@@ -221,6 +231,7 @@ def build(cls: type, data: dict, path: str = "") -> Any:
                 f"unknown config key {full!r}{hint}; valid keys here: {', '.join(names)}"
             )
         kwargs[key] = _coerce(value, hints[key], full)
+        _check_min(kwargs[key], fields[key].metadata.get("min"), full)
     obj = cls()
     for key, value in kwargs.items():
         default = getattr(obj, key)
@@ -229,6 +240,15 @@ def build(cls: type, data: dict, path: str = "") -> Any:
             value = build(type(default), {**dataclasses.asdict(default), **data[key]}, f"{path}.{key}".lstrip("."))
         setattr(obj, key, value)
     return obj
+
+
+def _check_min(value: Any, least: int | None, path: str) -> None:
+    """A number (or every number of a list) below a field's declared minimum is refused."""
+    if least is None or value is None:
+        return
+    for v in value if isinstance(value, list) else [value]:
+        if v < least:
+            raise GanforgeError(f"config key {path!r} must be ≥ {least}, got {value!r}")
 
 
 def migrate(data: dict) -> dict:
@@ -263,15 +283,38 @@ def parse_set(items: list[str]) -> dict:
         key = key.strip()
         if not key:
             raise GanforgeError(f"--set {item!r}: empty key")
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError as err:
+            raise GanforgeError(f"--set {item!r}: the value is not valid YAML ({_one_line(err)}); quote strings, "
+                                f"close brackets, e.g. --set G.args.hidden=[256,256]") from None
         node = out
         parts = key.split(".")
         for part in parts[:-1]:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
                 raise GanforgeError(f"--set {item!r}: {part!r} is set twice")
+        _check_section(parts, value, item)
         node[parts[-1]] = value
     return out
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split())
+
+
+def _check_section(parts: list[str], value: Any, item: str) -> None:
+    """``--set train=5`` would replace a whole section with a scalar: name its keys instead."""
+    cls: Any = Config
+    for part in parts:
+        hints = typing.get_type_hints(cls) if dataclasses.is_dataclass(cls) else {}
+        if part not in hints:
+            return  # unknown keys are reported by ``build`` with the valid ones
+        cls = hints[part]
+    if dataclasses.is_dataclass(cls) and not isinstance(value, dict):
+        keys = ", ".join(f.name for f in dataclasses.fields(cls))
+        raise GanforgeError(f"--set {item!r}: {'.'.join(parts)} is a section, not a value; set one of its keys, "
+                            f"e.g. --set {'.'.join(parts)}.KEY=VALUE ({keys})")
 
 
 def to_sets(diff: dict, prefix: str = "") -> list[str]:
@@ -295,9 +338,15 @@ def load_yaml(path: str | Path) -> dict:
     if not path.is_file():
         raise GanforgeError(f"config file {str(path)!r} does not exist; pass an existing YAML file to --config")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as err:
+        raise GanforgeError(f"config file {str(path)!r} is not UTF-8 text ({err.reason} at byte {err.start}); "
+                            f"save it as UTF-8") from None
     except yaml.YAMLError as err:
-        raise GanforgeError(f"config file {str(path)!r} is not valid YAML: {err}".replace("\n", " ")) from None
+        raise GanforgeError(f"config file {str(path)!r} is not valid YAML (tags such as !!python are refused): "
+                            f"{_one_line(err)}") from None
+    except OSError as err:
+        raise GanforgeError(f"config file {str(path)!r} cannot be read: {err.strerror}") from None
     if not isinstance(data, dict):
         raise GanforgeError(f"config file {str(path)!r} must hold a mapping of keys to values")
     return data

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,6 +101,25 @@ class BatchSampler:
         self.perm = state["perm"].clone()
         self.cursor = int(state["cursor"])
         self.epoch = int(state["epoch"])
+
+
+_DOWNLOADS = ContextVar("ganforge_downloads", default=True)
+
+
+@contextlib.contextmanager
+def no_downloads():
+    """Inside: a missing named dataset is an error, never a download. Used whenever the data
+    root comes from a run directory (untrusted) rather than from the user, so that reading a
+    run never creates folders outside it."""
+    token = _DOWNLOADS.set(False)
+    try:
+        yield
+    finally:
+        _DOWNLOADS.reset(token)
+
+
+def downloads_allowed() -> bool:
+    return _DOWNLOADS.get()
 
 
 def data_root(cfg: DataConfig) -> Path:

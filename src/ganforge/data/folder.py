@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".pgm", ".pp
 def _entries(path: Path) -> list[tuple[str, callable]]:
     """(name, open-bytes) pairs for every image file under ``path`` (sorted, stable)."""
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+        files = sorted(p for p in _walk(path) if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
         return [(str(p.relative_to(path)), p.read_bytes) for p in files]
     if path.is_file() and path.suffix.lower() == ".zip":
         try:
@@ -36,6 +37,35 @@ def _entries(path: Path) -> list[tuple[str, callable]]:
             f"(see `ganforge list --datasets`) or an existing folder / .zip of images"
         )
     raise GanforgeError(f"data path {str(path)!r} is neither a folder nor a .zip of images")
+
+
+def _walk(root: Path) -> list[Path]:
+    """Every file under ``root``, following symlinked folders; a folder reached a second time
+    (a link loop, or two links to one folder) is read once."""
+    seen: set[tuple[int, int]] = set()
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        st = os.stat(folder)
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirs.sort()
+        found += [Path(folder) / f for f in files]
+    return found
+
+
+def to_uint8(im) -> np.ndarray:
+    """A PIL image → uint8 [H, W] (gray) or [H, W, 3]. 16-bit and 32-bit gray images are scaled
+    to 0..255 (16-bit by 1/257, so 65535 → 255), never clipped; float images in [0, 1] × 255."""
+    if im.mode.startswith("I;16") or im.mode in ("I", "F"):
+        a = np.asarray(im, dtype=np.float64)
+        if im.mode == "F" and a.size and np.nanmax(a) <= 1.0:
+            a = a * 255.0
+        elif im.mode != "F" and (im.mode.startswith("I;16") or (a.size and a.max() > 255)):
+            a = a / 257.0
+        return np.nan_to_num(a).round().clip(0, 255).astype(np.uint8)
+    return np.asarray(im.convert("L" if im.mode in ("L", "1") else "RGB"))
 
 
 def resize_uint8(x: Tensor, size: list[int] | None, channels: int | None) -> Tensor:
@@ -81,8 +111,7 @@ def load_image_folder(path: Path, cfg: DataConfig) -> TensorData:
         try:
             with Image.open(io.BytesIO(read())) as im:
                 im.load()
-                mode = "L" if im.mode in ("L", "1", "I;16", "I", "F") else "RGB"
-                arrays.append(np.asarray(im.convert(mode)))
+                arrays.append(to_uint8(im))
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
             raise GanforgeError(
                 f"corrupt or unreadable image {path / name}: {err}; remove or replace that file"

@@ -8,7 +8,6 @@ they are missing, torchvision's dataset class downloads them where there is inte
 from __future__ import annotations
 
 import gzip
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,8 @@ import torch
 from ..config import DataConfig
 from ..errors import GanforgeError
 from ..registry import DATASETS
-from .base import TensorData, data_root
+from .base import TensorData, data_root, downloads_allowed
+from .safe_pickle import load_restricted
 
 
 @DATASETS.register("digits")
@@ -76,6 +76,10 @@ def _load_mnist_like(cfg: DataConfig, folder: str, tv_class: str, name: str) -> 
 
 
 def _download(tv_class: str, root: Path, split: str, expected: str) -> None:
+    if not downloads_allowed():
+        raise GanforgeError(f"{tv_class} not found under {root} (the data root recorded in the run directory); put "
+                            f"the files at {expected} or pass the right --data-root (ganforge never downloads into "
+                            f"a root it read from a run directory)")
     try:
         import torchvision.datasets as tvd
 
@@ -114,10 +118,11 @@ def load_cifar10(cfg: DataConfig) -> TensorData:
     for n in names:
         try:
             with open(folder / n, "rb") as f:
-                batch = pickle.load(f, encoding="latin1")
+                batch = load_restricted(f)
+            xs.append(np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
+            ys.append(np.asarray(batch["labels"], dtype=np.int64))
         except Exception as err:
-            raise GanforgeError(f"cannot read {folder / n}: {err}; replace it with a good copy") from None
-        xs.append(np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
-        ys.append(np.asarray(batch["labels"], dtype=np.int64))
+            raise GanforgeError(f"cannot read {folder / n}: {' '.join(str(err).split())}; replace it with a good "
+                                f"copy of the CIFAR-10 python batch") from None
     return TensorData(torch.from_numpy(np.concatenate(xs)), "image", "cifar10",
                       torch.from_numpy(np.concatenate(ys)), {"source": str(folder), "split": cfg.split})

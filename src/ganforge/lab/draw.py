@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from ..errors import GanforgeError
+from ..run_dir import run_path
 from .snapshots import load_run, load_snapshots, read_metrics
 
 
@@ -51,7 +52,7 @@ def draw_run(run_dir: str | Path, *, panels: list[int] | None = None, animate: b
     still = [s for s in snaps if s.step in chosen]
     records = read_metrics(run_dir)
     by_step = {r["step"]: r for r in records}
-    out_dir = run_dir / "lab"
+    out_dir = run_path(run_dir, "lab")
     title = f"{cfg.recipe} on {meta.get('data_name')} (g_objective {cfg.g_objective or 'default'}, " \
             f"{cfg.d_steps} D : {cfg.g_steps} G steps, z {cfg.z_dim}-D {cfg.z_dist})"
     paths: dict[str, str] = {}
@@ -59,25 +60,26 @@ def draw_run(run_dir: str | Path, *, panels: list[int] | None = None, animate: b
     if target.dim == 1:
         from .figure1 import animate_figure1, draw_figure1
 
-        paths["figure1"] = str(draw_figure1(still, target, data, out_dir / "figure1.png", records=by_step, title=title,
+        paths["figure1"] = str(draw_figure1(still, target, data, run_path(out_dir, "figure1.png"), records=by_step, title=title,
                                                 probabilistic=prob))
         if animate and len(snaps) > 1:
-            paths["figure1_gif"] = str(animate_figure1(snaps, target, data, out_dir / "figure1.gif", records=by_step,
+            paths["figure1_gif"] = str(animate_figure1(snaps, target, data, run_path(out_dir, "figure1.gif"), records=by_step,
                                                          probabilistic=prob))
     else:
         from .field2d import animate_field, draw_field
 
         g_loss = LOSSES.get(cfg.loss).g_loss(cfg.g_objective)
-        paths["field2d"] = str(draw_field(still, target, data, g_loss, out_dir / "field2d.png", records=by_step, title=title,
+        paths["field2d"] = str(draw_field(still, target, data, g_loss, run_path(out_dir, "field2d.png"), records=by_step, title=title,
                                               probabilistic=prob))
         if animate and len(snaps) > 1:
-            paths["field2d_gif"] = str(animate_field(snaps, target, data, g_loss, out_dir / "field2d.gif", records=by_step,
+            paths["field2d_gif"] = str(animate_field(snaps, target, data, g_loss, run_path(out_dir, "field2d.gif"), records=by_step,
                                                        probabilistic=prob))
     if records:
-        paths["curves"] = str(draw_curves(records, out_dir / "curves.png", title=title))
+        paths["curves"] = str(draw_curves(records, run_path(out_dir, "curves.png"), title=title))
         keys = ("step", "jsd", "c_of_g", "d_star_gap", "d_real_eval", "d_fake_eval", "value_eval", "d_real", "d_fake",
                 "value", "critic_real_eval", "critic_fake_eval", "modes_covered", "modes_total", "hq_share", "mode_kl", "missing_modes")
         summary = {k: records[-1][k] for k in keys if k in records[-1]}
-        (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
-        paths["summary"] = str(out_dir / "summary.json")
+        summary_path = run_path(out_dir, "summary.json")
+        summary_path.write_text(json.dumps(summary, indent=2))
+        paths["summary"] = str(summary_path)
     return paths

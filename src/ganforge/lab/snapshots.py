@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import GanforgeError
+from ..run_dir import run_path
 from ..training.report import read_metrics  # noqa: F401  (re-exported for the lab)
 
 SNAP_DIR = Path("lab") / "snapshots"
@@ -57,7 +58,7 @@ def train_with_snapshots(recipe: str | None, *, data: str, steps: int, out: str 
 def save_snapshot(run_dir: Path, step: int, G_state: dict, D_state: dict) -> Path:
     from safetensors.torch import save_file
 
-    path = Path(run_dir) / SNAP_DIR / f"step_{step:07d}.safetensors"
+    path = run_path(run_dir, *SNAP_DIR.parts, f"step_{step:07d}.safetensors")
     path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {f"G.{k}": v.detach().cpu().contiguous() for k, v in G_state.items()}
     tensors.update({f"D.{k}": v.detach().cpu().contiguous() for k, v in D_state.items()})
@@ -70,13 +71,14 @@ def save_snapshot(run_dir: Path, step: int, G_state: dict, D_state: dict) -> Pat
 def load_run(run_dir: str | Path):
     """(config, run.json metadata, the data set) of a run directory."""
     from ..api import read_run
-    from ..data.base import load_data
+    from ..data.base import load_data, no_downloads
 
     run_dir = Path(run_dir)
     cfg, meta = read_run(run_dir)
     if meta.get("data_kind") != "points":
         raise GanforgeError(f"{run_dir} was trained on images; the lab draws runs on toy (points) data")
-    return cfg, meta, load_data(cfg.data)
+    with no_downloads():  # the data root comes from the run directory
+        return cfg, meta, load_data(cfg.data)
 
 
 def load_snapshots(run_dir: str | Path, cfg, meta, steps: list[int] | None = None) -> list[Snapshot]:
@@ -85,38 +87,47 @@ def load_snapshots(run_dir: str | Path, cfg, meta, steps: list[int] | None = Non
     from safetensors.torch import load_file
 
     from ..training.build import build_models
-    from ..training.checkpoint import latest_checkpoint, load_checkpoint
+    from ..training.checkpoint import check_fits, latest_checkpoint, load_checkpoint
 
     run_dir = Path(run_dir)
     shape = tuple(meta["data_shape"])
-    states: list[tuple[int, dict, dict]] = []
-    files = sorted((run_dir / SNAP_DIR).glob("step_*.safetensors"))
-    for f in files:
-        step = int(f.stem.split("_")[1])
+    states: list[tuple[int, dict, dict, Path]] = []
+    files = {_snapshot_step(f): f for f in (run_dir / SNAP_DIR).glob("step_*.safetensors")}
+    files = {step: f for step, f in sorted(files.items()) if step is not None}
+    for step, f in files.items():
         if steps is not None and step not in steps:
             continue
-        t = load_file(str(f))
+        try:
+            t = load_file(str(f))
+        except Exception as err:
+            raise GanforgeError(f"snapshot {f} is unreadable ({err}); delete it") from None
         states.append((step, {k[2:]: v for k, v in t.items() if k.startswith("G.")},
-                       {k[2:]: v for k, v in t.items() if k.startswith("D.")}))
+                       {k[2:]: v for k, v in t.items() if k.startswith("D.")}, f))
     if steps is not None:
-        have = {s for s, _, _ in states}
-        lacking = [s for s in steps if s not in have]
+        lacking = [s for s in steps if s not in files]
         if lacking:
-            avail = ", ".join(str(int(f.stem.split("_")[1])) for f in files) or "none"
+            avail = ", ".join(str(step) for step in files) or "none"
             raise GanforgeError(f"{run_dir} has no snapshot at step {lacking[0]}; snapshots: {avail}")
     if not states:
         last = latest_checkpoint(run_dir)
         if last is None:
             raise GanforgeError(f"{run_dir} has no snapshot and no checkpoint yet")
         s = load_checkpoint(last)
-        states.append((int(s["step"]), s["G"], s["D"]))
+        states.append((int(last.name.split("_")[1]), s.get("G"), s.get("D"), last))
     out = []
-    for step, g_state, d_state in states:
+    for step, g_state, d_state, source in states:
         G, D = build_models(cfg, shape)
+        check_fits({"G": G, "D": D}, {"G": g_state, "D": d_state}, source)
         G.load_state_dict(g_state)
         D.load_state_dict(d_state)
         out.append(Snapshot(step, G.eval(), D.eval()))
     return out
+
+
+def _snapshot_step(f: Path) -> int | None:
+    """``step_0000250.safetensors`` → 250; None for a name not written by ``save_snapshot``."""
+    digits = f.stem.split("_", 1)[1]
+    return int(digits) if digits.isdigit() else None
 
 
 @torch.no_grad()

@@ -10,6 +10,7 @@ quantisation, the metric's own parameters, seeds, versions, and the seconds take
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import time
@@ -22,11 +23,14 @@ import numpy as np
 import torch
 
 from ..config import DataConfig
+from ..data.base import no_downloads
 from ..errors import GanforgeError
 from ..registry import METRICS
+from ..run_dir import run_path
 from . import specs as _specs  # noqa: F401  (registers the metrics)
 from .cache import pixels_sha256, reference_features
 from .features import FeatureNet, as_tensor, default_feature_name, get_feature_net
+from .inputs import check_enough, check_same_width, check_samples, load_npy
 from .parzen import DEFAULT_SIGMAS
 from .prdc import prdc_from_features
 
@@ -106,11 +110,13 @@ def load_generated(*, run_dir=None, images=None, labels=None, data_root=None, sp
                     "generator": "EMA" if G.meta.get("ema") else "trained weights"}
         if lab is not None:
             describe["labels"] = f"balanced: sample i has class i mod {G.n_classes}"
+        check_samples(x, f"the generator of {run_dir} (step {G.step})")
         return SampleSet(x, lab, describe), G.cfg.data.name, G.cfg.data.root
     path = Path(images).expanduser()
     if path.suffix == ".npy" and path.is_file():
-        arr = np.load(path)
+        arr = load_npy(path, "--images")
         x = as_tensor(arr)[: options.n]
+        check_samples(x, f"--images {path}")
         describe = {"images": str(path.resolve()), "format": f"npy {arr.dtype} {list(arr.shape)}",
                     "selection": f"[0:{len(x)}]"}
     elif path.exists():
@@ -130,7 +136,7 @@ def load_generated(*, run_dir=None, images=None, labels=None, data_root=None, sp
                             "selection": s.describe["selection"]}
     lab = None
     if labels is not None:
-        lab = torch.as_tensor(np.load(Path(labels).expanduser())).long()[: len(x)]
+        lab = torch.as_tensor(load_npy(Path(labels).expanduser(), "--labels")).long().reshape(-1)[: len(x)]
         if len(lab) != len(x):
             raise GanforgeError(f"--labels has {len(lab)} entries for {len(x)} images")
     return SampleSet(x, lab, describe), None, None
@@ -175,13 +181,19 @@ class EvalContext:
                                 f"IS and conditional accuracy need a classifier (mnist-cnn, inception-v3)")
         return d["probs"].numpy()
 
+    @cached_property
+    def _features(self) -> tuple[np.ndarray, np.ndarray]:
+        gen, ref = self._gen_extract["features"].numpy(), self._ref_extract["features"].numpy()
+        check_same_width(gen, ref, self.feature_net.name)
+        return gen, ref
+
     @property
     def gen_features(self) -> np.ndarray:
-        return self._gen_extract["features"].numpy()
+        return self._features[0]
 
     @property
     def ref_features(self) -> np.ndarray:
-        return self._ref_extract["features"].numpy()
+        return self._features[1]
 
     @property
     def gen_probs(self) -> np.ndarray:
@@ -205,6 +217,8 @@ class EvalContext:
 
     @cached_property
     def _prdc(self) -> dict:
+        check_enough(len(self.gen.x), len(self.ref.x), self.options.k_pr, "precision/recall (pr)")
+        check_enough(len(self.gen.x), len(self.ref.x), self.options.k_dc, "density/coverage (dc)")
         return prdc_from_features(self.gen_features, self.ref_features, k_pr=self.options.k_pr, k_dc=self.options.k_dc)
 
     def prdc(self) -> dict:
@@ -284,30 +298,43 @@ def evaluate(*, run_dir=None, images=None, labels=None, reference: str | None = 
     if not names:
         raise GanforgeError(f"no metrics given; valid: {', '.join(METRICS.names())}")
     chosen = [METRICS.get(name) for name in names]
+    out = Path(out) if out is not None else _default_out(run_dir, images)
     gen, run_data, run_root = load_generated(run_dir=run_dir, images=images, labels=labels, data_root=data_root,
                                              split=split, options=options)
-    data_root = data_root or run_root
     reference = reference or run_data
     if reference is None:
         raise GanforgeError("--reference is needed with --images, e.g. --reference mnist:test")
+    # a data root read from the run directory is untrusted: it is used only where the files already are
+    with no_downloads() if data_root is None and run_root is not None else contextlib.nullcontext():
+        return _measure(gen, reference, split=split, data_root=data_root or run_root, chosen=chosen,
+                        features=features, out=out, options=options, echo=echo)
+
+
+def _default_out(run_dir, images) -> Path:
+    """RUN_DIR/eval.jsonl (never through a link leading out of the run), else beside --images."""
+    if run_dir is not None:
+        return run_path(run_dir, "eval.jsonl")
+    p = Path(str(images)).expanduser()
+    return (p.with_name(p.stem + ".eval.jsonl") if p.exists()
+            else Path(str(images).replace(":", "-").replace("/", "-") + ".eval.jsonl"))
+
+
+def _measure(gen: SampleSet, reference: str, *, split, data_root, chosen, features, out: Path, options,
+             echo) -> list[dict]:
     n_ref = options.n_ref or options.n
     ref = load_dataset_set(reference, split=split, data_root=data_root, n=n_ref)
+    check_samples(ref.x, f"the reference {reference}")
     if ref.x.dim() != gen.x.dim():
         raise GanforgeError(f"generated samples {list(gen.x.shape[1:])} and reference {list(ref.x.shape[1:])} "
                             f"are not the same kind of data")
     ctx = EvalContext(gen, ref, features, options)
-    if out is None:
-        if run_dir is not None:
-            out = Path(run_dir) / "eval.jsonl"
-        else:
-            p = Path(str(images)).expanduser()
-            out = (p.with_name(p.stem + ".eval.jsonl") if p.exists()
-                   else Path(str(images).replace(":", "-").replace("/", "-") + ".eval.jsonl"))
-    out = Path(out)
     cards = []
     for spec in chosen:
         t0 = time.time()
-        results = spec.compute(ctx)
+        try:
+            results = spec.compute(ctx)
+        except ValueError as err:  # the metric's own input checks
+            raise GanforgeError(f"{spec.name}: {' '.join(str(err).split())}; raise --n or check the inputs") from None
         seconds = time.time() - t0
         for result in results:
             card = card_for(result, ctx, spec, seconds)

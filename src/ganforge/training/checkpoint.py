@@ -67,11 +67,24 @@ def _fsync_write(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
-def save_checkpoint(ckpt_dir: Path, step: int, state: dict, *, keep: int = 1) -> Path:
-    """Write ``state`` (nested dicts/lists of tensors and JSON values) as checkpoint ``step``."""
+def save_checkpoint(ckpt_dir: Path, step: int, state: dict, *, keep: int = 2) -> Path:
+    """Write ``state`` (nested dicts/lists of tensors and JSON values) as checkpoint ``step``,
+    keeping the last ``keep`` complete checkpoints. A failed write (a full disk) leaves the
+    earlier checkpoints as they were and raises a GanforgeError naming the directory."""
     ckpt_dir.mkdir(parents=True, exist_ok=True)
-    final = ckpt_dir / f"{_PREFIX}{step:07d}"
     tmp = ckpt_dir / f".tmp-{_PREFIX}{step:07d}-{os.getpid()}"
+    try:
+        return _save(ckpt_dir, tmp, step, state, keep)
+    except OSError as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        kept = latest_checkpoint(ckpt_dir.parent)
+        raise GanforgeError(f"cannot write checkpoint {step} in {ckpt_dir}: {err.strerror or err}; free space there "
+                            f"or move the run (the last complete checkpoint, {kept.name if kept else 'none'}, is "
+                            f"kept)") from None
+
+
+def _save(ckpt_dir: Path, tmp: Path, step: int, state: dict, keep: int) -> Path:
+    final = ckpt_dir / f"{_PREFIX}{step:07d}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     tensors: dict[str, torch.Tensor] = {}
@@ -92,7 +105,7 @@ def save_checkpoint(ckpt_dir: Path, step: int, state: dict, *, keep: int = 1) ->
         os.fsync(dfd)
     finally:
         os.close(dfd)
-    for old in list_checkpoints(ckpt_dir)[:-keep]:
+    for old in list_checkpoints(ckpt_dir)[: -max(keep, 1)]:
         shutil.rmtree(old, ignore_errors=True)
     return final
 
@@ -102,25 +115,56 @@ def list_checkpoints(ckpt_dir: Path) -> list[Path]:
     if not ckpt_dir.is_dir():
         return []
     found = [p for p in ckpt_dir.iterdir() if p.is_dir() and p.name.startswith(_PREFIX)
+             and p.name[len(_PREFIX):].isdigit()
              and (p / "state.json").is_file() and (p / "tensors.safetensors").is_file()]
     return sorted(found, key=lambda p: int(p.name[len(_PREFIX):]))
 
 
-def clean_temporaries(ckpt_dir: Path) -> None:
-    """Remove what an interrupted save left behind."""
-    if ckpt_dir.is_dir():
-        for p in ckpt_dir.iterdir():
-            if p.name.startswith((".tmp-", ".old-")):
-                shutil.rmtree(p, ignore_errors=True)
+def clean_temporaries(ckpt_dir: Path) -> list[str]:
+    """Remove what an interrupted save or a half-finished deletion left behind: temporary
+    folders and checkpoint folders missing a file. Returns the names removed."""
+    if not ckpt_dir.is_dir() or ckpt_dir.is_symlink():
+        return []
+    complete = set(list_checkpoints(ckpt_dir))
+    removed = []
+    for p in ckpt_dir.iterdir():
+        if p.is_symlink():
+            continue
+        if p.name.startswith((".tmp-", ".old-")) or (p.name.startswith(_PREFIX) and p.is_dir() and p not in complete):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p.name)
+    return sorted(removed)
 
 
 def load_checkpoint(path: Path) -> dict:
     try:
         tensors = load_file(str(path / "tensors.safetensors"))
-        meta = json.loads((path / "state.json").read_text())
+        return _decode(json.loads((path / "state.json").read_text()), tensors)
     except Exception as err:
-        raise GanforgeError(f"checkpoint {path} is unreadable ({err}); delete it to fall back to an older one") from None
-    return _decode(meta, tensors)
+        raise GanforgeError(f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); delete it to fall back "
+                            f"to an older one") from None
+
+
+def check_fits(nets: dict[str, torch.nn.Module], state: dict, source: Path) -> None:
+    """Refuse a checkpoint whose networks do not match ``nets`` (another architecture, a
+    tampered file), naming the key and both shapes, before any weight is copied."""
+    for name, net in nets.items():
+        saved = state.get(name) if isinstance(state, dict) else None
+        if not isinstance(saved, dict):
+            raise GanforgeError(f"checkpoint {source} holds no weights for network {name!r}; it is not from this run")
+        for key, want in net.state_dict().items():
+            have = saved.get(key)
+            if not torch.is_tensor(have):
+                raise GanforgeError(f"checkpoint {source} lacks {name}.{key} (or it is not a tensor); it is from "
+                                    f"another architecture or damaged")
+            if tuple(have.shape) != tuple(want.shape):
+                raise GanforgeError(f"checkpoint {source}: {name}.{key} has shape {list(have.shape)}, the network "
+                                    f"built from config.yaml needs {list(want.shape)}; the checkpoint is from "
+                                    f"another architecture")
+        extra = sorted(set(saved) - set(net.state_dict()))
+        if extra:
+            raise GanforgeError(f"checkpoint {source} has {name}.{extra[0]}, which the network built from "
+                                f"config.yaml lacks; the checkpoint is from another architecture")
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:

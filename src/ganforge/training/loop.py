@@ -13,6 +13,7 @@ Devices, precision and DDP come from Lightning Fabric.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -26,8 +27,11 @@ from .. import __version__
 from ..config import Config, dump_yaml
 from ..errors import GanforgeError
 from ..registry import RECIPES
+from ..run_dir import check_run_dir, run_path
 from .build import count_params
-from .checkpoint import clean_temporaries, latest_checkpoint, load_checkpoint, save_checkpoint
+from .checkpoint import check_fits, clean_temporaries, latest_checkpoint, load_checkpoint, save_checkpoint
+from .finite import FiniteGuard, check_weights
+from .lock import RunLock, is_lock_file
 from .report import Reporter
 from .run import TrainingRun
 
@@ -56,16 +60,29 @@ def make_fabric(cfg: Config):
 
 
 def prepare_run_dir(out: Path | None, *, resume: bool) -> None:
+    """Refuse a bad --out before any data is loaded: another run's directory without --resume,
+    a place that cannot be written, links leading outside it."""
     if out is None:
         return
     if resume:
         if not (out / "config.yaml").is_file():
             raise GanforgeError(f"--resume: {out} is not a ganforge run directory (no config.yaml); drop --resume to start it")
-        return
-    if out.exists() and any(out.iterdir()):
+    elif out.is_dir() and any(not is_lock_file(p) for p in out.iterdir()):
         raise GanforgeError(
             f"run directory {out} already exists; pass --resume to continue it, or choose another --out"
         )
+    _check_writable(out)
+    check_run_dir(out)
+
+
+def _check_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise GanforgeError(f"cannot write the run directory {out} ({err.strerror}); choose a writable --out") from None
 
 
 class _StopFlag:
@@ -107,30 +124,39 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
         prepare_run_dir(out, resume=resume)
     fabric = make_fabric(cfg)
     fabric.launch()
-    run = TrainingRun(cfg, recipe, fabric)
     if dry_run:
-        return _dry_run(run)
+        return _dry_run(TrainingRun(cfg, recipe, fabric))
+    with RunLock(out) if fabric.global_rank == 0 else contextlib.nullcontext():
+        return _train(cfg, recipe, fabric, out, resume=resume, console=console)
+
+
+def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: bool) -> dict:
+    run = TrainingRun(cfg, recipe, fabric)
     t = cfg.train
-    ckpt_dir = out / "checkpoints"
+    ckpt_dir = run_path(out, "checkpoints")
     start = _restore(run, out) if resume else 0
-    if run.is_main:
+    if run.is_main and not (resume and start >= t.steps):  # a resume with nothing to do leaves the files alone
         _write_run_files(run, out)
     reduce = (lambda v: fabric.all_reduce(v, reduce_op="mean")) if run.world > 1 else None
     reporter = Reporter(out, total_steps=t.steps, start_step=start, enabled=run.is_main, all_reduce=reduce,
                         console=console, device=run.device)
+    guard = FiniteGuard(run.device, any_rank=reduce)
     if start >= t.steps:
         reporter.message(f"run already at step {start} ≥ --steps {t.steps}; nothing to do (raise --steps to continue)")
     elif start:
         reporter.message(f"resuming {out} from step {start}")
 
     def checkpoint(step: int) -> None:
+        guard.check()
         if run.is_main:
-            save_checkpoint(ckpt_dir, step, run.state_dict(step))
+            check_weights(_checkpointed_nets(run), step)
+            save_checkpoint(ckpt_dir, step, run.state_dict(step), keep=t.keep_checkpoints)
         fabric.barrier()
 
     def samples(step: int) -> None:
+        guard.check()  # a diverged run draws no grid of NaNs
         if run.is_main:
-            run.save_samples(out / "samples" / f"step_{step:06d}.png")
+            run.save_samples(run_path(out, "samples", f"step_{step:06d}.png"))
 
     last_record: dict = {}
     step = start
@@ -139,8 +165,10 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
         with _StopFlag(enabled=run.world == 1) as flag:
             while step < t.steps:
                 log_now = (step + 1) % t.log_every == 0 or step + 1 == t.steps
-                reporter.add(run.step(step, log_now))
+                stats = run.step(step, log_now)
+                reporter.add(stats)
                 step += 1
+                guard.observe(step, stats)
                 reporter.tick()
                 out_of_time = t.time_limit_s is not None and time.perf_counter() - t0 > t.time_limit_s
                 if run.world > 1 and t.time_limit_s is not None:  # every rank must stop at the same step
@@ -148,7 +176,7 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
                 stop_now = (flag.stop and run.world == 1) or out_of_time
                 if log_now or stop_now:  # a stopped run logs its last, partial interval too
                     last_record = reporter.flush(step, run.log_extras(step))
-                    _check_finite(last_record, step)
+                    guard.check(last_record)
                 if step % t.sample_every == 0 or step == t.steps:
                     samples(step)
                 if step % t.ckpt_every == 0 or step == t.steps or stop_now:
@@ -165,27 +193,37 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
 
 
 def _restore(run: TrainingRun, out: Path) -> int:
+    """Load the last complete checkpoint (after removing an interrupted save's leftovers)."""
     clean_temporaries(out / "checkpoints")
     last = latest_checkpoint(out)
-    return run.load_state_dict(load_checkpoint(last)) if last is not None else 0
+    if last is None:
+        raise GanforgeError(f"--resume: {out} has no complete checkpoint left, so there is nothing to continue; "
+                            f"start the run again into a new --out (without --resume)")
+    state = load_checkpoint(last)
+    check_fits(run.raw, state, last)
+    try:
+        return run.load_state_dict(state)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError) as err:
+        raise GanforgeError(f"checkpoint {last} does not fit this run ({type(err).__name__}: {err}); delete it to "
+                            f"fall back to an older one") from None
+
+
+def _checkpointed_nets(run: TrainingRun) -> dict:
+    nets = dict(run.raw)
+    if run.ema is not None:
+        nets[f"{run.recipe.sampler}_ema"] = run.ema.net
+    return nets
 
 
 def _write_run_files(run: TrainingRun, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.yaml").write_text(dump_yaml(run.cfg))
-    (out / "samples").mkdir(exist_ok=True)
+    """config.yaml and run.json (rewritten only when their content changes), samples/."""
     meta = {"ganforge_version": __version__, "torch_version": torch.__version__, "recipe": run.cfg.recipe,
             **run.describe(), "world_size": run.world, "device": str(run.device)}
-    (out / "run.json").write_text(json.dumps(meta, indent=2))
-
-
-def _check_finite(record: dict, step: int) -> None:
-    for key, value in record.items():
-        if key.endswith("_loss") and value is None:
-            raise GanforgeError(
-                f"{key} became NaN/inf by step {step}; the run diverged (lower the learning rates or try "
-                f"--precision 32); the last complete checkpoint is kept for --resume"
-            )
+    for name, text in (("config.yaml", dump_yaml(run.cfg)), ("run.json", json.dumps(meta, indent=2))):
+        path = run_path(out, name)
+        if not path.is_file() or path.read_text() != text:
+            path.write_text(text)
+    run_path(out, "samples").mkdir(exist_ok=True)
 
 
 def _dry_run(run: TrainingRun) -> dict:

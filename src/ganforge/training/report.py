@@ -15,6 +15,8 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from ..run_dir import run_path
+
 
 class Reporter:
     def __init__(self, run_dir: Path | None, *, total_steps: int, start_step: int, enabled: bool,
@@ -26,7 +28,7 @@ class Reporter:
         self.total, self.start = total_steps, start_step
         self.sums: dict[str, Tensor] = {}
         self.counts: dict[str, int] = {}
-        self.file = open(run_dir / "metrics.jsonl", "a") if (enabled and run_dir) else None
+        self.file = open(run_path(run_dir, "metrics.jsonl"), "a") if (enabled and run_dir) else None
         self.t_last = time.perf_counter()
         self.step_last = start_step
         self.tty = console and enabled and sys.stderr.isatty()
@@ -85,7 +87,7 @@ class Reporter:
     def _console(self, r: dict) -> None:
         if not self.console:
             return
-        parts = [f"{k}={r[k]:.4g}" for k in ("d_loss", "g_loss", "value", "d_real", "d_fake") if k in r]
+        parts = [f"{k}={_number(r[k])}" for k in ("d_loss", "g_loss", "value", "d_real", "d_fake") if k in r]
         if self.bar is not None:
             self.bar.set_postfix_str(" ".join(parts), refresh=False)
             return
@@ -107,6 +109,11 @@ class Reporter:
             self.bar.close()
         if self.file:
             self.file.close()
+
+
+def _number(v: float | None) -> str:
+    """A record's value for the console; None stands for NaN/inf (JSON has neither)."""
+    return "nan" if v is None else f"{v:.4g}"
 
 
 def _clean(v: float) -> float | None:

@@ -186,8 +186,10 @@ class TrainingRun:
         was = net.training
         net.eval()
         try:
+            dtype = next(net.parameters()).dtype  # bf16-true runs hold bf16 weights
+            args = [a.to(dtype) if a.is_floating_point() else a for a in self.latent.g_args(self.grid_latent)]
             with seeded_global_rng(GRID_SEED_OFFSET, self.device):  # a preview never moves the training's stream
-                return net(*self.latent.g_args(self.grid_latent))
+                return net(*args).float()
         finally:
             net.train(was)
 
