@@ -216,6 +216,10 @@ def _check_meta(meta, path: Path) -> None:
                                                        for d in shape)):
         raise GanforgeError(f"{path}: data_shape must be a list of positive integers, got {shape!r}; the run "
                             f"directory is damaged")
+    kind = meta.get("data_kind", "image")
+    if (kind, len(shape)) not in (("image", 3), ("points", 1)):
+        raise GanforgeError(f"{path}: data_kind {kind!r} does not fit data_shape {shape} (images are [C, H, W], "
+                            f"points [D]); the run directory is damaged")
     classes = meta.get("n_classes")
     if classes is not None and not (isinstance(classes, int) and not isinstance(classes, bool) and classes >= 1):
         raise GanforgeError(f"{path}: n_classes must be a positive integer or null, got {classes!r}")
