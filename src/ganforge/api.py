@@ -229,7 +229,7 @@ def load(run_dir: str | Path, *, device: str = "cpu") -> TrainedGenerator:
     """The generator of a run directory (its EMA when the run kept one), from its last
     complete checkpoint, in eval mode."""
     from .training.build import build_networks
-    from .training.checkpoint import check_fits, latest_checkpoint, load_checkpoint
+    from .training.checkpoint import check_fits, checkpoint_step, latest_checkpoint, load_checkpoint
 
     run_dir = Path(run_dir)
     cfg, meta = read_run(run_dir)
@@ -241,10 +241,10 @@ def load(run_dir: str | Path, *, device: str = "cpu") -> TrainedGenerator:
     name = meta.get("sampler", "G")
     G = build_networks(cfg, tuple(meta["data_shape"]), latent, names=(name,))[name]
     state = load_checkpoint(last)
-    key = f"{name}_ema" if isinstance(state.get(f"{name}_ema"), dict) else name
+    key = f"{name}_ema" if isinstance(state, dict) and isinstance(state.get(f"{name}_ema"), dict) else name
     check_fits({key: G}, state, last)
     G.load_state_dict(state[key])
     G.eval().to(device)
     out = TrainedGenerator(G, cfg, meta, latent)
-    out.step = int(state["step"])
+    out.step = checkpoint_step(last)
     return out

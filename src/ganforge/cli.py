@@ -40,6 +40,9 @@ def _clean_errors(fn):
     return wrapper
 
 
+_NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click ≥ 8.2
+
+
 class _OneLineErrors(click.Group):
     """Usage errors (a bad option value, a missing argument) print one ``error:`` line naming
     the command's --help, like every other refusal, instead of click's usage block."""
@@ -48,6 +51,9 @@ class _OneLineErrors(click.Group):
         extra.pop("standalone_mode", None)
         try:
             code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except _NoArgsIsHelp as err:  # a bare `ganforge` or `ganforge lab`: click's help, as before
+            err.show()
+            sys.exit(err.exit_code)
         except click.UsageError as err:
             where = err.ctx.command_path if err.ctx is not None else "ganforge"
             _fail(f"{err.format_message()} (see `{where} --help`)")

@@ -87,7 +87,7 @@ def load_snapshots(run_dir: str | Path, cfg, meta, steps: list[int] | None = Non
     from safetensors.torch import load_file
 
     from ..training.build import build_models
-    from ..training.checkpoint import check_fits, latest_checkpoint, load_checkpoint
+    from ..training.checkpoint import check_fits, checkpoint_step, latest_checkpoint, load_checkpoint
 
     run_dir = Path(run_dir)
     shape = tuple(meta["data_shape"])
@@ -113,7 +113,8 @@ def load_snapshots(run_dir: str | Path, cfg, meta, steps: list[int] | None = Non
         if last is None:
             raise GanforgeError(f"{run_dir} has no snapshot and no checkpoint yet")
         s = load_checkpoint(last)
-        states.append((int(last.name.split("_")[1]), s.get("G"), s.get("D"), last))
+        states.append((checkpoint_step(last), s.get("G") if isinstance(s, dict) else None,
+                       s.get("D") if isinstance(s, dict) else None, last))
     out = []
     for step, g_state, d_state, source in states:
         G, D = build_models(cfg, shape)

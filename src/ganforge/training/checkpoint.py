@@ -167,6 +167,11 @@ def check_fits(nets: dict[str, torch.nn.Module], state: dict, source: Path) -> N
                                 f"config.yaml lacks; the checkpoint is from another architecture")
 
 
+def checkpoint_step(path: Path) -> int:
+    """The step of checkpoint folder ``path`` (its name, which ``list_checkpoints`` checked)."""
+    return int(path.name[len(_PREFIX):])
+
+
 def latest_checkpoint(run_dir: Path) -> Path | None:
     found = list_checkpoints(Path(run_dir) / "checkpoints")
     return found[-1] if found else None
