@@ -1,8 +1,10 @@
-"""``ganforge sample --out FILE.npy``: any number of samples, drawn in chunks and written
-straight into the file (a memory-mapped .npy), after checking that the disk can hold it."""
+"""``ganforge sample --out FILE.npy``: any number of samples, drawn in chunks and appended
+straight to the file after its .npy header (memory stays one chunk), once the disk is known to
+hold it."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
 from pathlib import Path
@@ -28,19 +30,21 @@ def write_npy(G, out: Path, n: int, *, seed: int, y=None, codes: dict | None = N
     if need > free:
         raise GanforgeError(f"--n {n} needs {need / 1e9:.3g} GB in {folder}, which has {free / 1e9:.3g} GB free; "
                             f"lower --n or write elsewhere")
-    x_file = np.lib.format.open_memmap(out, mode="w+", dtype=np.float32, shape=(n, *shape))
-    y_file = np.lib.format.open_memmap(labels_path, mode="w+", dtype=np.int64, shape=(n,)) if labels_path else None
-    start = 0
-    for x, labels in G.sample_chunks(n, seed=seed, y=y, codes=codes, batch=CHUNK):
-        x_file[start : start + len(x)] = x.numpy()
+    with open(out, "wb") as x_file, (open(labels_path, "wb") if labels_path else contextlib.nullcontext()) as y_file:
+        _header(x_file, np.float32, (n, *shape))
         if y_file is not None:
-            y_file[start : start + len(x)] = labels.numpy()
-        start += len(x)
-    for f in (x_file, y_file):
-        if f is not None:
-            f.flush()
-    del x_file, y_file
+            _header(y_file, np.int64, (n,))
+        for x, labels in G.sample_chunks(n, seed=seed, y=y, codes=codes, batch=CHUNK):
+            x_file.write(x.numpy().astype("<f4").tobytes())
+            if y_file is not None:
+                y_file.write(labels.numpy().astype("<i8").tobytes())
     return labels_path
+
+
+def _header(f, dtype, shape: tuple[int, ...]) -> None:
+    """The .npy header of a C-ordered little-endian array; its data follows, appended by chunk."""
+    np.lib.format.write_array_header_1_0(f, {"descr": np.dtype(dtype).newbyteorder("<").str, "fortran_order": False,
+                                             "shape": shape})
 
 
 def check_png_size(n: int) -> None:

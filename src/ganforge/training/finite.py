@@ -8,6 +8,7 @@ the last good one stays.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -15,13 +16,19 @@ from torch import Tensor, nn
 
 from ..errors import GanforgeError
 
-ADVICE = "lower the learning rates or try --precision 32; the last complete checkpoint is kept for --resume"
+
+def advice(kept: Path | None) -> str:
+    where = (f"the last complete checkpoint, {kept.name}, is kept for --resume" if kept is not None
+             else "no checkpoint had been written yet")
+    return f"lower the learning rates or try --precision 32; {where}"
 
 
 class FiniteGuard:
-    def __init__(self, device: torch.device, *, any_rank: Callable[[Tensor], Tensor] | None = None) -> None:
+    def __init__(self, device: torch.device, *, any_rank: Callable[[Tensor], Tensor] | None = None,
+                 kept: Callable[[], Path | None] = lambda: None) -> None:
         self.first_bad = torch.full((), -1, dtype=torch.long, device=device)
         self.any_rank = any_rank  # DDP: mean over ranks, so every rank stops together
+        self.kept = kept  # the last complete checkpoint, for the message
 
     def observe(self, step: int, stats: dict[str, list[Tensor]]) -> None:
         """Fold in outer step ``step`` (1-based count of steps done) from its reported losses; no sync."""
@@ -44,10 +51,10 @@ class FiniteGuard:
         names = sorted(k for k, v in (record or {}).items() if k.endswith("_loss") and v is None)
         what = " and ".join(names) or "a loss"
         at = f"at step {step}" if step >= 0 else "on another process"
-        raise GanforgeError(f"{what} became NaN/inf {at}: the run diverged ({ADVICE})")
+        raise GanforgeError(f"{what} became NaN/inf {at}: the run diverged ({advice(self.kept())})")
 
 
-def check_weights(nets: dict[str, nn.Module], step: int) -> None:
+def check_weights(nets: dict[str, nn.Module], step: int, kept: Path | None) -> None:
     """Refuse to checkpoint non-finite weights, naming the first bad tensor (one host sync)."""
     names, flags = [], []
     for net_name, net in nets.items():
@@ -57,8 +64,8 @@ def check_weights(nets: dict[str, nn.Module], step: int) -> None:
                 flags.append(value.isfinite().all())
     if not flags:
         return
-    ok = torch.stack([f.cpu() for f in flags]).tolist()
+    ok = torch.stack([f.to(flags[0].device) for f in flags]).tolist()
     if not all(ok):
         bad = names[ok.index(False)]
         raise GanforgeError(f"{bad} holds NaN/inf at step {step}, so no checkpoint was written: the run diverged "
-                            f"({ADVICE})")
+                            f"({advice(kept)})")

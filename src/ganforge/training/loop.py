@@ -140,7 +140,7 @@ def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: boo
     reduce = (lambda v: fabric.all_reduce(v, reduce_op="mean")) if run.world > 1 else None
     reporter = Reporter(out, total_steps=t.steps, start_step=start, enabled=run.is_main, all_reduce=reduce,
                         console=console, device=run.device)
-    guard = FiniteGuard(run.device, any_rank=reduce)
+    guard = FiniteGuard(run.device, any_rank=reduce, kept=lambda: latest_checkpoint(out))
     if start >= t.steps:
         reporter.message(f"run already at step {start} ≥ --steps {t.steps}; nothing to do (raise --steps to continue)")
     elif start:
@@ -149,7 +149,7 @@ def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: boo
     def checkpoint(step: int) -> None:
         guard.check()
         if run.is_main:
-            check_weights(_checkpointed_nets(run), step)
+            check_weights(_checkpointed_nets(run), step, latest_checkpoint(out))
             save_checkpoint(ckpt_dir, step, run.state_dict(step), keep=t.keep_checkpoints)
         fabric.barrier()
 
