@@ -140,3 +140,21 @@ def test_a_checkpoint_of_another_architecture_names_the_key_and_shapes(tmp_path)
     with pytest.raises(GanforgeError, match=r"G\.\S+ has shape \[16, 100\], the network built from config.yaml needs "
                                             r"\[32, 100\]"):
         ganforge.load(run)
+
+
+@pytest.mark.parametrize("key, value", [("sampler", 5), ("G", [1, 2]), ("step", "abc"), ("rng", None)])
+def test_a_tampered_state_json_is_one_clear_error(tmp_path, key, value):
+    import json
+
+    run = tiny_run(tmp_path / "run", steps=2)
+    path = latest_checkpoint(run) / "state.json"
+    state = json.loads(path.read_text())
+    state[key] = value
+    path.write_text(json.dumps(state))
+    with pytest.raises(GanforgeError, match="checkpoint .*step_0000002"):
+        ganforge.train(None, out=run, steps=4, resume=True, set=["train.threads=1"], console=False)
+    if key == "G":
+        with pytest.raises(GanforgeError, match="holds no weights for network 'G'"):
+            ganforge.load(run)
+    else:  # what sampling needs is intact
+        assert torch.isfinite(ganforge.load(run).sample(4, seed=0)).all()
