@@ -49,4 +49,4 @@ def register_family(family: LossFamily) -> LossFamily:
     return family
 
 
-from . import hinge, least_squares, minimax, wasserstein  # noqa: E402,F401  (register the families)
+from . import energy, hinge, least_squares, minimax, wasserstein  # noqa: E402,F401  (register the families)

@@ -45,6 +45,7 @@ class Recipe:
     check_networks: Callable | None = None  # (nets, cfg, data_shape, latent) → None; default: G → D shapes
     sampler: str = "G"  # the network that makes samples (and gets the EMA)
     validate: Callable[[Config], None] | None = None
+    args: dict = field(default_factory=dict)  # its own hyper-parameters with defaults → cfg.recipe_args
     # A tiny build for the registry tests (CPU, seconds): small widths, a small dataset.
     test_overrides: dict = field(default_factory=dict)
 
@@ -94,6 +95,7 @@ def resolve_config(
     data_name = (user.get("data") or {}).get("name") or rec.default_data
     merged = _merge_layer(merged, rec.dataset_defaults.get(data_name, {}))
     merged = _merge_layer(merged, user)
+    merged["recipe_args"] = _recipe_args(rec, merged.get("recipe_args") or {})
     if "loss" in user and "g_objective" not in user:
         merged["g_objective"] = None  # a new loss family brings its own default G objective
     cfg = build(Config, merged)
@@ -101,6 +103,28 @@ def resolve_config(
     if rec.validate:
         rec.validate(cfg)
     return cfg
+
+
+def _recipe_args(rec: Recipe, given: dict) -> dict:
+    """The recipe's own hyper-parameters: its defaults, updated by the layers above; unknown
+    names and non-numbers where a number belongs are refused."""
+    if not isinstance(given, dict):
+        raise GanforgeError(f"recipe_args must be a mapping (e.g. --set recipe_args.NAME=VALUE), got {given!r}")
+    out = dict(rec.args)
+    for key, value in given.items():
+        if key not in rec.args:
+            valid = ", ".join(sorted(rec.args)) or "(none)"
+            raise GanforgeError(f"recipe_args.{key}: recipe {rec.name!r} has no argument {key!r}; valid: {valid}")
+        default = rec.args[key]
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            try:  # YAML reads 1e6 as a string
+                value = float(value) if isinstance(value, str) else value
+            except ValueError:
+                pass
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise GanforgeError(f"recipe_args.{key} must be a number (default {default}), got {value!r}")
+        out[key] = value
+    return out
 
 
 def _merge_layer(merged: dict, diff: dict) -> dict:
@@ -141,6 +165,9 @@ def check_config(cfg: Config) -> None:
     """Cross-field checks that types alone cannot express."""
     family = LOSSES.get(cfg.loss)
     family.g_loss(cfg.g_objective)
+    if family.extra.get("recipes") and cfg.recipe not in family.extra["recipes"]:
+        raise GanforgeError(f"loss {cfg.loss!r} belongs to the recipes {', '.join(family.extra['recipes'])} "
+                            f"(its D is an auto-encoder); recipe {cfg.recipe!r} cannot use it")
     for key, player in (("d_penalties", "D"), ("g_penalties", "G")):
         for name, spec in getattr(cfg, key).items():
             fn = PENALTIES.get(name)
@@ -181,6 +208,11 @@ def check_config(cfg: Config) -> None:
         from ..training.schedules import LR_SCHEDULES
 
         LR_SCHEDULES.get(getattr(cfg, key).schedule)
+        opt = getattr(cfg, key)
+        if opt.schedule == "step" and (opt.decay_every is None or opt.decay_every < 1 or opt.lr_decay <= 0):
+            raise GanforgeError(f"{key}.schedule=step needs {key}.decay_every ≥ 1 (training steps between decays) "
+                                f"and {key}.lr_decay > 0 (the divisor: 2 halves), got decay_every="
+                                f"{opt.decay_every}, lr_decay={opt.lr_decay}")
     if t.g_batch_size is not None and (t.g_batch_size < 1 or t.g_batch_size % t.devices):
         raise GanforgeError(f"train.g_batch_size must be ≥ 1 and divisible by --devices, got {t.g_batch_size}")
     if t.ema_decay is not None and not 0.0 <= t.ema_decay < 1.0:

@@ -36,3 +36,10 @@ def linear(cfg: OptimConfig, *, step: int, total_steps: int, **_) -> float:
         return cfg.lr
     frac = min((step - cfg.decay_start) / (end - cfg.decay_start), 1.0)
     return cfg.lr + (cfg.lr_min - cfg.lr) * frac
+
+
+@LR_SCHEDULES.register("step")
+def step_decay(cfg: OptimConfig, *, step: int, **_) -> float:
+    """lr divided by ``lr_decay`` every ``decay_every`` outer steps, floored at lr_min (BEGAN's
+    halving: carpedm20/BEGAN-tensorflow halves every 100k steps, floor 2e-5)."""
+    return max(cfg.lr / cfg.lr_decay ** (step // cfg.decay_every), cfg.lr_min)

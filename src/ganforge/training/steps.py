@@ -37,27 +37,29 @@ def standard_d_step(ctx: StepContext) -> dict[str, Tensor]:
     return d_terms(ctx)[0]
 
 
-def d_terms(ctx: StepContext, *, aux: bool = False) -> tuple[dict[str, Tensor], dict]:
+def d_terms(ctx: StepContext, *, aux: bool = False, d_loss=None) -> tuple[dict[str, Tensor], dict]:
     """D's side of a step on a fresh real batch and fresh fakes (made without autograd): its loss
     and the config's D regularisers as named terms; reports the loss family's statistics.
     Returns (terms, parts): parts holds ``y_real``, ``lat`` and, with ``aux``, ``real_aux`` and
-    ``fake_aux`` — what a recipe adds its own terms from (AC-GAN, InfoGAN)."""
+    ``fake_aux`` — what a recipe adds its own terms from (AC-GAN, InfoGAN). ``d_loss`` replaces the
+    loss family's D loss (a recipe's parametrised one: EBGAN's margin, BEGAN's k_t)."""
     real, y_real = ctx.batch()
     lat = ctx.latent()
     with torch.no_grad():
         fake = ctx.generate(lat)
-    return d_terms_on(ctx, real, y_real, fake, lat, aux=aux)
+    return d_terms_on(ctx, real, y_real, fake, lat, aux=aux, d_loss=d_loss)
 
 
 def d_terms_on(ctx: StepContext, real: Tensor, y_real: Tensor | None, fake: Tensor, lat: dict[str, Tensor], *,
-               aux: bool = False) -> tuple[dict[str, Tensor], dict]:
-    """``d_terms`` on given batches (the simultaneous step passes fakes that keep their graph)."""
+               aux: bool = False, d_loss=None) -> tuple[dict[str, Tensor], dict]:
+    """``d_terms`` on given batches (the simultaneous step passes fakes that keep their graph).
+    parts also holds ``real_logits`` and ``fake_logits``."""
     parts = {"y_real": y_real, "lat": lat}
     real_logits, fake_logits = d_logits(ctx, real, fake, y_real, lat.get("y"), aux=aux)
     if aux:
         (real_logits, parts["real_aux"]), (fake_logits, parts["fake_aux"]) = real_logits, fake_logits
-    parts["fake_logits"] = fake_logits
-    terms = {"adv": ctx.loss.d_loss(real_logits=real_logits, fake_logits=fake_logits)}
+    parts["real_logits"], parts["fake_logits"] = real_logits, fake_logits
+    terms = {"adv": (d_loss or ctx.loss.d_loss)(real_logits=real_logits, fake_logits=fake_logits)}
     D = partial(ctx.discriminate, y=y_real) if ctx.conditional else ctx.D
     terms.update(regulariser_terms(ctx, ctx.cfg.d_penalties, D=D, real=real, fake=fake,
                                    real_logits=real_logits, fake_logits=fake_logits))

@@ -1,0 +1,112 @@
+"""BEGAN: Berthelot, Schumm & Metz, "BEGAN: Boundary Equilibrium Generative Adversarial
+Networks", 2017.
+
+D is an auto-encoder; L(v) = |v − D(v)| its pixel-wise L1 reconstruction loss. D minimises
+L(x) − k_t·L(G(z)), G minimises L(G(z)) (Eq. 4), and a proportional controller keeps the game at
+E[L(G(z))] = γ·E[L(x)]: k_{t+1} = clip(k_t + λ_k(γ L(x) − L(G(z))), 0, 1), k_0 = 0. The diversity
+ratio γ trades variety (high γ) for sharpness (low γ). M_global = L(x) + |γ L(x) − L(G(z))|
+measures convergence (Sec. 3.4.1) and is logged as ``m_global``; k_t is logged as ``k`` and
+checkpointed. Both players are updated together from one batch and one z, as in
+carpedm20/BEGAN-tensorflow (the implementation the paper's results are usually compared with).
+"""
+
+from functools import partial
+
+import torch
+
+from ..losses.energy import convergence_measure, d_boundary_equilibrium, equilibrium_update
+from ..training.players import Player, Simultaneous
+from ..training.steps import d_terms_on, regulariser_terms
+from .base import Recipe, register_recipe
+
+
+def step(ctx):
+    """One batch, one z: D's and G's losses from the same D pass; then k_t moves."""
+    real, _ = ctx.batch()
+    lat = ctx.latent()
+    fake = ctx.generate(lat)
+    k = ctx.state["k"]
+    d, parts = d_terms_on(ctx, real, None, fake, lat, d_loss=partial(d_boundary_equilibrium, k=k))
+    real_loss, fake_loss = parts["real_logits"].mean(), parts["fake_logits"].mean()
+    g = {"adv": fake_loss}
+    g.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=parts["fake_logits"]))
+    gamma, lambda_k = ctx.cfg.recipe_args["gamma"], ctx.cfg.recipe_args["lambda_k"]
+    ctx.report("k", k)
+    ctx.report("m_global", convergence_measure(real_loss=real_loss, fake_loss=fake_loss, gamma=gamma))
+    # a new tensor: the old k_t is saved in the D loss's graph
+    ctx.state["k"] = equilibrium_update(k, real_loss=real_loss, fake_loss=fake_loss, gamma=gamma, lambda_k=lambda_k)
+    return {"D": d, "G": g}
+
+
+def players(cfg):
+    return [Simultaneous([Player("D", ("D",), "opt_D", 1, None), Player("G", ("G",), "opt_G", 1, None)], step)]
+
+
+def initial_state(cfg):
+    return {"k": torch.tensor(float(cfg.recipe_args["k0"]))}
+
+
+def _validate(cfg):
+    from ..errors import GanforgeError
+
+    a = cfg.recipe_args
+    if not 0.0 <= a["gamma"] <= 1.0:
+        raise GanforgeError(f"recipe_args.gamma (the diversity ratio γ) must be in [0, 1], got {a['gamma']}")
+    if not 0.0 <= a["k0"] <= 1.0:
+        raise GanforgeError(f"recipe_args.k0 must be in [0, 1] (k_t is clipped there), got {a['k0']}")
+    if a["lambda_k"] < 0:
+        raise GanforgeError(f"recipe_args.lambda_k must be ≥ 0, got {a['lambda_k']}")
+    if cfg.d_steps != 1 or cfg.g_steps != 1:
+        raise GanforgeError("began updates D and G together from one batch: d_steps and g_steps must be 1")
+
+
+_OPT = {"name": "adam", "lr": 1e-4, "betas": [0.5, 0.999], "schedule": "step", "lr_decay": 2.0,
+        "decay_every": 100000, "lr_min": 2e-5}
+# CPU scale: 32×32, n = 32 filters (paper: 64×64, n = 128)
+_SMALL = {"data": {"image_size": [32, 32]}, "G": {"args": {"n": 32}}, "D": {"args": {"n": 32}}}
+
+register_recipe(Recipe(
+    name="began",
+    title="BEGAN",
+    paper="Berthelot, Schumm & Metz, 2017, BEGAN: Boundary Equilibrium Generative Adversarial Networks",
+    year=2017,
+    url="https://arxiv.org/abs/1703.10717",
+    defaults={
+        "data": {"name": "cifar10", "image_size": [64, 64]},
+        "G": {"arch": "began_generator", "args": {"n": 128, "repeats": 2}},
+        "D": {"arch": "began_discriminator", "args": {"n": 128, "h": 64, "repeats": 2, "energy": "l1"}},
+        "z_dim": 64, "z_dist": "uniform",
+        "loss": "energy",
+        "opt_D": _OPT, "opt_G": _OPT,
+        "train": {"batch_size": 16, "steps": 500000},
+    },
+    args={"gamma": 0.5, "lambda_k": 0.001, "k0": 0.0},
+    dataset_defaults={"mnist": _SMALL, "fashion-mnist": _SMALL, "cifar10": _SMALL},
+    players=players,
+    initial_state=initial_state,
+    validate=_validate,
+    test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"n": 8}},
+                    "D": {"args": {"n": 8, "h": 8}}, "z_dim": 8},
+    sources={
+        "L(v) = |v − D(v)| (η = 1), L_D = L(x) − k_t L(G(z)), L_G = L(G(z))": "paper, Eq. 1 and 4",
+        "k_{t+1} = clip(k_t + λ_k(γL(x) − L(G(z))), 0, 1), k_0 = 0, λ_k = 0.001": "paper, Sec. 3.4",
+        "γ = 0.5 (the paper shows 0.3 to 0.7)": "paper, Sec. 3.4 and Fig. 2; carpedm20 default",
+        "M_global = L(x) + |γL(x) − L(G(z))|": "paper, Sec. 3.4.1",
+        "3×3 convs with ELU, 2 per scale, stride-2 down-sampling, nearest up-sampling, widths n, 2n, 3n, ...; "
+        "G = decoder with its own weights; linear embedding h": "paper, Sec. 3.5 and Fig. 1",
+        "N_h = N_z = 64, z ~ U[−1, 1], batch 16, Adam lr 1e-4": "paper, Sec. 3.5 and 4.1",
+        "n = 128, Adam β = (0.5, 0.999), 64×64 input, 500k steps, lr halved every 100k steps with floor 2e-5, "
+        "pixel-mean L1, no tanh on G, both players from one batch and one z": "carpedm20/BEGAN-tensorflow "
+        "(config.py, trainer.py, models.py)",
+    },
+    deviations=(
+        "The learning rate halves every 100,000 steps (floor 2e-5) as carpedm20/BEGAN-tensorflow does, instead "
+        "of the paper's \"when the measure of convergence stalls\", which it does not define.",
+        "The paper trains on 360K celebrity faces (not public). An image folder (--data DIR, e.g. faces) trains at "
+        "the paper's 64×64 with n = 128; the named datasets (cifar10, the default, mnist, fashion-mnist) have CPU "
+        "presets: 32×32 and n = 32 filters.",
+        "Glorot-uniform weights and zero biases (TensorFlow slim's defaults used by carpedm20; the paper does not "
+        "state an initialisation). The optional skip connections and vanishing residuals of Sec. 3.5.1 are not "
+        "implemented.",
+    ),
+))

@@ -1,0 +1,80 @@
+"""EBGAN and BEGAN as recipes: BEGAN's k_t is controlled, logged and resumed exactly; EBGAN's
+margin and pulling-away term reach the losses; the recipe arguments are checked."""
+
+import json
+
+import pytest
+import torch
+
+import ganforge
+from ganforge.config import deep_merge, to_sets
+from ganforge.errors import GanforgeError
+from ganforge.recipes import resolve_config
+from ganforge.registry import RECIPES
+from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
+
+from ..conftest import quick_sets
+
+
+def _sets(name, **extra):
+    over = deep_merge({"train": {"batch_size": 8}}, RECIPES.get(name).test_overrides)
+    return to_sets(over) + quick_sets(**extra)
+
+
+def test_began_k_resumes_exactly_and_follows_its_update(tmp_path):
+    sets = _sets("began", **{"train.ckpt_every": 3, "train.log_every": 1}) + ["recipe_args.lambda_k=0.05"]
+    ganforge.train("began", out=tmp_path / "once", steps=6, set=sets, console=False)
+    ganforge.train("began", out=tmp_path / "twice", steps=3, set=sets, console=False)
+    ganforge.train("began", out=tmp_path / "twice", steps=6, resume=True, console=False)
+    a = load_checkpoint(latest_checkpoint(tmp_path / "once"))
+    b = load_checkpoint(latest_checkpoint(tmp_path / "twice"))
+    assert torch.equal(a["recipe_state"]["k"], b["recipe_state"]["k"])
+    for net in ("G", "D"):
+        for key in a[net]:
+            assert torch.equal(a[net][key], b[net][key]), (net, key)
+    recs = [json.loads(line) for line in open(tmp_path / "once" / "metrics.jsonl")]
+    assert recs[0]["k"] == 0.0  # k_0
+    for prev, cur in zip(recs, recs[1:]):  # log_every 1: each record is one step's k_t, L(x), L(G(z))
+        expected = min(max(prev["k"] + 0.05 * (0.5 * prev["energy_real"] - prev["energy_fake"]), 0.0), 1.0)
+        assert cur["k"] == pytest.approx(expected, abs=1e-6)
+        assert prev["m_global"] == pytest.approx(prev["energy_real"] + abs(0.5 * prev["energy_real"]
+                                                                           - prev["energy_fake"]), rel=1e-5)
+    assert a["recipe_state"]["k"].item() == pytest.approx(
+        min(max(recs[-1]["k"] + 0.05 * (0.5 * recs[-1]["energy_real"] - recs[-1]["energy_fake"]), 0), 1), abs=1e-6)
+
+
+def test_ebgan_reports_margin_and_pulling_away(tmp_path):
+    sets = _sets("ebgan", **{"train.log_every": 2})
+    ganforge.train("ebgan", out=tmp_path / "pt", steps=2, set=sets + ["recipe_args.margin=1e6"], console=False)
+    rec = json.loads(open(tmp_path / "pt" / "metrics.jsonl").readline())
+    assert rec["fakes_below_margin"] == 1.0  # every fake is inside a huge margin
+    assert 0 < rec["pulling_away"] <= 1 and rec["g_pt"] == pytest.approx(0.1 * rec["pulling_away"], rel=1e-5)
+    ganforge.train("ebgan", out=tmp_path / "plain", steps=2, set=sets + ["recipe_args.pt_weight=0"], console=False)
+    rec = json.loads(open(tmp_path / "plain" / "metrics.jsonl").readline())
+    assert "pulling_away" not in rec and "g_pt" not in rec
+
+
+@pytest.mark.parametrize("sets, match", [
+    (["recipe_args.marg=3"], "has no argument 'marg'; valid: margin, pt_weight"),
+    (["recipe_args.margin=abc"], "must be a number"),
+    (["recipe_args.margin=-1"], "margin must be > 0"),
+])
+def test_ebgan_arguments_are_checked(sets, match):
+    with pytest.raises(GanforgeError, match=match):
+        resolve_config("ebgan", sets=sets)
+
+
+@pytest.mark.parametrize("sets, match", [
+    (["recipe_args.gamma=1.5"], r"must be in \[0, 1\]"),
+    (["d_steps=2"], "d_steps and g_steps must be 1"),
+    (["opt_D.decay_every=0"], "decay_every ≥ 1"),
+])
+def test_began_arguments_are_checked(sets, match):
+    with pytest.raises(GanforgeError, match=match):
+        resolve_config("began", sets=sets)
+
+
+def test_energy_loss_is_refused_by_other_recipes():
+    with pytest.raises(GanforgeError, match="belongs to the recipes ebgan, began"):
+        resolve_config("dcgan", sets=["loss=energy"])
+    assert resolve_config("ebgan", sets=["recipe_args.margin=20"]).recipe_args == {"margin": 20, "pt_weight": 0.1}
