@@ -158,3 +158,17 @@ def test_a_tampered_state_json_is_one_clear_error(tmp_path, key, value):
             ganforge.load(run)
     else:  # what sampling needs is intact
         assert torch.isfinite(ganforge.load(run).sample(4, seed=0)).all()
+
+
+def test_bf16_true_trains_and_draws_its_samples(tmp_path):
+    run = tiny_run(tmp_path / "run", steps=2, **{"train.precision": "bf16-true", "train.sample_every": 2})
+    assert (run / "samples" / "step_000002.png").is_file()
+    assert torch.isfinite(ganforge.load(run).sample(4, seed=0)).all()
+
+
+def test_a_full_disk_anywhere_is_named_in_one_line():
+    from ganforge.errors import os_error_message
+
+    message = os_error_message(OSError(errno.ENOSPC, "No space left on device", "/runs/a/metrics.jsonl"))
+    assert message.startswith("cannot write /runs/a/metrics.jsonl: No space left on device") and "--out" in message
+    assert os_error_message(OSError(errno.EBADF, "Bad file descriptor")) is None  # a bug keeps its traceback
