@@ -320,12 +320,13 @@ def lab_run(data, recipe, steps, out, snapshot_every, panels, seed, threads, set
 def _check_lab_target(data: str, out: Path) -> None:
     """What `lab run` can draw (toy targets, a .csv of points), into a fresh directory."""
     from .recipes.base import POINT_DATASETS_1D, POINT_DATASETS_2D
+    from .training.lock import is_lock_file
 
     toys = POINT_DATASETS_1D + POINT_DATASETS_2D
     if data not in toys and not data.lower().endswith(".csv"):
         raise GanforgeError(f"the lab draws toy targets: {', '.join(toys)}, or a .csv of points; got {data!r} "
                             f"(train image data with `ganforge train`)")
-    if out.is_dir() and any(p.name != ".lock" for p in out.iterdir()):
+    if out.is_dir() and any(not is_lock_file(p) for p in out.iterdir()):
         raise GanforgeError(f"{out} already exists; choose another --out, or redraw it with `ganforge lab draw {out}`")
 
 

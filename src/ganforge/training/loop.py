@@ -67,7 +67,7 @@ def prepare_run_dir(out: Path | None, *, resume: bool) -> None:
     if resume:
         if not (out / "config.yaml").is_file():
             raise GanforgeError(f"--resume: {out} is not a ganforge run directory (no config.yaml); drop --resume to start it")
-    elif out.is_dir() and any(not is_lock_file(p) for p in out.iterdir()):
+    elif out.is_dir() and any(not _bookkeeping(p) for p in out.iterdir()):
         raise GanforgeError(
             f"run directory {out} already exists; pass --resume to continue it, or choose another --out"
         )
@@ -75,10 +75,18 @@ def prepare_run_dir(out: Path | None, *, resume: bool) -> None:
     check_run_dir(out)
 
 
+_WRITE_TEST = ".write-test-"
+
+
+def _bookkeeping(path: Path) -> bool:
+    """The lock, or another rank's write test: files that do not make a folder a run."""
+    return is_lock_file(path) or path.name.startswith(_WRITE_TEST)
+
+
 def _check_writable(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".write-test-{os.getpid()}"
+        probe = out / f"{_WRITE_TEST}{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as err:
