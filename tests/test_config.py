@@ -26,7 +26,7 @@ def test_set_parses_yaml_values_and_nested_keys():
     (["nonsense=1"], "unknown config key 'nonsense'"),
     (["train.steps=abc"], "must be an integer"),
     (["opt_G.lr=fast"], "must be a number"),
-    (["loss=nope"], "unknown loss 'nope'; valid losses: hinge, lsgan-binary"),
+    (["loss=nope"], "unknown loss 'nope'; valid losses: energy, hinge, lsgan-binary"),
     (["g_objective=wasserstein"], "does not belong to loss 'minimax'"),
     (["train.precision=64"], "unknown precision"),
     (["d_steps=0"], "d_steps and g_steps must be"),

@@ -98,6 +98,9 @@ def list_cmd(datasets: bool, verbose: bool) -> None:
     if verbose:
         for name, r in RECIPES.items():
             click.echo(f"\n{name}: {r.paper} — {r.url}")
+            if r.args:
+                args = ", ".join(f"{k}={v}" for k, v in r.args.items())
+                click.echo(f"  recipe_args: {args}  (--set recipe_args.NAME=VALUE)")
             for what, where in r.sources.items():
                 click.echo(f"  source: {what}  [{where}]")
             for d in r.deviations:
