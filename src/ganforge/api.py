@@ -23,11 +23,12 @@ def train(recipe: str | None = None, *, data: str | None = None, out: str | Path
           steps: int | None = None, batch_size: int | None = None, seed: int | None = None,
           data_root: str | None = None, device: str | None = None, devices: int | None = None,
           precision: str | None = None, config: str | None = None, set: list[str] | tuple[str, ...] = (),
-          resume: bool = False, dry_run: bool = False, console: bool = True) -> dict:
+          resume: bool = False, dry_run: bool = False, console: bool = True, live: int | None = None) -> dict:
     """Train a recipe (see ``ganforge list``) and return a summary.
 
     Mirrors ``ganforge train``: ``set`` takes ``key=value`` strings like ``--set``; ``resume``
-    continues ``out`` up to ``steps``. Returns {"run_dir", "step", "seconds", "last"}.
+    continues ``out`` up to ``steps``; ``live``: serve the live page on this localhost port while
+    training (0: any free port). Returns {"run_dir", "step", "seconds", "last"}.
     """
     from .recipes.base import resolve_config
     from .training.loop import run_training
@@ -45,8 +46,22 @@ def train(recipe: str | None = None, *, data: str | None = None, out: str | Path
         out_path = Path("runs") / f"{cfg.recipe}-{Path(cfg.data.name).name}"
     # resuming without --data-root takes the root from the run directory: never download into it
     untrusted_root = resume and data_root is None
-    with no_downloads() if untrusted_root else contextlib.nullcontext():
+    serving = _live_page(out_path, live) if (live is not None and not dry_run) else contextlib.nullcontext()
+    with no_downloads() if untrusted_root else contextlib.nullcontext(), serving:
         return run_training(cfg, out_path, resume=resume, dry_run=dry_run, console=console)
+
+
+def _live_page(out: Path, port: int):
+    """The live page of ``out``, served by the first process only (DDP ranks re-run this call)."""
+    import os
+
+    if int(os.environ.get("LOCAL_RANK", "0")) or int(os.environ.get("NODE_RANK", "0")):
+        return contextlib.nullcontext()
+    from .viz.live import LiveServer
+
+    server = LiveServer(out, port=port)
+    print(f"live page: {server.url} (while it trains)", flush=True)
+    return server
 
 
 # Settings that may change when a run is resumed; everything else must match the saved run.

@@ -11,6 +11,7 @@ import click
 from .errors import GanforgeError, os_error_message
 
 POSITIVE = click.IntRange(min=1)
+PORT = click.IntRange(min=0, max=65535)
 
 
 def _fail(message: str) -> None:
@@ -122,17 +123,22 @@ def list_cmd(datasets: bool, verbose: bool) -> None:
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override one config key; repeatable.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last complete checkpoint.")
 @click.option("--dry-run", is_flag=True, help="Print the resolved config, parameter counts and FLOPs per step; exit.")
+@click.option("--live", is_flag=True, help="Serve a page on 127.0.0.1 that shows the run while it trains.")
+@click.option("--port", type=PORT, default=None, help="The live page's port (default 8765; 0: any free port).")
 @_clean_errors
 def train(recipe, data, data_root, steps, batch_size, seed, out, device, devices, precision, config_file, sets,
-          resume, dry_run) -> None:
+          resume, dry_run, live, port) -> None:
     """Train RECIPE. Writes config.yaml, run.json, metrics.jsonl, samples/ and checkpoints/ to --out."""
     from . import api
 
     if recipe is None and not (resume or config_file):
         raise GanforgeError("name a recipe, e.g. `ganforge train gan --data digits` (see `ganforge list`)")
+    if port is not None and not live:
+        raise GanforgeError("--port is the live page's port: add --live")
     summary = api.train(recipe, data=data, out=out, steps=steps, batch_size=batch_size, seed=seed,
                         data_root=data_root, device=device, devices=devices, precision=precision,
-                        config=config_file, set=list(sets), resume=resume, dry_run=dry_run)
+                        config=config_file, set=list(sets), resume=resume, dry_run=dry_run,
+                        live=_live_port(port) if live else None)
     if not dry_run and summary.get("run_dir"):
         import os
 
@@ -197,6 +203,45 @@ def sample(run_dir, n, seed, out, class_, codes, sweep) -> None:
 
         save_points(x, out)
     click.echo(f"wrote {n} samples from step {G.step} to {out}")
+
+
+def _live_port(port: int | None) -> int:
+    from .viz.live import DEFAULT_PORT
+
+    return DEFAULT_PORT if port is None else port
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path())
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="The HTML file (default RUN_DIR/report.html).")
+@_clean_errors
+def report(run_dir, out) -> None:
+    """One self-contained HTML file of RUN_DIR: recipe, curves, sample grids over time, eval cards, lab figures."""
+    from .viz.report import write_report
+
+    click.echo(f"wrote {write_report(run_dir, out)}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path())
+@click.option("--port", type=PORT, default=None, help="Port to serve on (default 8765; 0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (0.0.0.0 shares it on the network).")
+@_clean_errors
+def watch(run_dir, port, host) -> None:
+    """Serve the live page of RUN_DIR (training in another process, or finished) until Ctrl-C."""
+    import time
+
+    from .viz.live import LiveServer
+    from .viz.run_contents import open_run
+
+    open_run(run_dir)
+    with LiveServer(run_dir, port=_live_port(port), host=host) as server:
+        click.echo(f"live page: {server.url} (Ctrl-C stops)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            click.echo("stopped")
 
 
 def _parse_codes(items) -> dict:

@@ -12,8 +12,8 @@ from torch import Tensor
 from . import save_figure
 
 
-def save_grid(images: Tensor, path: Path, *, nrow: int | None = None, scale: int | None = None) -> None:
-    """images: [N, C, H, W] in [0, 1] → one PNG grid (1-pixel gaps), upscaled when small."""
+def grid_image(images: Tensor, *, nrow: int | None = None, scale: int | None = None):
+    """images: [N, C, H, W] in [0, 1] → one PIL image (1-pixel gaps), upscaled when small."""
     from PIL import Image
 
     images = images.detach().float().cpu().clamp(0, 1)
@@ -30,6 +30,12 @@ def save_grid(images: Tensor, path: Path, *, nrow: int | None = None, scale: int
     scale = scale or max(1, 256 // max(h, w) // 2)
     if scale > 1:
         img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    return img
+
+
+def save_grid(images: Tensor, path: Path, *, nrow: int | None = None, scale: int | None = None) -> None:
+    """images: [N, C, H, W] in [0, 1] → one PNG grid (see ``grid_image``), written atomically."""
+    img = grid_image(images, nrow=nrow, scale=scale)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.png")
     img.save(tmp)
