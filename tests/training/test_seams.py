@@ -141,6 +141,10 @@ def test_lr_schedules_values():
     wgan_gp = OptimConfig(lr=1e-4, schedule="linear")  # lr·(1 − t/T)
     assert f(wgan_gp, updates=0, step=25, total_steps=100) == pytest.approx(0.75e-4)
     assert LR_SCHEDULES.get("constant")(exp, updates=10**6, step=0, total_steps=1) == 0.1
+    halve = OptimConfig(lr=1e-4, schedule="step", lr_decay=2.0, decay_every=100, lr_min=2e-5)  # BEGAN (carpedm20)
+    f = LR_SCHEDULES.get("step")
+    assert [f(halve, updates=0, step=s, total_steps=10**6) for s in (0, 99, 100, 250)] == [1e-4, 1e-4, 5e-5, 2.5e-5]
+    assert f(halve, updates=0, step=300, total_steps=10**6) == 2e-5  # floored
 
 
 def test_linear_schedule_reaches_the_optimiser(tmp_path):

@@ -189,12 +189,23 @@ class BEGANGenerator(GeneratorBase):
     out_range = (-1.0, 1.0)
 
     def __init__(self, *, z_dim: int, out_shape: Sequence[int], n: int = 128, repeats: int = 2,
-                 z_dist: str = "uniform") -> None:
+                 z_dist: str = "uniform", out_bias_from_data: bool = False) -> None:
         super().__init__()
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
+        self.out_bias_from_data = out_bias_from_data
         scales = _began_scales(self.out_shape, "began_generator")
         self.body = _began_decoder(z_dim, n, scales, self.out_shape[0], repeats)
         _glorot_(self)
+
+    def init_from_data(self, mean: Tensor) -> None:
+        """With ``out_bias_from_data``: the output conv's bias = the data's mean value per channel
+        (mapped to [−1, 1]), so that G starts at the data's mean brightness. Images far from
+        zero-centred (MNIST: −0.74) otherwise leave G's first samples grey, the auto-encoder
+        reconstructs them badly, k_t falls to 0 and G collapses to one image (what carpedm20's
+        issue #12 reports for MNIST)."""
+        if self.out_bias_from_data:
+            with torch.no_grad():
+                self.body[-1].bias.copy_(mean.reshape(mean.shape[0], -1).mean(1) * 2 - 1)
 
     def forward(self, z: Tensor) -> Tensor:
         return self.body(z)
