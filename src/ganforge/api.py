@@ -66,7 +66,7 @@ def _live_page(out: Path, port: int):
 
 # Settings that may change when a run is resumed; everything else must match the saved run.
 RESUMABLE = {"train.steps", "train.time_limit_s", "train.log_every", "train.sample_every", "train.ckpt_every", "train.device",
-             "train.threads", "train.keep_checkpoints", "data.root"}
+             "train.threads", "train.keep_checkpoints", "train.tensorboard", "data.root"}
 
 
 def resume_config(run_dir: Path, recipe: str | None, *, sets=(), flags=None, config=None) -> Config:

@@ -13,7 +13,7 @@ from .errors import GanforgeError
 
 # what ganforge writes at the top of a run directory
 RUN_ENTRIES = ("config.yaml", "run.json", "metrics.jsonl", "eval.jsonl", "samples", "checkpoints", "lab",
-               "sample.png")
+               "sample.png", "report.html", "tensorboard")
 
 
 def run_path(run_dir: str | Path, *parts: str) -> Path:

@@ -33,6 +33,7 @@ from .checkpoint import check_fits, clean_temporaries, latest_checkpoint, load_c
 from .finite import FiniteGuard, check_weights
 from .lock import RunLock, is_lock_file
 from .report import Reporter
+from .tensorboard import make_sinks, require_tensorboard
 from .run import TrainingRun
 
 
@@ -129,6 +130,8 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
     """Train ``cfg`` into run directory ``out``. Returns a summary dict (the last record, paths)."""
     recipe = RECIPES.get(cfg.recipe)
     if not dry_run:
+        if cfg.train.tensorboard:
+            require_tensorboard()  # before the run directory is made
         prepare_run_dir(out, resume=resume)
     fabric = make_fabric(cfg)
     fabric.launch()
@@ -147,7 +150,7 @@ def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: boo
         _write_run_files(run, out)
     reduce = (lambda v: fabric.all_reduce(v, reduce_op="mean")) if run.world > 1 else None
     reporter = Reporter(out, total_steps=t.steps, start_step=start, enabled=run.is_main, all_reduce=reduce,
-                        console=console, device=run.device)
+                        console=console, device=run.device, sinks=make_sinks(t.tensorboard, out, is_main=run.is_main))
     guard = FiniteGuard(run.device, any_rank=reduce, kept=lambda: latest_checkpoint(out))
     if start >= t.steps:
         reporter.message(f"run already at step {start} ≥ --steps {t.steps}; nothing to do (raise --steps to continue)")
@@ -164,7 +167,9 @@ def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: boo
     def samples(step: int) -> None:
         guard.check()  # a diverged run draws no grid of NaNs
         if run.is_main:
-            run.save_samples(run_path(out, "samples", f"step_{step:06d}.png"))
+            path = run_path(out, "samples", f"step_{step:06d}.png")
+            run.save_samples(path)
+            reporter.image(step, path)
 
     last_record: dict = {}
     step = start

@@ -21,8 +21,9 @@ from ..run_dir import run_path
 class Reporter:
     def __init__(self, run_dir: Path | None, *, total_steps: int, start_step: int, enabled: bool,
                  all_reduce: Callable[[Tensor], Tensor] | None = None, console: bool = True,
-                 device: torch.device | None = None) -> None:
+                 device: torch.device | None = None, sinks: list | None = None) -> None:
         self.enabled = enabled
+        self.sinks = sinks or []  # more places records and grids go (TensorBoard): record(), image(), close()
         self.device = device  # where the sums live (the training device: all_reduce runs there)
         self.all_reduce = all_reduce
         self.total, self.start = total_steps, start_step
@@ -79,6 +80,8 @@ class Reporter:
             if self.file:
                 self.file.write(json.dumps(record) + "\n")
                 self.file.flush()
+            for sink in self.sinks:
+                sink.record(record)
             self._console(record)
             if isinstance(record.get("warning"), str):
                 self.message(f"warning at step {step}: {record['warning']}")
@@ -96,6 +99,12 @@ class Reporter:
         print(f"step {r['step']}/{self.total} " + " ".join(parts) + f" | {rate:.1f} step/s, eta {eta:.0f}s",
               flush=True)
 
+    def image(self, step: int, path: Path) -> None:
+        """A sample grid was written to ``path``: hand it to the sinks that take pictures."""
+        if self.enabled:
+            for sink in self.sinks:
+                sink.image(step, path)
+
     def message(self, text: str) -> None:
         if not self.enabled:
             return
@@ -109,6 +118,8 @@ class Reporter:
             self.bar.close()
         if self.file:
             self.file.close()
+        for sink in self.sinks:
+            sink.close()
 
 
 def _number(v: float | None) -> str:

@@ -65,5 +65,5 @@ def numeric_keys(records: list[dict]) -> set[str]:
     """Keys whose values are numbers (or null: NaN/inf) somewhere in ``records``."""
     keys: set[str] = set()
     for record in records:
-        keys.update(k for k, v in record.items() if isinstance(v, (int, float)) and not isinstance(v, bool))
+        keys.update(k for k, v in record.items() if v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)))
     return keys

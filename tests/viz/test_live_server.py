@@ -1,0 +1,49 @@
+"""The live page's server: state for the page, the run's grids and nothing else; a port in use
+is one line naming --port."""
+
+import json
+import socket
+import urllib.error
+import urllib.request
+
+import pytest
+
+from ganforge.viz.live import LiveServer
+
+from ..tiny_run import one_error_line
+
+
+def _get(url: str):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.headers["Content-Type"], response.read()
+
+
+def test_state_grids_and_nothing_else(gan_run):
+    with LiveServer(gan_run, port=0) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        _, kind, page = _get(server.url)
+        assert kind.startswith("text/html") and b"connect-src 'self'" in page
+        state = json.loads(_get(server.url + "state.json")[2])
+        assert state["step"] == state["total_steps"] and state["done"] and state["count"] == len(state["records"])
+        assert any(c["title"] == "Losses" for c in state["layout"])
+        again = json.loads(_get(server.url + f"state.json?since={state['count']}&gen={state['generation']}")[2])
+        assert again["records"] == []  # nothing new since the last poll
+        _, kind, png = _get(server.url + state["grid"]["url"])
+        assert kind == "image/png" and png.startswith(b"\x89PNG")
+        for path in ("samples/../config.yaml", "config.yaml", "samples/x.png", "checkpoints/"):
+            with pytest.raises(urllib.error.HTTPError, match="404"):
+                _get(server.url + path)
+
+
+def test_port_in_use_is_one_line_naming_the_option(gan_run):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        one_error_line(["watch", gan_run, "--port", port], f"port {port}", "--port")
+        one_error_line(["train", "gan", "--data", "digits", "--steps", 1, "--out", gan_run.parent / "new", "--live",
+                        "--port", port], f"port {port}", "--port")
+
+
+def test_watch_refuses_a_non_run(tmp_path):
+    one_error_line(["watch", tmp_path, "--port", 0], "not a ganforge run directory")
