@@ -33,8 +33,8 @@ from .checkpoint import check_fits, clean_temporaries, latest_checkpoint, load_c
 from .finite import FiniteGuard, check_weights
 from .lock import RunLock, is_lock_file
 from .report import Reporter
-from .tensorboard import make_sinks, require_tensorboard
 from .run import TrainingRun
+from .tensorboard import make_sinks, require_tensorboard
 
 
 def _accelerator(device: str) -> str:
