@@ -97,6 +97,9 @@ class _Handler(BaseHTTPRequestHandler):
             query = parse_qs(url.query)
             snapshot = self.state.snapshot(since=_int(query.get("since")), generation=_int(query.get("gen")))
             self._send(json.dumps(snapshot, allow_nan=False).encode(), "application/json")
+        elif url.path == "/favicon.ico":  # asked for by every browser; there is none
+            self.send_response(HTTPStatus.NO_CONTENT)
+            self.end_headers()
         elif url.path.startswith("/samples/") and (png := self.state.grid_bytes(url.path[len("/samples/"):])):
             self._send(png, "image/png")
         else:
