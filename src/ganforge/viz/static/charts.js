@@ -100,7 +100,7 @@ var GanforgeCharts = (function () {
     chart.keys.forEach(function (k, i) {
       var item = document.createElement("span");
       item.style.color = COLOURS[i % COLOURS.length];
-      item.textContent = "━ " + k;
+      item.textContent = "━ " + (chart.invert ? "1 / " + k : k);
       legend.appendChild(item);
     });
     if (chart.note) {
