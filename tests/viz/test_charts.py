@@ -30,6 +30,12 @@ def test_critic_and_energy_values_and_unknown_keys():
     assert charts["brand_new_statistic"]["keys"] == ["brand_new_statistic"] and "k" in charts
 
 
+def test_toy_probe_keys_are_not_taken_for_loss_terms():
+    keys = {"d_loss", "g_loss", "lr_D", "lr_G", "d_star_gap", "jsd", "g_outside_box", "hq_share", "modes_covered"}
+    charts = _titles(chart_layout(keys, probabilistic=True))
+    assert "Loss terms" not in charts and charts["JSD (nats) and mean |D − D*|"]["keys"] == ["jsd", "d_star_gap"]
+
+
 def test_numeric_keys_skip_text_and_lists():
     records = [{"step": 1, "d_loss": 1.0, "jsd": None, "warning": "mode collapse", "missing_modes": [1, 2]}]
     assert numeric_keys(records) == {"step", "d_loss", "jsd"}

@@ -8,8 +8,10 @@ import urllib.request
 
 import pytest
 
+import ganforge
 from ganforge.viz.live import LiveServer
 
+from ..conftest import quick_sets
 from ..tiny_run import one_error_line
 
 
@@ -47,3 +49,14 @@ def test_port_in_use_is_one_line_naming_the_option(gan_run):
 
 def test_watch_refuses_a_non_run(tmp_path):
     one_error_line(["watch", tmp_path, "--port", 0], "not a ganforge run directory")
+
+
+def test_a_2d_toy_run_gets_d_field_from_its_newest_checkpoint(tmp_path):
+    run = tmp_path / "ring"
+    ganforge.train("gan-modern", data="ring-2d", steps=10, out=run, console=False,
+                   set=quick_sets(**{"train.log_every": 10, "train.ckpt_every": 10, "train.sample_every": 10}))
+    with LiveServer(run, port=0) as server:
+        state = json.loads(_get(server.url + "state.json")[2])
+        assert state["kind"] == "points" and state["field"] == {"step": 10, "url": "field.png?step=10"}
+        _, kind, png = _get(server.url + state["field"]["url"])
+        assert kind == "image/png" and png.startswith(b"\x89PNG")

@@ -26,6 +26,8 @@ _CRITIC = ["d_real_score", "d_fake_score", "critic_real_eval", "critic_fake_eval
 _ENERGY = ["energy_real", "energy_fake", "m_global"]
 _GAME_VALUE = ["value", "value_eval", "w_estimate", "c_of_g"]
 _TOY_MODES = ["modes_covered", "modes_total"]
+_TOY_DISTANCES = ["jsd", "d_star_gap"]  # the lab's probe (README: the lab)
+_TOY_SHARES = ["hq_share", "g_outside_box"]
 _SPEED = "sec_per_step"
 
 
@@ -49,13 +51,15 @@ def chart_layout(keys: list[str] | set[str], *, probabilistic: bool) -> list[dic
     claim("Critic scores", _CRITIC, note="mean raw scores of real and generated samples")
     claim("Energies", _ENERGY, note="auto-encoder reconstruction energies")
     claim("Value of the game", _GAME_VALUE)
+    claim("JSD (nats) and mean |D − D*|", _TOY_DISTANCES)
+    claim("Shares of G's samples", _TOY_SHARES, note="hq_share: within 3σ of a mode; g_outside_box: outside the view")
+    claim("Modes covered", _TOY_MODES)
     players = sorted(k[len("lr_"):].lower() for k in left if k.startswith("lr_"))
     claim("Loss terms", sorted(k for k in left if any(k.startswith(f"{p}_") for p in players)
                              and not k.startswith(("grad_norm_", "lr_"))))
     claim("Gradient norms", sorted(k for k in left if k.startswith("grad_norm_")), log_y=True)
     claim("Learning rates", sorted(k for k in left if k.startswith("lr_")))
     claim("Speed (steps/s)", [_SPEED], invert=True)
-    claim("Modes covered", _TOY_MODES)
     for key in sorted(left):  # whatever a recipe or probe reports: one chart each
         charts.append(Chart(key, [key]))
     return [asdict(c) for c in charts]

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..errors import GanforgeError
 from ..run_dir import run_path
 from .charts import chart_layout, numeric_keys
+from .live_field import FieldPicture
 from .metrics_tail import MetricsTail
 from .page import render_page
 from .run_contents import GRID_NAME, RunFiles, is_probabilistic
@@ -36,6 +37,7 @@ class LiveState:
     def __init__(self, run_dir: Path) -> None:
         self.run = RunFiles(Path(run_dir))
         self.tail = MetricsTail(self.run.metrics)
+        self.field = FieldPicture(self.run.root)
         self.keys: set[str] = set()  # numeric keys of the first ``counted`` records
         self.counted = 0
         self.seen_generation = 0
@@ -55,6 +57,7 @@ class LiveState:
             step = records[-1]["step"] if records else 0
             total = self.run.total_steps()
             rate = _steps_per_second(records[-RATE_WINDOW:])
+            field_step = self.field.step()
             return {
                 "run": self.run.root.name, "recipe": config.get("recipe"), "kind": meta.get("data_kind"),
                 "data": (config.get("data") or {}).get("name") if isinstance(config.get("data"), dict) else None,
@@ -64,6 +67,7 @@ class LiveState:
                 "records": [{k: v for k, v in r.items() if _plain(v)} for r in fresh],
                 "layout": chart_layout(self.keys, probabilistic=is_probabilistic(config)),
                 "grid": {"step": grids[-1][0], "url": f"samples/{grids[-1][1].name}"} if grids else None,
+                "field": {"step": field_step, "url": f"field.png?step={field_step}"} if field_step is not None else None,
             }
 
     def grid_bytes(self, name: str) -> bytes | None:
@@ -100,6 +104,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path == "/favicon.ico":  # asked for by every browser; there is none
             self.send_response(HTTPStatus.NO_CONTENT)
             self.end_headers()
+        elif url.path == "/field.png" and (png := self.state.field.png()):
+            self._send(png, "image/png")
         elif url.path.startswith("/samples/") and (png := self.state.grid_bytes(url.path[len("/samples/"):])):
             self._send(png, "image/png")
         else:

@@ -32,6 +32,12 @@
       $("grid-step").textContent = "step " + state.grid.step.toLocaleString("en");
       $("grid-step").dataset.step = state.grid.step;
     }
+    if (state.field && state.field.url !== $("field-image").getAttribute("src")) {
+      $("field-image").src = state.field.url;
+      $("field-step").textContent = "D's field at the checkpoint of step " + state.field.step.toLocaleString("en") +
+        ": data (black), G(z) (green), D(x) (colour) and where G's next step pushes its samples (arrows)";
+      $("field").hidden = false;
+    }
     if (state.records.length || !document.querySelector("#charts figure")) {
       GanforgeCharts.draw($("charts"), state.layout, records);
     }
