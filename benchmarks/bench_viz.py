@@ -1,12 +1,13 @@
 """Issue 14, "must hold" 3: the report of a 5,000-step run renders in under a second from disk,
 and the live page costs training no measurable speed (not a timed test).
 
-    python benchmarks/bench_viz.py [--steps 5000] [--rounds 2] [--out runs/bench_viz]
+    python benchmarks/bench_viz.py [--steps 5000] [--rounds 2] [--recipe gan --data digits] [--out runs/bench_viz]
 
-Trains `gan` on digits (one thread) alternately without and with `--live` (a headless Chromium
-page open on the live page, polling as a person's would), ``--rounds`` times each, and reports
-steps/s from metrics.jsonl (the first log interval left out). Then writes the report of the
-first run and times it in the browser from `goto` to the page's "ready" mark, best of 5.
+Trains RECIPE on DATA (default `gan` on digits; one thread) alternately without and with
+`--live` (a headless Chromium page open on the live page, polling as a person's would; on a 2-D
+toy target it also shows D's field), ``--rounds`` times each, and reports steps/s from
+metrics.jsonl (the first log interval left out). Then writes the report of the first run and
+times it in the browser from `goto` to the page's "ready" mark, best of 5.
 Needs Playwright and the system's Chromium (as the browser tests do).
 """
 
@@ -26,10 +27,10 @@ from ganforge.training.report import mean_sec_per_step, read_metrics
 from ganforge.viz.report import write_report
 
 
-def train(out: Path, steps: int, live: bool, browser) -> float:
+def train(out: Path, steps: int, live: bool, browser, recipe: str, data: str) -> float:
     """Steps/s of one run; with ``live``, a page stays open on the live server while it trains."""
     shutil.rmtree(out, ignore_errors=True)
-    args = [sys.executable, "-m", "ganforge.cli", "train", "gan", "--data", "digits", "--steps", str(steps),
+    args = [sys.executable, "-m", "ganforge.cli", "train", recipe, "--data", data, "--steps", str(steps),
             "--out", str(out), "--set", "train.threads=1"] + (["--live", "--port", "0"] if live else [])
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
@@ -70,6 +71,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--recipe", default="gan")
+    parser.add_argument("--data", default="digits")
     parser.add_argument("--out", type=Path, default=Path("runs/bench_viz"))
     parser.add_argument("--chromium", default=shutil.which("chromium"))
     args = parser.parse_args()
@@ -80,7 +83,7 @@ def main() -> None:
         rates: dict[str, list[float]] = {"plain": [], "live": []}
         for i in range(args.rounds):
             for mode in ("plain", "live"):
-                rate = train(args.out / f"{mode}-{i}", args.steps, mode == "live", browser)
+                rate = train(args.out / f"{mode}-{i}", args.steps, mode == "live", browser, args.recipe, args.data)
                 rates[mode].append(rate)
                 print(f"round {i + 1} {mode:5s}: {rate:.1f} steps/s", flush=True)
         written, rendered, size = report_seconds(args.out / "plain-0", browser)

@@ -57,9 +57,9 @@ def _live_page(out: Path, port: int):
 
     if int(os.environ.get("LOCAL_RANK", "0")) or int(os.environ.get("NODE_RANK", "0")):
         return contextlib.nullcontext()
-    from .viz.live import LiveServer
+    from .viz.live import POLL_MS, LiveServer
 
-    server = LiveServer(out, port=port)
+    server = LiveServer(out, port=port, linger_s=2 * POLL_MS / 1000)  # open pages see the last step
     print(f"live page: {server.url} (while it trains)", flush=True)
     return server
 

@@ -132,9 +132,12 @@ def _int(values: list[str] | None) -> int:
 
 class LiveServer:
     """Serve the live page of ``run_dir`` on ``host:port`` (0: any free port) from a daemon
-    thread; a port in use is one clear error naming --port. Use as a context manager."""
+    thread; a port in use is one clear error naming --port. Use as a context manager; ``linger_s``:
+    after a clean exit, keep serving this long so that open pages fetch the final state."""
 
-    def __init__(self, run_dir: str | Path, *, port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> None:
+    def __init__(self, run_dir: str | Path, *, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
+                 linger_s: float = 0.0) -> None:
+        self.linger_s = linger_s
         handler = type("LiveHandler", (_Handler,), {
             "state": LiveState(Path(run_dir)),
             "page": render_page("live.html", script="live.js", data={"poll_ms": POLL_MS}).encode(),
@@ -160,6 +163,10 @@ class LiveServer:
         self.thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is None and self.linger_s:
+            import time
+
+            time.sleep(self.linger_s)
         self.server.shutdown()
         self.server.server_close()
