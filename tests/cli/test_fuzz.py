@@ -84,6 +84,11 @@ CASES = [
     ("lab-run-panels", ["lab", "run", "gaussian-1d", "--panels", "a,b"], ["--panels"]),
     ("lab-draw-image-run", ["lab", "draw", "{w}/run"], ["toy (points) data"]),
     ("lab-draw-missing", ["lab", "draw", "{w}/nope"], ["does not exist"]),
+    ("report-not-a-run", ["report", "{w}"], ["not a ganforge run directory"]),
+    ("report-a-file", ["report", "{w}/a_file"], ["not a directory"]),
+    ("watch-not-a-run", ["watch", "{w}/nope", "--port", "0"], ["not a directory"]),
+    ("watch-port-range", ["watch", "{w}/run", "--port", "70000"], ["--port", "--help"]),
+    ("port-without-live", ["train", "gan", "--port", "9000", "--out", "{w}/o"], ["--port", "--live"]),
 ]
 
 

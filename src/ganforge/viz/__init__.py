@@ -1,4 +1,5 @@
-"""Pictures: sample grids (more in later issues: Figure 1, curves, reports)."""
+"""Pictures of a run: sample grids (``grid.py``), the self-contained HTML report (``report.py``),
+the live page (``live.py``) and the curves both draw (``charts.py``, ``static/``)."""
 
 from pathlib import Path
 
