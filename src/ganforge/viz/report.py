@@ -141,9 +141,8 @@ def _class_grids(run: RunFiles, meta: dict, config: dict) -> str:
                                                                     f"step {G.step:,}"))
     for name in [c.name for c in G.latent.continuous] or ([None] if G.latent.codes else []):
         x, cols = G.code_sweep(name, seed=0)
-        what = f"columns: {name} from −2 to 2" if name else "one row per categorical value"
-        pictures.append(_figure(_png_uri(grid_image(x, nrow=cols)), f"rows: categorical code; {what}"
-                                if name else what))
+        caption = f"rows: categorical code; columns: {name} from −2 to 2" if name else "one row per categorical value"
+        pictures.append(_figure(_png_uri(grid_image(x, nrow=cols)), caption))
     return (f"<section id=\"class-grids\"><h2>Per-class and per-code samples</h2>"
             f"<div class=\"pictures\">{''.join(pictures)}</div></section>")
 
