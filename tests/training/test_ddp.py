@@ -19,6 +19,9 @@ SETS = {
              "G.args.y_hidden=32", "G.args.joint_hidden=64", "D.args.x_units=32", "D.args.y_units=16",
              "D.args.joint_units=32"],
 }
+# BEGAN: k_t is driven by the whole batch's losses, so every rank keeps the same k_t
+SETS["began"] = ["data.image_size=[16,16]", "G.args.n=8", "D.args.n=8", "D.args.h=8", "z_dim=8",
+                 "recipe_args.lambda_k=0.05", "recipe_args.gamma=1"]
 SETS["gan-simultaneous"] = SETS["gan"] + ["update_order=simultaneous"]  # both players' gradients from one pass
 COMMON = ["train.log_every=10", "train.ckpt_every=1000", "train.sample_every=1000"]
 
@@ -42,6 +45,9 @@ def test_two_process_ddp_matches_single_process(tmp_path, case):
         for k in a[net]:
             torch.testing.assert_close(a[net][k], b[net][k], rtol=1e-4, atol=1e-5)
     assert a["step"] == b["step"] == 30
+    if "recipe_state" in a:
+        torch.testing.assert_close(a["recipe_state"], b["recipe_state"], rtol=1e-4, atol=1e-6)
+        assert a["recipe_state"]["k"].item() > 0  # k_t moved
     # the runs really trained (the comparison is not between two untouched initialisations)
     recs = [json.loads(line) for line in open(tmp_path / "two" / "metrics.jsonl")]
     assert abs(recs[-1]["d_loss"] - math.log(4)) > 1e-3

@@ -27,10 +27,11 @@ def step(ctx):
     fake = ctx.generate(lat)
     k = ctx.state["k"]
     d, parts = d_terms_on(ctx, real, None, fake, lat, d_loss=partial(d_boundary_equilibrium, k=k))
-    real_loss, fake_loss = parts["real_logits"].mean(), parts["fake_logits"].mean()
-    g = {"adv": fake_loss}
+    g = {"adv": parts["fake_logits"].mean()}
     g.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=parts["fake_logits"]))
     gamma, lambda_k = ctx.cfg.recipe_args["gamma"], ctx.cfg.recipe_args["lambda_k"]
+    # the whole batch's L(x), L(G(z)) (under DDP each rank sees a slice; k_t must stay one number)
+    real_loss, fake_loss = ctx.global_mean(torch.stack([parts["real_logits"].mean(), parts["fake_logits"].mean()]))
     ctx.report("k", k)
     ctx.report("m_global", convergence_measure(real_loss=real_loss, fake_loss=fake_loss, gamma=gamma))
     # a new tensor: the old k_t is saved in the D loss's graph

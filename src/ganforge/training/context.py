@@ -7,6 +7,7 @@
     ctx.frozen("D")                     forward without D's weight gradients (G's step)
     ctx.state["k"]                      recipe state, checkpointed with everything else
     ctx.report("m_global", m)           statistics, averaged over the log interval
+    ctx.global_mean(t)                  t averaged over the ranks (state every rank must agree on)
     ctx.step, ctx.updates[player]       the outer step and each player's update count
 """
 
@@ -121,6 +122,16 @@ class StepContext:
 
     def noise(self, n: int | None = None) -> Tensor:
         return self.latent(n)["z"]
+
+    def global_mean(self, value: Tensor) -> Tensor:
+        """``value`` averaged over the ranks (detached): for recipe state every rank must agree on,
+        such as BEGAN's k_t, which is driven by losses each rank sees only on its slice."""
+        value = value.detach()
+        if self.world == 1:
+            return value
+        value = value.clone()
+        torch.distributed.all_reduce(value)
+        return value / self.world
 
     # ------------------------------------------------------------------ schedule and statistics
     def every(self, interval: int) -> bool:
