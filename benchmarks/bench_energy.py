@@ -8,6 +8,8 @@ the sample grids at four points, the idea of the paper's Figure 3), ``began-gamm
 grid per γ) and ``ebgan-mnist.png``.
 
     python benchmarks/bench_energy.py --data-root ../shared/data --budget 600 --pictures docs/images
+    python benchmarks/bench_energy.py --data-root ../shared/data --steps 12000 --only ebgan   # one run, added
+    python benchmarks/bench_energy.py --data-root ../shared/data --draw --pictures docs/images  # table + pictures
 """
 
 from __future__ import annotations
@@ -146,31 +148,39 @@ def main() -> None:
     ap.add_argument("--convergence-gamma", type=float, default=0.5, help="the γ run drawn with M_global")
     ap.add_argument("--pictures", default=None, help="folder for the pictures (e.g. docs/images)")
     ap.add_argument("--set", dest="sets", action="append", default=[], help="extra --set for every run")
+    ap.add_argument("--draw", action="store_true", help="no training: the table and pictures of the runs in --out")
     args = ap.parse_args()
 
     from ganforge.metrics import EvalOptions, evaluate
 
-    opts = EvalOptions(n=args.n, kid_subset_size=min(1000, args.n))
-    floor = {c["metric"]: c["value"] for c in evaluate(
-        images="mnist:train", reference="mnist:test", data_root=args.data_root, metrics="fid,kid,pr",
-        features="mnist-cnn", options=opts, out=None)}
-    gammas = tuple(float(g) for g in args.gammas.split(",") if g)
-    todo = [r for r in runs(gammas) if not args.only or r[0] in args.only.split(",")]
-    rows = []
-    for label, recipe, sets in todo:
-        row = train_and_measure(label, recipe, sets, args, opts)
-        rows.append(row)
-        print(json.dumps(row), flush=True)
     out = Path(args.out)
     saved = out / "results.json"  # runs measured by earlier invocations (--only) are kept
-    earlier = json.loads(saved.read_text())["rows"] if saved.exists() else []
-    rows = [r for r in earlier if r["run"] not in {x["run"] for x in rows}] + rows
+    gammas = tuple(float(g) for g in args.gammas.split(",") if g)
+    rows = []
+    if args.draw:  # only the table and the pictures, from the runs measured before
+        floor = json.loads(saved.read_text())["floor"]
+    else:
+        opts = EvalOptions(n=args.n, kid_subset_size=min(1000, args.n))
+        floor = {c["metric"]: c["value"] for c in evaluate(
+            images="mnist:train", reference="mnist:test", data_root=args.data_root, metrics="fid,kid,pr",
+            features="mnist-cnn", options=opts, out=None)}
+        for label, recipe, sets in [r for r in runs(gammas) if not args.only or r[0] in args.only.split(",")]:
+            row = train_and_measure(label, recipe, sets, args, opts)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    earlier = json.loads(saved.read_text()) if saved.exists() else {"rows": []}  # read now: runs may be parallel
+    rows = [r for r in earlier["rows"] if r["run"] not in {x["run"] for x in rows}] + rows
     order = [x[0] for x in runs(GAMMAS + gammas)]
     rows.sort(key=lambda r: order.index(r["run"]) if r["run"] in order else len(order))
-    saved.write_text(json.dumps({"rows": rows, "floor": floor, "n": args.n}, indent=1))
+    if not args.draw:
+        out.mkdir(parents=True, exist_ok=True)
+        saved.write_text(json.dumps({"rows": rows, "floor": floor, "n": args.n}, indent=1))
 
     budget = f"{args.steps:,} steps" if args.steps else f"{args.budget:.0f} s of training"
-    print(f"\nMNIST, {budget} per run, n = {args.n} samples vs MNIST test (mnist-cnn features)")
+    if args.draw:
+        budget = "the recorded budget"
+    n = earlier.get("n", args.n) if args.draw else args.n
+    print(f"\nMNIST, {budget} per run, n = {n} samples vs MNIST test (mnist-cnn features)")
     print("| run | steps | train s | FID | KID | precision | recall | M_global start → end | k_t end |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
