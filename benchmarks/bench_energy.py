@@ -114,7 +114,7 @@ def picture_gamma(rows: list[dict], out: Path, path: Path) -> None:
         gamma = r["run"].split("gamma")[1]
         ax.set_title(f"γ = {gamma}: FID {r['fid']:.1f}, recall {r['recall']:.2f}", fontsize=10)
         ax.axis("off")
-    fig.suptitle("BEGAN's diversity ratio γ on MNIST (same CPU budget each)")
+    fig.suptitle(f"BEGAN's diversity ratio γ on MNIST ({sweep[0]['steps']:,} steps each)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
