@@ -66,7 +66,8 @@ def test_ebgan_arguments_are_checked(sets, match):
 
 @pytest.mark.parametrize("sets, match", [
     (["recipe_args.gamma=1.5"], r"must be in \[0, 1\]"),
-    (["d_steps=2"], "d_steps and g_steps must be 1"),
+    (["d_steps=2"], "d_steps"),
+    (["update_order=alternating"], "updates D and G together"),
     (["opt_D.decay_every=0"], "decay_every ≥ 1"),
 ])
 def test_began_arguments_are_checked(sets, match):

@@ -57,6 +57,9 @@ def _validate(cfg):
         raise GanforgeError(f"recipe_args.k0 must be in [0, 1] (k_t is clipped there), got {a['k0']}")
     if a["lambda_k"] < 0:
         raise GanforgeError(f"recipe_args.lambda_k must be ≥ 0, got {a['lambda_k']}")
+    if cfg.update_order != "simultaneous":
+        raise GanforgeError("began updates D and G together from one batch and one z (update_order=simultaneous, "
+                            "as carpedm20/BEGAN-tensorflow); alternating updates are not offered")
     if cfg.d_steps != 1 or cfg.g_steps != 1:
         raise GanforgeError("began updates D and G together from one batch: d_steps and g_steps must be 1")
 
@@ -78,7 +81,7 @@ register_recipe(Recipe(
         "G": {"arch": "began_generator", "args": {"n": 128, "repeats": 2, "out_bias_from_data": True}},
         "D": {"arch": "began_discriminator", "args": {"n": 128, "h": 64, "repeats": 2, "energy": "l1"}},
         "z_dim": 64, "z_dist": "uniform",
-        "loss": "energy",
+        "loss": "energy", "update_order": "simultaneous",
         "opt_D": _OPT, "opt_G": _OPT,
         "train": {"batch_size": 16, "steps": 500000},
     },
