@@ -125,6 +125,9 @@ class Config:
     d_clip: Union[float, None] = None  # clip every D parameter to [−c, c] after each D update (WGAN)
     d_steps: int = 1  # D updates per outer iteration (k in Algorithm 1)
     g_steps: int = 1  # G updates per outer iteration (the reverse ratio when > 1)
+    # more D updates at times: {d_steps: 100, first: 25, every: 500} runs 100 while G has made fewer
+    # than 25 updates and at every 500th G update (WGAN's released code); None: always d_steps
+    d_steps_boost: Union[dict, None] = None
     # alternating: Algorithm 1 as printed (D's update, then G's on fresh noise); simultaneous: both
     # players' gradients from one minibatch and one forward pass, applied together (the 2014 code)
     update_order: str = "alternating"

@@ -6,9 +6,10 @@ import pytest
 import torch
 
 import ganforge
-from ganforge.config import OptimConfig
+from ganforge.config import OptimConfig, deep_merge, to_sets
+from ganforge.errors import GanforgeError
 from ganforge.penalties import PENALTIES
-from ganforge.recipes.base import register_recipe
+from ganforge.recipes.base import register_recipe, resolve_config
 from ganforge.registry import RECIPES
 from ganforge.training import stats
 from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
@@ -207,3 +208,16 @@ def test_simultaneous_update_takes_both_gradients_before_either_step():
         results[order] = float((off / moved).detach())
     assert results["simultaneous"] < 1e-4
     assert results["alternating"] > 100 * results["simultaneous"]  # alternating: fresh noise, D's new weights
+
+
+def test_d_steps_boost_counts_critic_updates(tmp_path):
+    """WGAN's released schedule, scaled down: 3 D updates while G has made < 2 updates and at every
+    4th G update, else 1. G's counts before steps 0..5 are 0..5 → 3, 3, 1, 1, 3, 1 = 12 D updates."""
+    over = deep_merge({"train": {"batch_size": 8}}, RECIPES.get("wgan").test_overrides)
+    sets = to_sets(over) + quick_sets() + ["d_steps=1", "d_steps_boost={d_steps: 3, first: 2, every: 4}"]
+    ganforge.train("wgan", out=tmp_path / "r", steps=6, set=sets, console=False)
+    state = load_checkpoint(latest_checkpoint(tmp_path / "r"))
+    assert state["updates"] == {"D": 12, "G": 6}
+    with pytest.raises(GanforgeError, match="d_steps_boost"):
+        resolve_config("wgan", sets=["d_steps_boost.d_steps=0"])
+    assert resolve_config("wgan").d_steps_boost == {"d_steps": 100, "first": 25, "every": 500}

@@ -191,7 +191,14 @@ def check_config(cfg: Config) -> None:
     if cfg.update_order == "simultaneous" and cfg.train.precision == "16-mixed":
         raise GanforgeError("update_order=simultaneous with --precision 16-mixed: the loss scaler would change "
                             "between the two players' steps; use bf16-mixed or 32")
-    if cfg.update_order == "simultaneous" and (cfg.d_steps != 1 or cfg.g_steps != 1):
+    if cfg.d_steps_boost is not None:
+        b = cfg.d_steps_boost
+        ok = (isinstance(b, dict) and set(b) <= {"d_steps", "first", "every"} and "d_steps" in b
+              and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in b.values()) and b["d_steps"] >= 1)
+        if not ok:
+            raise GanforgeError(f"d_steps_boost: expected {{d_steps: N ≥ 1, first: G updates, every: G updates}} "
+                                f"(WGAN's code: {{d_steps: 100, first: 25, every: 500}}) or null, got {b!r}")
+    if cfg.update_order == "simultaneous" and (cfg.d_steps != 1 or cfg.g_steps != 1 or cfg.d_steps_boost):
         raise GanforgeError("update_order=simultaneous updates both players from one pass: it needs d_steps=1 and "
                             "g_steps=1")
     t = cfg.train

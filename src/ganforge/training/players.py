@@ -26,6 +26,7 @@ class Player:
     repeats: int  # updates per outer step (k D steps per G step, or the reverse)
     step: Callable[[StepContext], dict[str, Tensor]]  # → named loss terms, summed by the trainer
     after_update: Callable[[StepContext], None] | None = None  # clipping, k_t update, image pool
+    repeats_at: Callable[[StepContext], int] | None = None  # when the count varies (WGAN's critic boost)
 
 
 @dataclass
@@ -48,7 +49,8 @@ def standard_players(cfg: Config, *, d_step=standard_d_step, g_step=standard_g_s
                      after_d_update=standard_after_d_update) -> list:
     """D (``d_steps`` updates) then G (``g_steps`` updates); with ``update_order: simultaneous``
     both from one forward pass, applied together."""
-    D = Player("D", ("D",), "opt_D", cfg.d_steps, d_step, after_d_update)
+    D = Player("D", ("D",), "opt_D", cfg.d_steps, d_step, after_d_update,
+               repeats_at=d_steps_schedule(cfg) if cfg.d_steps_boost else None)
     G = Player("G", ("G",), "opt_G", cfg.g_steps, g_step)
     if cfg.update_order == "simultaneous":
         if d_step is not standard_d_step or g_step is not standard_g_step:
@@ -56,3 +58,20 @@ def standard_players(cfg: Config, *, d_step=standard_d_step, g_step=standard_g_s
                                 f"exists only for the standard two-player steps")
         return [Simultaneous([D, G], simultaneous_step)]
     return [D, G]
+
+
+def d_steps_schedule(cfg: Config) -> Callable[[StepContext], int]:
+    """``d_steps_boost`` as a count per outer step: ``d_steps`` (the boost's) while G has made fewer
+    than ``first`` updates and whenever G's update count is a multiple of ``every``, else
+    ``cfg.d_steps``. WGAN's released code: 100 critic iterations for the first 25 generator
+    iterations and every 500th, 5 otherwise."""
+    boost = cfg.d_steps_boost
+
+    def count(ctx: StepContext) -> int:
+        g_updates = ctx.updates.get("G", 0)
+        every = boost.get("every")
+        if g_updates < boost.get("first", 0) or (every and g_updates % every == 0):
+            return boost["d_steps"]
+        return cfg.d_steps
+
+    return count

@@ -113,10 +113,11 @@ class TrainingRun:
             if self.recipe.before_step:
                 self.recipe.before_step(ctx)
             for p in self.players:
-                for i in range(p.repeats):
+                repeats = p.repeats_at(ctx) if getattr(p, "repeats_at", None) else p.repeats
+                for i in range(repeats):
                     # a simultaneous group's step runs as its first player (D's regularisers count D's updates)
                     ctx.player = p.players[0].name if isinstance(p, Simultaneous) else p.name
-                    measure = log_now and i == p.repeats - 1
+                    measure = log_now and i == repeats - 1
                     if isinstance(p, Simultaneous):
                         self._update_together(p, p.step(ctx), measure=measure)
                         continue
