@@ -58,6 +58,15 @@ def train_and_measure(label: str, recipe: str, sets: list[str], args, opts) -> d
     return row
 
 
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def grid_of(run: Path, n: int = 64, seed: int = 0):
     """An 8-column sample grid of the run's generator, [H, W] in [0, 1] (one channel)."""
     from torchvision.utils import make_grid
@@ -70,10 +79,7 @@ def grid_of(run: Path, n: int = 64, seed: int = 0):
 
 def picture_convergence(run: Path, gamma: float, path: Path) -> None:
     """M_global and k_t over training above the preview grids at four points of the run."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
     from PIL import Image
 
     from ganforge.training.report import read_metrics
@@ -102,10 +108,7 @@ def picture_convergence(run: Path, gamma: float, path: Path) -> None:
 
 
 def picture_gamma(rows: list[dict], out: Path, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     sweep = [r for r in rows if r["recipe"] == "began"]
     fig, axes = plt.subplots(1, len(sweep), figsize=(4.2 * len(sweep), 4.6))
@@ -121,10 +124,7 @@ def picture_gamma(rows: list[dict], out: Path, path: Path) -> None:
 
 
 def picture_grid(run: Path, title: str, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     fig, ax = plt.subplots(figsize=(5, 5.3))
     ax.imshow(grid_of(run), cmap="gray", vmin=0, vmax=1)

@@ -54,25 +54,18 @@ def test_ebgan_reports_margin_and_pulling_away(tmp_path):
     assert "pulling_away" not in rec and "g_pt" not in rec
 
 
-@pytest.mark.parametrize("sets, match", [
-    (["recipe_args.marg=3"], "has no argument 'marg'; valid: margin, pt_weight"),
-    (["recipe_args.margin=abc"], "must be a number"),
-    (["recipe_args.margin=-1"], "margin must be > 0"),
+@pytest.mark.parametrize("recipe, sets, match", [
+    ("ebgan", ["recipe_args.marg=3"], "has no argument 'marg'; valid: margin, pt_weight"),
+    ("ebgan", ["recipe_args.margin=abc"], "must be a number"),
+    ("ebgan", ["recipe_args.margin=-1"], "margin must be > 0"),
+    ("began", ["recipe_args.gamma=1.5"], r"must be in \[0, 1\]"),
+    ("began", ["d_steps=2"], "d_steps"),
+    ("began", ["update_order=alternating"], "updates D and G together"),
+    ("began", ["opt_D.decay_every=0"], "decay_every ≥ 1"),
 ])
-def test_ebgan_arguments_are_checked(sets, match):
+def test_recipe_arguments_are_checked(recipe, sets, match):
     with pytest.raises(GanforgeError, match=match):
-        resolve_config("ebgan", sets=sets)
-
-
-@pytest.mark.parametrize("sets, match", [
-    (["recipe_args.gamma=1.5"], r"must be in \[0, 1\]"),
-    (["d_steps=2"], "d_steps"),
-    (["update_order=alternating"], "updates D and G together"),
-    (["opt_D.decay_every=0"], "decay_every ≥ 1"),
-])
-def test_began_arguments_are_checked(sets, match):
-    with pytest.raises(GanforgeError, match=match):
-        resolve_config("began", sets=sets)
+        resolve_config(recipe, sets=sets)
 
 
 def test_energy_loss_is_refused_by_other_recipes():

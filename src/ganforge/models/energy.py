@@ -31,6 +31,7 @@ from torch import Tensor, nn
 from ..errors import GanforgeError
 from ..registry import MODELS
 from .base import GeneratorBase
+from .dcgan import dcgan_init_
 from .mlp import _activation
 
 ENERGIES = ("l2", "mse", "l1")
@@ -137,8 +138,6 @@ class EBGANConvDiscriminator(EnergyDiscriminator):
                 dec += [nn.BatchNorm2d(w) if batch_norm else nn.Identity(), nn.ReLU()]
             ch = w
         self.encoder, self.decoder = nn.Sequential(*enc), nn.Sequential(*dec)
-        from .dcgan import dcgan_init_
-
         dcgan_init_(self)
 
 

@@ -50,6 +50,7 @@ class StepContext:
     world: int = 1
     joint_d_forward: bool = True  # one D pass on cat(real, fake) when D has no batch norm
     no_sync: Callable[[nn.Module], contextlib.AbstractContextManager] = lambda m: contextlib.nullcontext()
+    mean_over_ranks: Callable[[Tensor], Tensor] | None = None  # Fabric's all-reduce (mean) under DDP, else None
     out_range: tuple[float, float] | None = (0.0, 1.0)
     state: dict[str, Tensor] = field(default_factory=dict)
     step: int = 0  # outer steps completed before this one
@@ -127,11 +128,7 @@ class StepContext:
         """``value`` averaged over the ranks (detached): for recipe state every rank must agree on,
         such as BEGAN's k_t, which is driven by losses each rank sees only on its slice."""
         value = value.detach()
-        if self.world == 1:
-            return value
-        value = value.clone()
-        torch.distributed.all_reduce(value)
-        return value / self.world
+        return value if self.mean_over_ranks is None else self.mean_over_ranks(value.clone())
 
     # ------------------------------------------------------------------ schedule and statistics
     def every(self, interval: int) -> bool:

@@ -148,7 +148,7 @@ def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: boo
     start = _restore(run, out) if resume else 0
     if run.is_main and not (resume and start >= t.steps):  # a resume with nothing to do leaves the files alone
         _write_run_files(run, out)
-    reduce = (lambda v: fabric.all_reduce(v, reduce_op="mean")) if run.world > 1 else None
+    reduce = run.ctx.mean_over_ranks
     reporter = Reporter(out, total_steps=t.steps, start_step=start, enabled=run.is_main, all_reduce=reduce,
                         console=console, device=run.device, sinks=make_sinks(t.tensorboard, out, is_main=run.is_main))
     guard = FiniteGuard(run.device, any_rank=reduce, kept=lambda: latest_checkpoint(out))

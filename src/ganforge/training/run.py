@@ -101,7 +101,8 @@ class TrainingRun:
             cfg=cfg, nets=self.nets, raw=self.raw, data=data, sampler=self.sampler, loss=family,
             g_loss=family.g_loss(cfg.g_objective), latent_spec=self.latent, noise_gen=self.noise_gen, device=device,
             rank=self.rank, world=self.world, joint_d_forward=not has_batch_norm(self.raw["D"]) if "D" in self.raw else True,
-            no_sync=no_sync, out_range=out_range, state={k: v.to(device) for k, v in state.items()}, updates=self.updates)
+            no_sync=no_sync, mean_over_ranks=(lambda v: fabric.all_reduce(v, reduce_op="mean")) if self.world > 1 else None,
+            out_range=out_range, state={k: v.to(device) for k, v in state.items()}, updates=self.updates)
 
     # ------------------------------------------------------------------ one outer step
     def step(self, step: int, log_now: bool) -> dict[str, list[Tensor]]:
