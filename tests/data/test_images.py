@@ -54,3 +54,31 @@ def test_mnist_and_fashion_from_shared(shared_data):
 def test_unknown_split():
     with pytest.raises(GanforgeError, match="unknown split"):
         load_data(DataConfig(name="mnist", split="valid", root="/nonexistent"))
+
+
+def test_cifar10_from_a_jpeg_zip(tmp_path):
+    """Without the python batches, `cifar10` reads ROOT/cifar10_jpeg/cifar10_jpeg_SPLIT.zip, labels in
+    CIFAR's class order, images ordered by class then index."""
+    import io
+
+    folder = tmp_path / "cifar10_jpeg"
+    folder.mkdir()
+    colours = {("ship", "0001"): 200, ("airplane", "0000"): 10, ("ship", "0000"): 150, ("truck", "0000"): 90}
+    with zipfile.ZipFile(folder / "cifar10_jpeg_test.zip", "w") as zf:
+        for (cls, idx), value in colours.items():
+            buf = io.BytesIO()
+            Image.fromarray(np.full((32, 32, 3), value, np.uint8)).save(buf, format="JPEG", quality=95)
+            zf.writestr(f"test/{cls}/{idx}.jpg", buf.getvalue())
+        zf.writestr("train/ship/0000.jpg", b"corrupt, and of the other split")
+    data = load_data(DataConfig(name="cifar10", root=str(tmp_path), split="test"))
+    assert data.x.shape == (4, 3, 32, 32) and data.x.dtype == torch.uint8
+    assert data.labels.tolist() == [0, 8, 8, 9]  # airplane, ship 0000, ship 0001, truck
+    assert [int(v) for v in data.x[:, 0, 16, 16]] == pytest.approx([10, 150, 200, 90], abs=3)
+    with zipfile.ZipFile(folder / "cifar10_jpeg_train.zip", "w") as zf:
+        zf.writestr("train/ship/0000.jpg", b"not a JPEG")
+    with pytest.raises(GanforgeError, match="cannot read .*cifar10_jpeg_train.zip"):
+        load_data(DataConfig(name="cifar10", root=str(tmp_path), split="train"))
+    with zipfile.ZipFile(folder / "cifar10_jpeg_train.zip", "w") as zf:
+        zf.writestr("readme.txt", "not CIFAR")
+    with pytest.raises(GanforgeError, match="no train/CLASS/NNNN.jpg"):
+        load_data(DataConfig(name="cifar10", root=str(tmp_path), split="train"))

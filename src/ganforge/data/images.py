@@ -107,13 +107,18 @@ def load_fashion_mnist(cfg: DataConfig) -> TensorData:
 @DATASETS.register("cifar10")
 def load_cifar10(cfg: DataConfig) -> TensorData:
     """CIFAR-10 (Krizhevsky, 2009), 50k train / 10k test, 32×32 RGB, torchvision's layout
-    (ROOT/cifar-10-batches-py/data_batch_1..5, test_batch)."""
+    (ROOT/cifar-10-batches-py/data_batch_1..5, test_batch), or, where those are absent, a zip of
+    JPEG files ROOT/cifar10_jpeg/cifar10_jpeg_{train,test}.zip (members SPLIT/CLASS/NNNN.jpg)."""
     _check_split(cfg.split)
     root = data_root(cfg)
     folder = root / "cifar-10-batches-py"
     names = [f"data_batch_{i}" for i in range(1, 6)] if cfg.split == "train" else ["test_batch"]
     if not all((folder / n).is_file() for n in names):
-        _download("CIFAR10", root, cfg.split, expected=f"{folder}/{names[0]}")
+        for jpeg_zip in (root / "cifar10_jpeg" / f"cifar10_jpeg_{cfg.split}.zip", root / f"cifar10_jpeg_{cfg.split}.zip"):
+            if jpeg_zip.is_file():
+                return _load_cifar10_jpeg_zip(jpeg_zip, cfg.split)
+        _download("CIFAR10", root, cfg.split,
+                  expected=f"{folder}/{names[0]} (or a JPEG zip at {root}/cifar10_jpeg/cifar10_jpeg_{cfg.split}.zip)")
     xs, ys = [], []
     for n in names:
         try:
@@ -126,3 +131,34 @@ def load_cifar10(cfg: DataConfig) -> TensorData:
                                 f"copy of the CIFAR-10 python batch") from None
     return TensorData(torch.from_numpy(np.concatenate(xs)), "image", "cifar10",
                       torch.from_numpy(np.concatenate(ys)), {"source": str(folder), "split": cfg.split})
+
+
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+
+
+def _load_cifar10_jpeg_zip(path: Path, split: str) -> TensorData:
+    """CIFAR-10 re-encoded as JPEG in a zip (members SPLIT/CLASS/NNNN.jpg, NNNN the image's index
+    within its class in the original order). Images come ordered by class, then index: the same
+    set as the python batches, not their interleaved order. JPEG is lossy: a card built on it
+    names the source, and figures are comparable only with the same files."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    index = {c: i for i, c in enumerate(CIFAR10_CLASSES)}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = sorted((index[p[1]], p[2], n) for n in zf.namelist()
+                             if len(p := n.split("/")) == 3 and p[0] == split and p[1] in index and p[2].endswith(".jpg"))
+            if not members:
+                raise GanforgeError(f"{path} holds no {split}/CLASS/NNNN.jpg members; is it the CIFAR-10 JPEG zip?")
+            x = np.empty((len(members), 32, 32, 3), np.uint8)
+            for i, (_, _, name) in enumerate(members):
+                with Image.open(io.BytesIO(zf.read(name))) as im:
+                    x[i] = np.asarray(im.convert("RGB"))
+    except (OSError, ValueError, zipfile.BadZipFile) as err:
+        raise GanforgeError(f"cannot read {path}: {err}; replace it with a good copy") from None
+    labels = torch.tensor([c for c, _, _ in members], dtype=torch.int64)
+    return TensorData(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), "image", "cifar10", labels,
+                      {"source": str(path), "split": split, "format": "jpeg-zip"})
