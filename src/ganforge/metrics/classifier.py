@@ -5,7 +5,8 @@ Three 3×3 convolutions with batch norm and two dense layers (≈262k parameters
 conv 1→32 (28×28) → pool (14) → conv 32→64 (14) → pool (7) → conv 64→64 (5)
 → dense 1600→128 (ReLU: the *features*) → dropout → dense 128→10 (the *logits*).
 
-Weights for MNIST and Fashion-MNIST ship in ``ganforge/metrics/weights/*.safetensors`` and
+Weights for MNIST, Fashion-MNIST and scikit-learn's 8×8 digits (read at 28×28, upsampled the way
+the metrics resize every image) ship in ``ganforge/metrics/weights/*.safetensors`` and
 are reproduced by ``scripts/train_classifier.py`` (same seed → same weights on one machine).
 """
 
@@ -22,7 +23,8 @@ from torch import Tensor, nn
 from ..errors import GanforgeError
 
 # dataset name → file inside ganforge/metrics/weights
-SHIPPED = {"mnist": "mnist-cnn.safetensors", "fashion-mnist": "fashion-mnist-cnn.safetensors"}
+SHIPPED = {"mnist": "mnist-cnn.safetensors", "fashion-mnist": "fashion-mnist-cnn.safetensors",
+           "digits": "digits-cnn.safetensors"}
 FEATURE_DIM = 128
 IMAGE_SIZE = (28, 28)
 

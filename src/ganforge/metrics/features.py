@@ -4,7 +4,7 @@ density/coverage and the Inception Score are computed on.
 A ``FeatureNet`` wraps any ``nn.Module`` with what the protocol card must record: its name,
 the sha256 of its weights, the image size it sees and how inputs are brought to it.
 
-- ``mnist-cnn`` / ``fashion-mnist-cnn``: the small shipped classifiers (classifier.py);
+- ``mnist-cnn`` / ``fashion-mnist-cnn`` / ``digits-cnn``: the small shipped classifiers (classifier.py);
   128-d penultimate features, 10-way softmax. Inputs: gray 28×28.
 - ``inception-v3``: torch-fidelity's port of the TF InceptionV3 used by the FID/IS papers;
   2048-d pool3 features, 1008-way softmax of the unbiased logits. Needs ``torch-fidelity``
@@ -184,6 +184,7 @@ def inception_net() -> FeatureNet:
 FEATURE_NETS = {
     "mnist-cnn": lambda: classifier_net("mnist"),
     "fashion-mnist-cnn": lambda: classifier_net("fashion-mnist"),
+    "digits-cnn": lambda: classifier_net("digits"),
     "inception-v3": inception_net,
     "identity": identity_net,
 }
@@ -193,7 +194,7 @@ def default_feature_name(dataset: str | None, kind: str = "image") -> str:
     """The feature network a reference dataset is measured with unless the user names one."""
     if kind != "image":
         return "identity"
-    if dataset in ("mnist", "fashion-mnist"):
+    if dataset in ("mnist", "fashion-mnist", "digits"):
         return f"{dataset}-cnn"
     return "inception-v3"
 
