@@ -19,7 +19,7 @@ from .errors import GanforgeError
 from .training.latent import LatentSpec, seeded_global_rng
 
 
-def train(recipe: str | None = None, *, data: str | None = None, out: str | Path | None = None,
+def train(recipe: str | None = None, *, data: str | None = None, data_b: str | None = None, out: str | Path | None = None,
           steps: int | None = None, batch_size: int | None = None, seed: int | None = None,
           data_root: str | None = None, device: str | None = None, devices: int | None = None,
           precision: str | None = None, config: str | None = None, set: list[str] | tuple[str, ...] = (),
@@ -33,7 +33,7 @@ def train(recipe: str | None = None, *, data: str | None = None, out: str | Path
     from .recipes.base import resolve_config
     from .training.loop import run_training
 
-    flags = _flags(data=data, data_root=data_root, steps=steps, batch_size=batch_size, seed=seed,
+    flags = _flags(data=data, data_b=data_b, data_root=data_root, steps=steps, batch_size=batch_size, seed=seed,
                    device=device, devices=devices, precision=precision)
     out_path = Path(out) if out is not None else None
     if resume:
@@ -66,7 +66,8 @@ def _live_page(out: Path, port: int):
 
 # Settings that may change when a run is resumed; everything else must match the saved run.
 RESUMABLE = {"train.steps", "train.time_limit_s", "train.log_every", "train.sample_every", "train.ckpt_every", "train.device",
-             "train.threads", "train.keep_checkpoints", "train.tensorboard", "data.root"}
+             "train.threads", "train.keep_checkpoints", "train.tensorboard", "data.root",
+             "data_b.root"}
 
 
 def resume_config(run_dir: Path, recipe: str | None, *, sets=(), flags=None, config=None) -> Config:
@@ -106,7 +107,7 @@ def _flatten(d: dict, prefix: str = "") -> dict:
 
 def _flags(**kw) -> dict:
     """CLI flags → a config diff (None means "not given")."""
-    names = {"data": ("data", "name"), "data_root": ("data", "root"), "steps": ("train", "steps"),
+    names = {"data": ("data", "name"), "data_b": ("data_b", "name"), "data_root": ("data", "root"), "steps": ("train", "steps"),
              "batch_size": ("train", "batch_size"), "seed": ("train", "seed"), "device": ("train", "device"),
              "devices": ("train", "devices"), "precision": ("train", "precision")}
     out: dict = {}
@@ -127,6 +128,8 @@ class TrainedGenerator(nn.Module):
         self.G, self.cfg, self.meta = G, cfg, meta
         self.kind = meta.get("data_kind", "image")
         self.latent = latent or LatentSpec.from_config(cfg, meta.get("n_classes"))
+        self.truncation: float | None = None  # the default of sample(): BigGAN's truncation trick when set
+        self.ema = False  # whether G holds the run's EMA weights (set by ``load``)
 
     @property
     def n_classes(self) -> int | None:
@@ -134,32 +137,42 @@ class TrainedGenerator(nn.Module):
 
     @torch.no_grad()
     def sample(self, n: int, *, seed: int | None = None, y=None, codes: dict | None = None, batch: int = 1000,
-               return_labels: bool = False):
+               return_labels: bool = False, truncation: float | None = None):
         """n samples. ``y``: a class for all, one per sample ([n]), or None: balanced classes
         (0, 1, …, K−1, 0, 1, …) in a conditional run. ``codes``: fixed values of named latent
-        codes; the others are drawn. With ``return_labels`` returns (samples, labels or None)."""
-        chunks = list(self.sample_chunks(n, seed=seed, y=y, codes=codes, batch=batch))
+        codes; the others are drawn. ``truncation``: redraw z's entries beyond ± this threshold
+        (BigGAN's truncation trick; default ``self.truncation``). With ``return_labels`` returns
+        (samples, labels or None)."""
+        self._check_samples()
+        chunks = list(self.sample_chunks(n, seed=seed, y=y, codes=codes, batch=batch, truncation=truncation))
         x = torch.cat([c for c, _ in chunks])
         labels = None if chunks[0][1] is None else torch.cat([lab for _, lab in chunks])
         return (x, labels) if return_labels else x
 
     @torch.no_grad()
     def sample_chunks(self, n: int, *, seed: int | None = None, y=None, codes: dict | None = None,
-                      batch: int = 1000) -> Iterator[tuple[Tensor, Tensor | None]]:
+                      batch: int = 1000, truncation: float | None = None) -> Iterator[tuple[Tensor, Tensor | None]]:
         """``sample`` in pieces of ``batch``: (samples, labels or None) per piece, so that any
         number of samples can go straight to a file. Same draws as ``sample`` with the same seed."""
+        self._check_samples()
         if n < 1:
             raise GanforgeError("n must be ≥ 1")
         if seed is None:  # a fresh draw each call: take a seed from (and advance) torch's global stream
             seed = int(torch.randint(0, 2**62, (1,)).item())
         gen = torch.Generator().manual_seed(seed)
         labels = self._labels(n, y)
+        truncation = self.truncation if truncation is None else truncation
         with seeded_global_rng(seed, self.device):
             for start in range(0, n, batch):
                 m = min(batch, n - start)
                 part = None if labels is None else labels(start, m)
-                lat = self.latent.fix(self.latent.sample(m, generator=gen), y=part, codes=codes)
+                lat = self.latent.fix(self.latent.sample(m, generator=gen, truncation=truncation), y=part, codes=codes)
                 yield self._generate(lat), part
+
+    def _check_samples(self) -> None:
+        if getattr(self.G, "translates", False):
+            raise GanforgeError(f"this run's generator translates images ({self.cfg.recipe}); it draws no samples from "
+                                f"noise: use `ganforge translate RUN --input IMAGES --direction a2b|b2a`")
 
     def _labels(self, n: int, y):
         """None for an unconditional run, else a function (start, m) → the classes of samples
@@ -240,9 +253,26 @@ def _check_meta(meta, path: Path) -> None:
         raise GanforgeError(f"{path}: n_classes must be a positive integer or null, got {classes!r}")
 
 
-def load(run_dir: str | Path, *, device: str = "cpu") -> TrainedGenerator:
-    """The generator of a run directory (its EMA when the run kept one), from its last
-    complete checkpoint, in eval mode."""
+def run_shapes(meta: dict) -> dict | None:
+    """A two-domain run's per-network shapes from run.json (None for one domain)."""
+    from .data.unpaired import domain_shapes
+
+    domains, shape_b = meta.get("domains"), meta.get("data_shape_b")
+    if not domains:
+        return None
+    ok = (isinstance(domains, dict) and all(isinstance(v, list) and len(v) == 2 and set(v) <= {"a", "b"}
+                                             for v in domains.values())
+          and isinstance(shape_b, list) and len(shape_b) == 3 and all(isinstance(d, int) and d >= 1 for d in shape_b))
+    if not ok:
+        raise GanforgeError("run.json: domains / data_shape_b are malformed; the run directory is damaged")
+    return domain_shapes(domains, tuple(meta["data_shape"]), tuple(shape_b))
+
+
+def load(run_dir: str | Path, *, device: str = "cpu", ema: bool = True,
+         truncation: float | None = None) -> TrainedGenerator:
+    """The generator of a run directory (its EMA when the run kept one, unless ``ema=False``),
+    from its last complete checkpoint, in eval mode. ``truncation``: the default threshold of
+    its ``sample`` (BigGAN's truncation trick; None: plain z)."""
     from .training.build import build_networks
     from .training.checkpoint import check_fits, checkpoint_step, latest_checkpoint, load_checkpoint
 
@@ -254,12 +284,19 @@ def load(run_dir: str | Path, *, device: str = "cpu") -> TrainedGenerator:
                             f"train.ckpt_every steps)")
     latent = LatentSpec.from_config(cfg, meta.get("n_classes"))
     name = meta.get("sampler", "G")
-    G = build_networks(cfg, tuple(meta["data_shape"]), latent, names=(name,))[name]
+    G = build_networks(cfg, tuple(meta["data_shape"]), latent, names=(name,), shapes=run_shapes(meta))[name]
     state = load_checkpoint(last)
-    key = f"{name}_ema" if isinstance(state, dict) and isinstance(state.get(f"{name}_ema"), dict) else name
+    has_ema = isinstance(state, dict) and isinstance(state.get(f"{name}_ema"), dict)
+    key = f"{name}_ema" if has_ema and ema else name
     check_fits({key: G}, state, last)
     G.load_state_dict(state[key])
     G.eval().to(device)
     out = TrainedGenerator(G, cfg, meta, latent)
     out.step = checkpoint_step(last)
+    out.ema = key != name
+    if truncation is not None:
+        from .training.latent import truncate
+
+        truncate(torch.zeros(1, 1), truncation, latent.z_dist)  # a bad threshold or a non-normal z fails here
+        out.truncation = truncation
     return out

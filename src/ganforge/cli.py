@@ -111,6 +111,7 @@ def list_cmd(datasets: bool, verbose: bool) -> None:
 @main.command()
 @click.argument("recipe", required=False)
 @click.option("--data", help="Dataset name (see `ganforge list --datasets`) or a folder / .zip of images.")
+@click.option("--data-b", help="A two-domain recipe's second domain (cyclegan: --data mnist --data-b digits).")
 @click.option("--data-root", type=click.Path(file_okay=False), help="Where named datasets live (torchvision layout).")
 @click.option("--steps", type=POSITIVE, help="Total steps for the run (with --resume: train up to this step).")
 @click.option("--batch-size", type=POSITIVE, help="Global batch size (split across --devices).")
@@ -126,7 +127,7 @@ def list_cmd(datasets: bool, verbose: bool) -> None:
 @click.option("--live", is_flag=True, help="Serve a page on 127.0.0.1 that shows the run while it trains.")
 @click.option("--port", type=PORT, default=None, help="The live page's port (default 8765; 0: any free port).")
 @_clean_errors
-def train(recipe, data, data_root, steps, batch_size, seed, out, device, devices, precision, config_file, sets,
+def train(recipe, data, data_b, data_root, steps, batch_size, seed, out, device, devices, precision, config_file, sets,
           resume, dry_run, live, port) -> None:
     """Train RECIPE. Writes config.yaml, run.json, metrics.jsonl, samples/ and checkpoints/ to --out."""
     from . import api
@@ -135,7 +136,7 @@ def train(recipe, data, data_root, steps, batch_size, seed, out, device, devices
         raise GanforgeError("name a recipe, e.g. `ganforge train gan --data digits` (see `ganforge list`)")
     if port is not None and not live:
         raise GanforgeError("--port is the live page's port: add --live")
-    summary = api.train(recipe, data=data, out=out, steps=steps, batch_size=batch_size, seed=seed,
+    summary = api.train(recipe, data=data, data_b=data_b, out=out, steps=steps, batch_size=batch_size, seed=seed,
                         data_root=data_root, device=device, devices=devices, precision=precision,
                         config=config_file, set=list(sets), resume=resume, dry_run=dry_run,
                         live=_live_port(port) if live else None)
@@ -159,8 +160,11 @@ def train(recipe, data, data_root, steps, batch_size, seed, out, device, devices
 @click.option("--sweep", default=None, metavar="CODE",
               help="InfoGAN runs: the paper's Figure 2 — rows = categorical code, columns = CODE from −2 to 2, "
                    "noise fixed (--n is ignored).")
+@click.option("--truncation", type=float, default=None, metavar="T",
+              help="BigGAN's truncation trick: redraw entries of z beyond ±T (e.g. 0.5; normal z only).")
+@click.option("--no-ema", is_flag=True, help="Use G's raw weights even when the run keeps an EMA of them.")
 @_clean_errors
-def sample(run_dir, n, seed, out, class_, codes, sweep) -> None:
+def sample(run_dir, n, seed, out, class_, codes, sweep, truncation, no_ema) -> None:
     """Draw N samples from RUN_DIR's generator, as a PNG grid or a NumPy array."""
     import numpy as np
     import torch
@@ -174,7 +178,7 @@ def sample(run_dir, n, seed, out, class_, codes, sweep) -> None:
         raise GanforgeError(f"--out {out}: use a .png (grid) or .npy (array) file name")
     if out.suffix.lower() == ".png" and sweep is None:
         check_png_size(n)
-    G = api.load(run_dir)
+    G = api.load(run_dir, ema=not no_ema, truncation=truncation)
     if sweep is not None:
         from .viz.grid import save_grid
 
@@ -209,6 +213,22 @@ def _live_port(port: int | None) -> int:
     from .viz.live import DEFAULT_PORT
 
     return DEFAULT_PORT if port is None else port
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path())
+@click.option("--input", "input_", required=True, type=click.Path(),
+              help="An .npy array [N, C, H, W] in [0, 1] at the source domain's size, or a folder / .zip of images.")
+@click.option("--direction", type=click.Choice(["a2b", "b2a"]), default="a2b", show_default=True,
+              help="a2b: G (A → B); b2a: F (B → A).")
+@click.option("--out", required=True, type=click.Path(), help="An .npy file, or a folder for PNGs.")
+@_clean_errors
+def translate(run_dir, input_, direction, out) -> None:
+    """Translate images with a two-domain run (cyclegan)."""
+    from .translate import translate_files
+
+    r = translate_files(run_dir, input_, direction, out)
+    click.echo(f"translated {r['n']} images {tuple(r['from'])} → {tuple(r['to'])} ({direction}) → {r['out']}")
 
 
 @main.command()
@@ -298,11 +318,14 @@ def bench(recipe, steps, batch_size, data_root, variants, workers, sets, json_ou
 @click.option("--kid-subset-size", type=click.IntRange(min=2), default=1000, show_default=True)
 @click.option("--no-cache", is_flag=True, help="Recompute the reference features instead of reading the cache.")
 @click.option("--threads", type=POSITIVE, default=None, help="torch CPU threads (default: torch's choice).")
+@click.option("--truncation", type=float, default=None, metavar="T",
+              help="A run's z with entries beyond ±T redrawn (BigGAN's truncation trick; recorded in the cards).")
+@click.option("--no-ema", is_flag=True, help="Measure a run's raw G even when it keeps an EMA of its weights.")
 @click.option("--out", type=click.Path(dir_okay=False), help="JSONL file the cards are appended to "
               "(default RUN_DIR/eval.jsonl, or IMAGES.eval.jsonl).")
 @_clean_errors
 def eval_cmd(run_dir, images, reference, data_root, metrics, n, n_ref, split, features, labels, seed, splits,
-             kid_subsets, kid_subset_size, no_cache, threads, out) -> None:
+             kid_subsets, kid_subset_size, no_cache, threads, truncation, no_ema, out) -> None:
     """Measure RUN_DIR's generator (or --images) against a reference set; one protocol card per number."""
     from .metrics.runner import EvalOptions, evaluate
 
@@ -311,7 +334,8 @@ def eval_cmd(run_dir, images, reference, data_root, metrics, n, n_ref, split, fe
 
         torch.set_num_threads(threads)
     options = EvalOptions(n=n, n_ref=n_ref, seed=seed, splits=splits, kid_subsets=kid_subsets,
-                          kid_subset_size=kid_subset_size, use_cache=not no_cache)
+                          kid_subset_size=kid_subset_size, use_cache=not no_cache, ema=not no_ema,
+                          truncation=truncation)
     evaluate(run_dir=run_dir, images=images, labels=labels, reference=reference, data_root=data_root, split=split,
              metrics=metrics, features=features, out=out, options=options, echo=click.echo)
 

@@ -38,7 +38,7 @@ def test_recipe_trains_at_toy_size(name, tmp_path):
     G_loaded = ganforge.load(tmp_path / "b")
     cfg = G_loaded.cfg
     G_fresh, _ = build_models(cfg, tuple(G_loaded.meta["data_shape"]), G_loaded.meta.get("n_classes"))
-    G_fresh.load_state_dict(s3["G"])
+    G_fresh.load_state_dict(s3["G_ema"] if "G_ema" in s3 else s3["G"])  # load() gives the EMA where a run keeps one
     G_fresh.eval()
     args = G_loaded.latent.g_args(G_loaded.latent.sample(5, generator=torch.Generator().manual_seed(3)))
     with torch.no_grad():

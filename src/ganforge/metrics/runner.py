@@ -52,6 +52,8 @@ class EvalOptions:
     batch_size: int = 500
     quantize: bool = True  # round generated images to 8 bits, as saving them as PNG would
     use_cache: bool = True
+    ema: bool = True  # a run's EMA generator when it keeps one (False: the raw weights)
+    truncation: float | None = None  # BigGAN's truncation threshold for a run's z (None: plain z)
 
 
 @dataclass
@@ -102,16 +104,21 @@ def load_generated(*, run_dir=None, images=None, labels=None, data_root=None, sp
     if run_dir is not None:
         from ..api import load
 
-        G = load(run_dir)
+        G = load(run_dir, ema=options.ema, truncation=options.truncation)
         t0 = time.time()
         x, lab = G.sample(options.n, seed=options.seed, return_labels=True)
         describe = {"run_dir": str(Path(run_dir).resolve()), "step": int(G.step), "recipe": G.cfg.recipe,
                     "sample_seed": options.seed, "sampling_seconds": round(time.time() - t0, 3),
-                    "generator": "EMA" if G.meta.get("ema") else "trained weights"}
+                    "generator": "EMA" if G.ema else "trained weights"}
+        if options.truncation is not None:
+            describe["truncation"] = options.truncation
         if lab is not None:
             describe["labels"] = f"balanced: sample i has class i mod {G.n_classes}"
         check_samples(x, f"the generator of {run_dir} (step {G.step})")
         return SampleSet(x, lab, describe), G.cfg.data.name, G.cfg.data.root
+    if options.truncation is not None or not options.ema:
+        raise GanforgeError("--truncation and --no-ema choose how a run's generator samples; with --images there "
+                            "is no generator: drop them, or apply the truncation when writing the images")
     path = Path(images).expanduser()
     if path.suffix == ".npy" and path.is_file():
         arr = load_npy(path, "--images")

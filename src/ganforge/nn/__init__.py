@@ -2,5 +2,6 @@
 
 from .dropout import Dropout
 from .maxout import Maxout
+from .self_attention import SelfAttention
 
-__all__ = ["Dropout", "Maxout"]
+__all__ = ["Dropout", "Maxout", "SelfAttention"]

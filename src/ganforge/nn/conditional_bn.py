@@ -38,3 +38,27 @@ class ConditionalBatchNorm2d(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, n_classes={self.n_classes}"
+
+
+class LinearConditionalBatchNorm2d(nn.Module):
+    """BigGAN's conditional batch norm (Brock et al., 2019, Sec. 3 and App. B; BigGAN-PyTorch
+    layers.ccbn): gains 1 + W_γ·c and biases W_β·c, linear in a conditioning vector c — the
+    shared class embedding, joined with this block's chunk of z in the hierarchical latent.
+    At initialisation W_γ, W_β are small, so the layer is close to a plain BatchNorm2d.
+
+    x: [N, C, H, W], c: [N, cond_dim] → [N, C, H, W]. The projections are linear layers without
+    bias (so spectral norm reaches them, as in BigGAN's G)."""
+
+    def __init__(self, num_features: int, cond_dim: int, *, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        super().__init__()
+        self.num_features, self.cond_dim = num_features, cond_dim
+        self.bn = nn.BatchNorm2d(num_features, eps=eps, momentum=momentum, affine=False)
+        self.gain = nn.Linear(cond_dim, num_features, bias=False)
+        self.bias = nn.Linear(cond_dim, num_features, bias=False)
+
+    def forward(self, x: Tensor, c: Tensor) -> Tensor:
+        gain = 1.0 + self.gain(c)
+        return self.bn(x) * gain[:, :, None, None] + self.bias(c)[:, :, None, None]
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, cond_dim={self.cond_dim}"

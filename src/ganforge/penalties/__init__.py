@@ -13,5 +13,5 @@ from ..registry import Registry
 
 PENALTIES: Registry = Registry("penalty")
 
-from . import gradient_penalty, r1  # noqa: E402,F401
+from . import drift, gradient_penalty, orthogonal, r1  # noqa: E402,F401
 from .clip import clip_weights_  # noqa: E402,F401

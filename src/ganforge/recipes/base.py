@@ -44,8 +44,13 @@ class Recipe:
     probes: Callable | None = None  # (cfg, data, loss family) → probes run at log intervals
     check_networks: Callable | None = None  # (nets, cfg, data_shape, latent) → None; default: G → D shapes
     sampler: str = "G"  # the network that makes samples (and gets the EMA)
+    # two-domain recipes (CycleGAN): network → (input domain, output domain), "a" or "b"; the run then
+    # reads domain B from data_b (or a trainA/trainB folder), and ctx.batch("b") gives its batches
+    domains: dict = field(default_factory=dict)
+    sample_grid: Callable | None = None  # (run) → (images [N, C, H, W] in [0, 1], row length): the preview
     validate: Callable[[Config], None] | None = None
     args: dict = field(default_factory=dict)  # its own hyper-parameters with defaults → cfg.recipe_args
+    unlabelled_trains_unconditional: bool = False  # conditional by default, unconditional on data without labels
     # A tiny build for the registry tests (CPU, seconds): small widths, a small dataset.
     test_overrides: dict = field(default_factory=dict)
 

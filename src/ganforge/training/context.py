@@ -9,6 +9,7 @@
     ctx.report("m_global", m)           statistics, averaged over the log interval
     ctx.global_mean(t)                  t averaged over the ranks (state every rank must agree on)
     ctx.step, ctx.updates[player]       the outer step and each player's update count
+    ctx.reset_optimizers()              forget the optimisers' moments (PGGAN, when a new block enters)
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class StepContext:
     step: int = 0  # outer steps completed before this one
     updates: dict[str, int] = field(default_factory=dict)  # optimiser updates per player
     player: str = ""  # the player whose step is running
+    optimizers: dict = field(default_factory=dict)  # player name → optimiser (for reset_optimizers and lr hooks)
 
     # ------------------------------------------------------------------ networks
     @property
@@ -129,6 +131,13 @@ class StepContext:
         such as BEGAN's k_t, which is driven by losses each rank sees only on its slice."""
         value = value.detach()
         return value if self.mean_over_ranks is None else self.mean_over_ranks(value.clone())
+
+    def reset_optimizers(self, *players: str) -> None:
+        """Clear the named players' optimiser state (all players' when none is named): Adam's
+        moments and step count start again, as PGGAN and StyleGAN do whenever a new block enters
+        (the authors' reset_opt_for_new_lod). Call from ``before_step``; the learning rates stay."""
+        for name in players or tuple(self.optimizers):
+            self.optimizers[name].state.clear()
 
     # ------------------------------------------------------------------ schedule and statistics
     def every(self, interval: int) -> bool:

@@ -38,6 +38,22 @@ def seeded_global_rng(seed: int, device: torch.device) -> Iterator[None]:
         yield
 
 
+def truncate(z: Tensor, threshold: float, z_dist: str, *, generator: torch.Generator | None = None) -> Tensor:
+    """The truncation trick (Brock et al., 2019, Sec. 3.1): z ~ N(0, I) with every entry whose
+    magnitude exceeds ``threshold`` resampled until all fall inside — a truncated normal. z: [N, D]."""
+    if z_dist != "normal":
+        raise GanforgeError(f"truncation resamples a normal z; this run draws z from {z_dist!r}")
+    if not threshold > 0 or threshold != threshold or threshold == float("inf"):
+        raise GanforgeError(f"the truncation threshold must be a finite number > 0 (e.g. 0.5), got {threshold}")
+    z = z.clone()
+    outside = z.abs() > threshold
+    while bool(outside.any()):  # P(|z| ≤ 0.25) ≈ 0.2: a few dozen rounds at most
+        fresh = torch.randn(int(outside.sum()), generator=generator, device=z.device, dtype=z.dtype)
+        z[outside] = fresh
+        outside = z.abs() > threshold
+    return z
+
+
 class LatentSpec:
     def __init__(self, z_dim: int, z_dist: str, *, n_classes: int | None = None, codes: tuple[Code, ...] = ()) -> None:
         self.z_dim, self.z_dist, self.n_classes, self.codes = z_dim, z_dist, n_classes, tuple(codes)
@@ -68,11 +84,15 @@ class LatentSpec:
     def continuous(self) -> list[Code]:
         return [c for c in self.codes if c.kind != "categorical"]
 
-    def sample(self, n: int, *, generator: torch.Generator | None = None, device=None) -> dict[str, Tensor]:
+    def sample(self, n: int, *, generator: torch.Generator | None = None, device=None,
+               truncation: float | None = None) -> dict[str, Tensor]:
         """A fresh draw for n samples: z first (so an unconditional draw is exactly
-        ``sample_noise``), then y uniform over the classes, then each code in order."""
+        ``sample_noise``), then y uniform over the classes, then each code in order.
+        ``truncation``: BigGAN's truncation trick — entries of z with |z| > threshold are redrawn
+        until none is left (normal z only)."""
         device = device if device is not None else (generator.device if generator is not None else None)
-        out = {"z": sample_noise(n, self.z_dim, self.z_dist, generator=generator, device=device)}
+        z = sample_noise(n, self.z_dim, self.z_dist, generator=generator, device=device)
+        out = {"z": z if truncation is None else truncate(z, truncation, self.z_dist, generator=generator)}
         if self.n_classes:
             out["y"] = torch.randint(0, self.n_classes, (n,), generator=generator, device=device)
         for c in self.codes:

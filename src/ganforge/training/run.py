@@ -8,6 +8,7 @@ checkpoint; ``save_samples`` draws the preview grid. The loop in ``loop.py`` dri
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import random
 
 import numpy as np
@@ -52,8 +53,15 @@ class TrainingRun:
         torch.manual_seed(t.seed)
         np.random.seed(t.seed % 2**32)
         random.seed(t.seed)
-        self.data = data = load_data(cfg.data)
+        self.data, self.data_b, shapes = _load_domains(cfg, recipe)
+        data = self.data
         n_classes = None
+        if cfg.conditional and data.labels is None and getattr(recipe, "unlabelled_trains_unconditional", False):
+            # SAGAN, BigGAN: class-conditional on labelled data, unconditional on a plain image folder;
+            # config.yaml records the unconditional run, so resume and load rebuild the same networks
+            cfg = self.cfg = dataclasses.replace(cfg, conditional=False)
+            if self.is_main:
+                print(f"{data.name} has no class labels: training {cfg.recipe} unconditionally", flush=True)
         if cfg.conditional:
             if data.labels is None:
                 raise GanforgeError(f"recipe {cfg.recipe!r} is conditional and needs class labels, but {data.name!r} has "
@@ -61,7 +69,7 @@ class TrainingRun:
                                     f"per class")
             n_classes = int(data.labels.max()) + 1
         self.latent = LatentSpec.from_config(cfg, n_classes)
-        self.raw = build_networks(cfg, data.shape, self.latent)
+        self.raw = build_networks(cfg, data.shape, self.latent, shapes=shapes)
         (recipe.check_networks or check_shapes)(self.raw, cfg, data.shape, self.latent)
         for net in self.raw.values():
             if hasattr(net, "init_from_data"):
@@ -70,6 +78,8 @@ class TrainingRun:
 
         self.device = device = fabric.device
         data.to(device)
+        if self.data_b is not None:
+            self.data_b.to(device)
         if t.channels_last:
             for net in self.raw.values():
                 net.to(memory_format=torch.channels_last)
@@ -84,6 +94,8 @@ class TrainingRun:
         self.updates = {p.name: 0 for p in solo}
 
         self.sampler = BatchSampler(len(data), t.batch_size, rank=self.rank, world=self.world, seed=t.seed)
+        self.sampler_b = None if self.data_b is None else BatchSampler(
+            len(self.data_b), t.batch_size, rank=self.rank, world=self.world, seed=t.seed + 1)
         gen_device = device if device.type == "cuda" else torch.device("cpu")
         self.noise_gen = torch.Generator(device=gen_device).manual_seed(t.seed + 1)
         grid_gen = torch.Generator().manual_seed(t.seed + GRID_SEED_OFFSET)
@@ -102,7 +114,8 @@ class TrainingRun:
             g_loss=family.g_loss(cfg.g_objective), latent_spec=self.latent, noise_gen=self.noise_gen, device=device,
             rank=self.rank, world=self.world, joint_d_forward=not has_batch_norm(self.raw["D"]) if "D" in self.raw else True,
             no_sync=no_sync, mean_over_ranks=(lambda v: fabric.all_reduce(v, reduce_op="mean")) if self.world > 1 else None,
-            out_range=out_range, state={k: v.to(device) for k, v in state.items()}, updates=self.updates)
+            out_range=out_range, state={k: v.to(device) for k, v in state.items()}, updates=self.updates,
+            data_b=self.data_b, sampler_b=self.sampler_b, optimizers=self.opts)
 
     # ------------------------------------------------------------------ one outer step
     def step(self, step: int, log_now: bool) -> dict[str, list[Tensor]]:
@@ -196,6 +209,12 @@ class TrainingRun:
             net.train(was)
 
     def save_samples(self, path) -> None:
+        if self.recipe.sample_grid is not None:  # e.g. CycleGAN's rows: input, translation, reconstruction
+            from ..viz.grid import save_grid
+
+            x, nrow = self.recipe.sample_grid(self)
+            save_grid(x, path, nrow=nrow)
+            return
         x = self.preview()
         if self.data.kind == "image":
             from ..viz.grid import save_grid
@@ -212,6 +231,8 @@ class TrainingRun:
         state.update({name: net.state_dict() for name, net in self.raw.items()})
         state.update({f"opt_{name}": opt.state_dict() for name, opt in self.opts.items()})
         state["sampler"] = self.sampler.state_dict()
+        if self.sampler_b is not None:
+            state["sampler_b"] = self.sampler_b.state_dict()
         state["rng"] = {"noise": self.noise_gen.get_state(), "torch": torch.get_rng_state(),
                         "cuda": torch.cuda.get_rng_state() if torch.cuda.is_available() else None,
                         "numpy": np.random.get_state(), "python": random.getstate()}
@@ -228,6 +249,8 @@ class TrainingRun:
         for name, opt in self.opts.items():
             opt.load_state_dict(state[f"opt_{name}"])
         self.sampler.load_state_dict(state["sampler"])
+        if self.sampler_b is not None:
+            self.sampler_b.load_state_dict(state["sampler_b"])
         self.noise_gen.set_state(state["rng"]["noise"])
         self.updates.update(state["updates"])
         for key, value in state.get("recipe_state", {}).items():
@@ -253,7 +276,27 @@ class TrainingRun:
                 "n_examples": len(self.data), "n_classes": self.latent.n_classes, "latent": self.latent.describe(),
                 "sampler": self.recipe.sampler, "ema": self.ema is not None,
                 "out_range": list(sampler.out_range) if getattr(sampler, "out_range", None) else None,
+                **({} if self.data_b is None else {"data_shape_b": list(self.data_b.shape), "data_name_b": self.data_b.name,
+                                                   "n_examples_b": len(self.data_b),
+                                                   "domains": {k: list(v) for k, v in self.recipe.domains.items()}}),
                 **{f"params_{name}": count_params(net) for name, net in self.raw.items()}}
+
+
+def _load_domains(cfg: Config, recipe):
+    """(data, domain B or None, per-network shapes or None): two domains when the recipe declares
+    ``domains`` (CycleGAN), else the one dataset."""
+    if not recipe.domains:
+        if cfg.data_b is not None:
+            raise GanforgeError(f"recipe {cfg.recipe!r} trains on one dataset; data_b (--data-b) is for two-domain "
+                                f"recipes such as cyclegan")
+        return load_data(cfg.data), None, None
+    from ..data.unpaired import domain_shapes, load_domains
+
+    data, data_b = load_domains(cfg)
+    if data.kind != "image" or data_b.kind != "image":
+        raise GanforgeError(f"recipe {cfg.recipe!r} translates images; {data.name!r} and {data_b.name!r} must both be "
+                            f"image datasets")
+    return data, data_b, domain_shapes(recipe.domains, data.shape, data_b.shape)
 
 
 def _params(raw: dict[str, nn.Module], p: Player) -> list[nn.Parameter]:

@@ -1,0 +1,74 @@
+"""BigGAN: Brock, Donahue & Simonyan, "Large Scale GAN Training for High Fidelity Natural Image
+Synthesis", ICLR 2019.
+
+SAGAN's ResNet (self-attention, spectral norm in G and D, hinge loss, projection D) with BigGAN's
+additions: a class embedding shared by every conditional BN and projected to its gains and biases,
+the hierarchical latent (z split across the blocks, joined to the embedding), orthogonal
+regularisation of G (penalties/orthogonal.py), an EMA of G's weights that samples and is
+evaluated, and the truncation trick at sampling time (``ganforge sample RUN --truncation 0.5``,
+``load(RUN, truncation=0.5)``). Optimiser, D steps and batch: the authors' CIFAR-10 settings.
+"""
+
+from .base import Recipe, register_recipe
+
+# CPU scale (named datasets): widths 32, batch 32, an EMA over ~200 steps (about 40 GFLOP per step)
+_CPU = {"G": {"args": {"ch": 32}}, "D": {"args": {"ch": 32}},
+        "train": {"batch_size": 32, "channels_last": True, "ema_decay": 0.995, "ema_start": 200}}
+_GRAY = {**_CPU, "data": {"image_size": [32, 32]}}
+
+register_recipe(Recipe(
+    name="biggan",
+    title="BigGAN",
+    paper="Brock, Donahue & Simonyan, 2019, Large Scale GAN Training for High Fidelity Natural Image Synthesis",
+    year=2019,
+    url="https://arxiv.org/abs/1809.11096",
+    defaults={
+        "data": {"name": "cifar10"},
+        "conditional": True,
+        "G": {"arch": "biggan_generator", "spectral_norm": True,
+              "args": {"ch": 256, "attn_res": 16, "shared_dim": 128, "hier": True, "init": "ortho"}},
+        "D": {"arch": "biggan_discriminator", "spectral_norm": True, "args": {"ch": 256, "attn_res": 16, "init": "ortho"}},
+        "z_dim": 128, "z_dist": "normal",
+        "loss": "hinge", "g_objective": "hinge",
+        "g_penalties": {"ortho": 1e-4},
+        "d_steps": 4,
+        "opt_D": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.999]},
+        "opt_G": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.999]},
+        "train": {"batch_size": 50, "steps": 125_000, "ema_decay": 0.9999, "ema_start": 1000},
+    },
+    unlabelled_trains_unconditional=True,
+    dataset_defaults={"cifar10": _CPU, "mnist": _GRAY, "fashion-mnist": _GRAY},
+    test_overrides={"data": {"name": "digits", "image_size": [16, 16]},
+                    "G": {"args": {"ch": 16, "attn_res": 8, "shared_dim": 8}}, "D": {"args": {"ch": 16, "attn_res": 8}},
+                    "z_dim": 9, "train": {"batch_size": 8, "ema_start": 2}},
+    sources={
+        "shared class embedding, linearly projected to each conditional BN's gains and biases":
+            "paper, Sec. 3 and App. B (Fig. 15)",
+        "hierarchical latent: z split into one chunk per resolution, joined to the shared embedding":
+            "paper, Sec. 3 and App. B",
+        "orthogonal regularisation R_β(W) = β‖WᵀW ⊙ (1 − I)‖²_F, β = 1e-4": "paper, Sec. 3.1, Eq. 3",
+        "EMA of G's weights, decay 0.9999": "paper, Sec. 3 and App. C",
+        "truncation trick: resample |z| > threshold": "paper, Sec. 3.1",
+        "orthogonal initialisation": "paper, Sec. 3",
+        "hinge loss, spectral norm in G and D, self-attention (SAGAN's)": "paper, Sec. 3",
+        "CIFAR-10: batch 50, 4 D steps per G step, Adam lr 2e-4 for both, β = (0, 0.999), EMA from step 1000, "
+        "500 epochs (= 125k G steps at 4×50 images each), widths 4·64":
+            "authors' CIFAR script (ajbrock/BigGAN-PyTorch, scripts/launch_cifar_ema.sh, BigGAN.py G_arch/D_arch[32])",
+        "CIFAR-10 result: IS 9.22, FID 14.73": "paper, appendix (its CIFAR-10 results)",
+    },
+    deviations=(
+        "The authors' CIFAR-10 script turns off four of BigGAN's parts (no shared embedding, no hierarchical "
+        "latent, no orthogonal regularisation, no attention) and initialises N(0, 0.02); this recipe keeps the "
+        "paper's model with the script's optimiser, D steps, batch and length. The script's exact model: "
+        "--set G.args.shared_dim=0 --set G.args.hier=false --set G.args.attn_res=0 --set D.args.attn_res=0 "
+        "--set g_penalties.ortho=0 --set G.args.init=N02 --set D.args.init=N02.",
+        "Orthogonal regularisation: the paper's loss; BigGAN-PyTorch applies half its gradient directly.",
+        "The self-attention block follows SAGAN's released code (h of C/2 channels, 2×2 max-pooled keys and "
+        "values); attention at 16×16 for 32×32 images.",
+        "Samples come from the EMA generator in eval mode with the batch-norm statistics copied from G; the "
+        "authors' 'standing statistics' (re-estimated over many batches before sampling) are not implemented.",
+        "Named datasets (cifar10, mnist, fashion-mnist) get a CPU preset: widths 32, batch 32, EMA decay 0.995 "
+        "from step 200 (the paper's 0.9999 averages over ~10k steps, longer than a whole CPU run), channels-last "
+        "convolutions; an image folder trains at the paper's sizes.",
+    ),
+))

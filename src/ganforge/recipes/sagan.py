@@ -1,0 +1,60 @@
+"""SAGAN: Zhang, Goodfellow, Metaxas & Odena, "Self-Attention Generative Adversarial Networks",
+ICML 2019.
+
+The SN-GAN/projection ResNet with a self-attention block (nn/self_attention.py) in G and in D,
+spectral norm on both networks, hinge loss, and the two-timescale update rule: one D step per G
+step with D's learning rate four times G's. Class-conditional (conditional BN in G, projection
+D) on labelled data; an image folder without classes trains it unconditionally.
+"""
+
+from .base import Recipe, register_recipe
+
+# CPU scale (named datasets): widths 32, batch 32, attention at 16×16 (about 16 GFLOP per step)
+_CPU = {"G": {"args": {"ch": 32}}, "D": {"args": {"ch": 32}}, "train": {"batch_size": 32, "channels_last": True}}
+_GRAY = {**_CPU, "data": {"image_size": [32, 32]}}
+
+register_recipe(Recipe(
+    name="sagan",
+    title="SAGAN",
+    paper="Zhang, Goodfellow, Metaxas & Odena, 2019, Self-Attention Generative Adversarial Networks",
+    year=2019,
+    url="https://arxiv.org/abs/1805.08318",
+    defaults={
+        "data": {"name": "cifar10"},
+        "conditional": True,
+        "G": {"arch": "biggan_generator", "spectral_norm": True,
+              "args": {"ch": 256, "attn_res": 16, "shared_dim": 0, "hier": False, "init": "xavier"}},
+        "D": {"arch": "biggan_discriminator", "spectral_norm": True, "args": {"ch": 256, "attn_res": 16, "init": "xavier"}},
+        "z_dim": 128, "z_dist": "normal",
+        "loss": "hinge", "g_objective": "hinge",
+        "d_steps": 1,
+        "opt_D": {"name": "adam", "lr": 4e-4, "betas": [0.0, 0.9]},
+        "opt_G": {"name": "adam", "lr": 1e-4, "betas": [0.0, 0.9]},
+        "train": {"batch_size": 256, "steps": 1_000_000},
+    },
+    unlabelled_trains_unconditional=True,
+    dataset_defaults={"cifar10": _CPU, "mnist": _GRAY, "fashion-mnist": _GRAY},
+    test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ch": 16, "attn_res": 8}},
+                    "D": {"args": {"ch": 16, "attn_res": 8}}, "z_dim": 8, "train": {"batch_size": 8}},
+    sources={
+        "self-attention y = γ·o + x, γ initialised to 0, f and g with C/8 channels": "paper, Sec. 3, Eq. 1-3",
+        "h with C/2 channels, keys and values max-pooled 2×2, 1×1 convs without bias, Glorot-uniform init":
+            "authors' released code (brain-research/self-attention-gan, non_local.py, ops.py)",
+        "attention in both G and D, in the middle-to-high feature maps (feat32/feat64 of 128×128 best)":
+            "paper, Sec. 5.2 and Table 1",
+        "spectral norm in G and D": "paper, Sec. 4.1",
+        "TTUR: Adam, lr D 4e-4, G 1e-4, β = (0, 0.9), one D step per G step": "paper, Sec. 4.2 and 5",
+        "hinge loss; conditional BN in G, projection D (class-conditional ImageNet)": "paper, Sec. 3 and 5",
+        "batch 256, 1M iterations": "BigGAN (Brock et al., 2019), Table 1, row 1: its SAGAN baseline",
+    },
+    deviations=(
+        "The paper's model is ImageNet 128×128 (G/D widths 64·{16, 8, 4, 2, 1}); ganforge has no ImageNet, so the "
+        "default is the 32×32 CIFAR ResNet (SN-GAN's, widths 256) with attention at 16×16 — half the output "
+        "resolution, as feat64 of 128 (one of the paper's two best placements).",
+        "Named datasets (cifar10, mnist, fashion-mnist) get a CPU preset: widths 32, batch 32, channels-last "
+        "convolutions; an image folder trains at the paper's sizes.",
+        "The self-attention block follows the released code (h of C/2 channels, 2×2 max-pooled keys and values), "
+        "not the paper's text (C̄ = C/8 for f, g, h, no pooling): SelfAttention(pool=False, value_div=8).",
+        "Batch-norm ε 1e-5 and torch's spectral norm (one power iteration per forward, ε 1e-12).",
+    ),
+))
