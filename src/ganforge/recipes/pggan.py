@@ -1,0 +1,222 @@
+"""PGGAN: Karras, Aila, Laine & Lehtinen, "Progressive Growing of GANs for Improved Quality,
+Stability, and Variation", ICLR 2018.
+
+Training starts at 4×4; every level then fades in over ``fade_images`` real images (α from 0 to
+1) and is trained alone for ``stabilise_images``. The clock counts images (``ctx.state["images"]``,
+checkpointed with the phase, so a resume in the middle of a fade is exact); ``before_step`` turns
+it into the networks' ``progress``, resets both Adam optimisers when a fade or a stabilising phase
+begins (the authors' reset_opt_for_new_lod) and picks the minibatch for the resolution. D sees the
+real images at the current resolution, blended across a fade as G's output is
+(``models.progressive.fade_reals``). Loss: WGAN-GP (λ = 10) with the drift term ε = 0.001.
+
+StyleGAN (``recipes/stylegan.py``) uses the same schedule: ``growth_at``, ``grow`` and the steps.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ..errors import GanforgeError
+from ..models.progressive import fade_reals
+from ..training.steps import d_terms_on, regulariser_terms
+from .base import Recipe, register_recipe
+
+
+def growth_at(images: int, *, levels: int, start_level: int, stabilise: int, fade: int) -> tuple[float, int]:
+    """The schedule: images shown so far → (progress p, phase). Level ``start_level`` trains for
+    ``stabilise`` images, level + 1 fades in over ``fade`` images, is stabilised, and so on up to
+    level K = levels − 1 (the authors' TrainingSchedule). The phase counts stabilising and fading
+    periods (0, 1, 2, …) and stays at its last value once p = K; a new phase resets the optimisers."""
+    top = levels - 1
+    period = stabilise + fade
+    if period == 0:
+        return float(top), 0
+    idx, rest = divmod(images, period)
+    frac = 0.0 if fade == 0 else min(max(rest - stabilise, 0) / fade, 1.0)
+    p = min(start_level + idx + frac, float(top))
+    if p >= top:
+        return float(top), 2 * (top - start_level)
+    return float(p), 2 * idx + (1 if rest > stabilise else 0)
+
+
+def _per_resolution(table: dict, resolution: int, default):
+    for key, value in (table or {}).items():
+        if int(key) == resolution:
+            return value
+    return default
+
+
+def resolution_of(progress: float) -> int:
+    """The resolution being trained (the higher one during a fade)."""
+    return 4 * 2 ** math.ceil(progress)
+
+
+def minibatch(ctx, progress: float | None = None) -> int:
+    """This rank's minibatch at the current resolution (recipe_args.minibatch overrides
+    train.batch_size per resolution, capped at it; the paper's 14, 6 and 3 at 256², 512², 1024²)."""
+    if progress is None:
+        progress = float(ctx.raw["G"].progress)
+    n = _per_resolution(ctx.cfg.recipe_args["minibatch"], resolution_of(progress), ctx.cfg.train.batch_size)
+    return min(int(n), ctx.cfg.train.batch_size) // ctx.world
+
+
+def grow(ctx, nets: tuple[str, ...] = ("G", "D")) -> None:
+    """before_step: the networks' progress from the image clock; optimisers reset when a phase
+    begins; per-resolution learning rates; the clock advances by this step's global minibatch."""
+    a = ctx.cfg.recipe_args
+    levels = ctx.raw[nets[0]].levels
+    start_level = int(math.log2(a["start_resolution"])) - 2
+    images = int(ctx.state["images"])
+    p, phase = growth_at(images, levels=levels, start_level=start_level, stabilise=int(a["stabilise_images"]),
+                         fade=int(a["fade_images"]))
+    if phase != int(ctx.state["phase"]):
+        if a["reset_optimizers"]:
+            ctx.reset_optimizers()
+        ctx.state["phase"] = torch.tensor(phase, dtype=torch.int64, device=ctx.device)
+    for name in nets:
+        ctx.raw[name].set_progress(p)
+    res = resolution_of(p)
+    if a["lr"]:
+        for player, opt in ctx.optimizers.items():
+            base = getattr(ctx.cfg, f"opt_{player}", ctx.cfg.opt_D).lr
+            lr = float(_per_resolution(a["lr"], res, base))
+            for group in opt.param_groups:
+                group["lr"] = lr * group.get("lr_mult", 1.0)
+    ctx.state["images"] = torch.tensor(images + minibatch(ctx, p) * ctx.world, dtype=torch.int64, device=ctx.device)
+    ctx.report("progress", p)
+    ctx.report("resolution", float(res))
+    ctx.report("kimg", images / 1000.0)
+
+
+def initial_state(cfg) -> dict:
+    return {"images": torch.tensor(0, dtype=torch.int64), "phase": torch.tensor(0, dtype=torch.int64)}
+
+
+def d_step(ctx):
+    """D's terms on the real batch served at the current resolution and fakes of the same size."""
+    n = minibatch(ctx)
+    real = ctx.batch().x[:n]
+    D = ctx.raw["D"]
+    real = fade_reals(real, float(D.progress), D.levels)
+    lat = ctx.latent(n)
+    with torch.no_grad():
+        fake = ctx.generate(lat)
+    return d_terms_on(ctx, real, None, fake, lat)[0]
+
+
+def g_step(ctx):
+    n = minibatch(ctx)
+    lat = ctx.latent(n)
+    fake = ctx.generate(lat)
+    with ctx.frozen(ctx.D):
+        fake_logits = ctx.discriminate(fake)
+    terms = {"adv": ctx.g_loss(fake_logits=fake_logits)}
+    terms.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=fake_logits))
+    return terms
+
+
+def validate_growing(cfg) -> None:
+    a = cfg.recipe_args
+    r0 = a["start_resolution"]
+    if not (isinstance(r0, int) and r0 >= 4 and r0 & (r0 - 1) == 0):
+        raise GanforgeError(f"recipe_args.start_resolution must be a power of two ≥ 4, got {r0!r}")
+    for key in ("stabilise_images", "fade_images"):
+        if a[key] < 0:
+            raise GanforgeError(f"recipe_args.{key} must be ≥ 0 (images), got {a[key]}")
+    for key in ("minibatch", "lr"):
+        table = a[key]
+        if not isinstance(table, dict) or not all(str(k).isdigit() and isinstance(v, (int, float)) and v > 0
+                                                  for k, v in table.items()):
+            raise GanforgeError(f"recipe_args.{key} must map resolutions to positive numbers, e.g. {{256: 14}}; "
+                                f"got {table!r}")
+    for res, n in a["minibatch"].items():
+        if min(n, cfg.train.batch_size) % cfg.train.devices:
+            raise GanforgeError(f"recipe_args.minibatch at {res}: {n} must be divisible by --devices "
+                                f"({cfg.train.devices})")
+    if cfg.conditional:
+        raise GanforgeError(f"{cfg.recipe} is unconditional here (the paper's class-conditional runs are not offered)")
+    if cfg.update_order != "alternating":
+        raise GanforgeError(f"{cfg.recipe} has its own steps; update_order=simultaneous is not offered")
+    size = cfg.data.image_size
+    if size is not None and (size[0] != size[1] or size[0] < r0):
+        raise GanforgeError(f"{cfg.recipe} grows square images from {r0}×{r0}: data.image_size must be [R, R] with "
+                            f"R ≥ {r0}, got {size}")
+
+
+GROWTH_ARGS = {"start_resolution": 4, "stabilise_images": 800_000, "fade_images": 800_000,
+               "reset_optimizers": True, "minibatch": {}, "lr": {}}
+
+_NET = {"fmap_base": 512, "fmap_max": 64}
+# CPU presets: 32×32 (MNIST padded from 28, CIFAR-10 as is), 32-64 channels instead of 512, z of 128, and
+# 6,400 images per phase instead of 800,000 (see docs/paper-settings-growing.md for the measured budget)
+_CPU = {"data": {"image_size": [32, 32]}, "G": {"args": _NET}, "D": {"args": _NET}, "z_dim": 128,
+        "recipe_args": {"stabilise_images": 6400, "fade_images": 6400}, "train": {"steps": 2800}}
+
+register_recipe(Recipe(
+    name="pggan",
+    title="Progressive GAN",
+    paper="Karras, Aila, Laine & Lehtinen, 2018, Progressive Growing of GANs for Improved Quality, Stability, "
+          "and Variation",
+    year=2018,
+    url="https://arxiv.org/abs/1710.10196",
+    defaults={
+        "data": {"name": "cifar10", "image_size": [32, 32]},
+        "G": {"arch": "pggan_generator", "args": {"fmap_base": 8192, "fmap_max": 512}},
+        "D": {"arch": "pggan_discriminator", "args": {"fmap_base": 8192, "fmap_max": 512, "mbstd_group_size": 16}},
+        "z_dim": 512, "z_dist": "normal",
+        "loss": "wasserstein", "g_objective": "wasserstein",
+        "d_penalties": {"gp": 10.0, "drift": 0.001},
+        "opt_D": {"name": "adam", "lr": 0.001, "betas": [0.0, 0.99], "eps": 1e-8},
+        "opt_G": {"name": "adam", "lr": 0.001, "betas": [0.0, 0.99], "eps": 1e-8},
+        "train": {"batch_size": 16, "steps": 1_187_500, "ema_decay": 0.999},
+    },
+    args={**GROWTH_ARGS, "minibatch": {256: 14, 512: 6, 1024: 3}},
+    dataset_defaults={"mnist": _CPU, "fashion-mnist": _CPU, "cifar10": _CPU},
+    d_step=d_step,
+    g_step=g_step,
+    after_d_update=None,
+    initial_state=initial_state,
+    before_step=grow,
+    validate=validate_growing,
+    test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "z_dim": 8,
+                    "G": {"args": {"fmap_base": 32, "fmap_max": 8}}, "D": {"args": {"fmap_base": 32, "fmap_max": 8}},
+                    "train": {"batch_size": 4},
+                    "recipe_args": {"stabilise_images": 2, "fade_images": 4}},
+    sources={
+        "start at 4×4; each level fades in over 800k images, then 800k images of stabilisation; α linear":
+            "paper, Sec. 3 and App. A.1; tkarras/progressive_growing_of_gans config.py (preset-v1-1gpu: "
+            "lod_training_kimg = lod_transition_kimg = 800) and train.py (TrainingSchedule)",
+        "real images box-filtered to the current resolution and blended across the fade": "paper, Sec. 3 (Fig. 2 "
+            "caption); train.py process_reals",
+        "Adam state reset when new layers enter": "train.py, reset_opt_for_new_lod = True",
+        "equalised learning rate, He's constant at run time, weights N(0, 1)": "paper, Sec. 4.1; networks.py get_weight",
+        "pixel norm (ε = 1e-8) after every conv of G and on z": "paper, Sec. 4.2, Eq. 2; networks.py G_paper",
+        "minibatch stddev before D's last block, over the whole minibatch (group 16)": "paper, Sec. 3; config.py "
+            "preset-v1-1gpu (mbstd_group_size = 16)",
+        "LeakyReLU 0.2, 3×3 convs, 1×1 toRGB / fromRGB, nearest up, average-pool down, linear output":
+            "paper, App. A.1 and Table 2",
+        "widths min(8192 / 2^stage, 512); G's first layer a dense 4×4 layer with gain √2/4; D ends with "
+            "conv 3×3, dense nf(0), dense 1": "networks.py G_paper / D_paper",
+        "z: 512 normal": "paper, App. A.1 (latent vectors of 512 on a hypersphere: the pixel norm of z)",
+        "WGAN-GP λ = 10, ε_drift = 0.001, n_critic = 1": "paper, App. A.1; loss.py D_wgangp_acgan; train.py D_repeats",
+        "Adam lr 0.001, β = (0, 0.99), ε = 1e-8": "paper, App. A.1; config.py G_opt / D_opt",
+        "minibatch 16 up to 128², then 14, 6, 3 at 256², 512², 1024²": "paper, App. A.1; config.py preset-v1-1gpu",
+        "EMA of G with β = 0.999": "paper, App. A.1 (Yazıcı et al.); train.py G_smoothing",
+        "1,187,500 steps = 19,000k images at 16 per step": "config.py preset-v1-1gpu, total_kimg = 19000",
+    },
+    deviations=(
+        "Named datasets (mnist, fashion-mnist, cifar10) get a CPU preset: 32×32, widths min(512 / 2^stage, 64) "
+        "(64, 64, 64, 32 channels at 4² … 32²), z of 128 and 6,400 images per fade and per stabilising phase "
+        "instead of 800,000 (see docs/paper-settings-growing.md). The paper's widths and schedule are the recipe "
+        "defaults (image folders, or --set).",
+        "The schedule (progress, minibatch, optimiser reset) is updated every step; the authors' code updates it "
+        "every 4 minibatches (minibatch_repeats).",
+        "The fused up-sampling / down-sampling convolutions the authors' code uses at 128² and above are not used; "
+        "nearest up-sampling then a 3×3 convolution (and convolution then average pooling) are the same maps with "
+        "different weight sharing.",
+        "The paper's class-conditional and CelebA-HQ 1024² setups are reachable only by config (no CelebA-HQ here); "
+        "mirror augmentation is not offered.",
+    ),
+))

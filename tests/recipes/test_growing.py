@@ -1,0 +1,86 @@
+"""The growing recipes' schedule (PGGAN, StyleGAN): the image clock, the phases, the optimiser
+reset when a phase begins, and an exact resume in the middle of a fade."""
+
+import pytest
+import torch
+
+import ganforge
+from ganforge.errors import GanforgeError
+from ganforge.recipes.pggan import growth_at
+from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
+
+from ..conftest import quick_sets
+
+# digits at 16×16 (levels 4, 8, 16), 4 images a step; stabilise 4 images, fade over 16:
+# steps 0, 1: 4×4; steps 2-4: 8×8 fading in (α = 0.25, 0.5, 0.75); steps 5, 6: 8×8; steps 7, 8: 16×16 fading in
+TINY = {"pggan": ["z_dim=8", "G.args.fmap_base=32", "G.args.fmap_max=8", "D.args.fmap_base=32", "D.args.fmap_max=8"]}
+GROW = ["train.batch_size=4", "recipe_args.stabilise_images=4", "recipe_args.fade_images=16",
+        "data.image_size=[16, 16]", "train.ema_decay=0.9"]
+
+
+def test_growth_schedule():
+    kw = dict(levels=4, start_level=0, stabilise=10, fade=20)
+    assert growth_at(0, **kw) == (0.0, 0)
+    assert growth_at(10, **kw) == (0.0, 0)  # the stabilising phase ends; α = 0 adds nothing yet
+    assert growth_at(15, **kw) == (0.25, 1)
+    assert growth_at(30, **kw) == (1.0, 2)
+    assert growth_at(55, **kw) == (1.75, 3)
+    assert growth_at(90, **kw) == (3.0, 6)
+    assert growth_at(10**9, **kw) == (3.0, 6)  # fully grown: one last phase
+    assert growth_at(0, levels=4, start_level=1, stabilise=10, fade=20) == (1.0, 0)  # StyleGAN starts at 8×8
+    assert growth_at(5, levels=4, start_level=0, stabilise=0, fade=0) == (3.0, 0)  # no growing
+
+
+def _train(recipe, out, steps, **kw):
+    sets = TINY[recipe] + GROW + quick_sets(**{"train.ckpt_every": 3, "train.log_every": 1})
+    return ganforge.train(recipe, data="digits", steps=steps, out=out, set=sets, console=False, **kw)
+
+
+@pytest.mark.parametrize("recipe", ["pggan"])
+def test_resume_in_the_middle_of_a_fade_is_bitwise(recipe, tmp_path):
+    _train(recipe, tmp_path / "once", 9)
+    _train(recipe, tmp_path / "twice", 3)  # stops after step 2, at α = 0.25 of the 8×8 fade
+    mid = load_checkpoint(latest_checkpoint(tmp_path / "twice"))
+    assert float(mid["G"]["progress"]) == 0.25 and float(mid["D"]["progress"]) == 0.25
+    ganforge.train(recipe, steps=9, out=tmp_path / "twice", resume=True, console=False)
+    a = load_checkpoint(latest_checkpoint(tmp_path / "once"))
+    b = load_checkpoint(latest_checkpoint(tmp_path / "twice"))
+    assert a["step"] == b["step"] == 9
+    for net in ("G", "D", "G_ema"):
+        for k in a[net]:
+            assert torch.equal(a[net][k], b[net][k]), f"{net}.{k}"
+    for k in a["recipe_state"]:
+        assert torch.equal(a["recipe_state"][k], b["recipe_state"][k]), k
+    assert int(a["recipe_state"]["images"]) == 36 and float(a["G"]["progress"]) == 1.5
+    assert float(a["G_ema"]["progress"]) == 1.5  # the EMA network follows the schedule
+
+
+def test_optimisers_restart_when_a_phase_begins(tmp_path):
+    _train("pggan", tmp_path / "run", 9)
+    state = load_checkpoint(latest_checkpoint(tmp_path / "run"))
+    # phases began at steps 2 (fade), 5 (8×8) and 7 (fade to 16×16): Adam has taken 2 steps since
+    for opt in ("opt_D", "opt_G"):
+        steps = {float(s["step"]) for s in state[opt]["state"].values()}
+        assert steps == {2.0}, (opt, steps)
+    sets = TINY["pggan"] + GROW + ["recipe_args.reset_optimizers=false"] + quick_sets(**{"train.ckpt_every": 9})
+    ganforge.train("pggan", data="digits", steps=9, out=tmp_path / "keep", set=sets, console=False)
+    kept = load_checkpoint(latest_checkpoint(tmp_path / "keep"))
+    # without the reset the oldest moments go back to step 0 (newer blocks started when they entered)
+    assert max(float(s["step"]) for s in kept["opt_D"]["state"].values()) == 9.0
+
+
+def test_growing_recipes_refuse_bad_schedules():
+    with pytest.raises(GanforgeError, match="start_resolution"):
+        ganforge.train("pggan", data="digits", steps=1, dry_run=True, set=TINY["pggan"] + ["recipe_args.start_resolution=6"],
+                       console=False)
+    with pytest.raises(GanforgeError, match="image_size"):
+        ganforge.train("pggan", data="digits", steps=1, dry_run=True, set=TINY["pggan"] + ["data.image_size=[16, 8]"],
+                       console=False)
+
+
+def test_drift_penalty_is_the_mean_square_of_the_real_scores():
+    from ganforge.penalties import PENALTIES
+
+    drift = PENALTIES.get("drift")
+    assert drift(real_logits=torch.tensor([1.0, -2.0, 3.0]), fake_logits=torch.zeros(3)).item() == pytest.approx(14 / 3)
+    assert drift.player == "D"
