@@ -153,3 +153,134 @@ def test_r1_penalty_closed_form_and_training():
     torch.testing.assert_close(lin.weight.grad, 2 * lin.weight.detach())
     with pytest.raises(GanforgeError, match="r1"):  # batch norm in D breaks per-example gradients
         ganforge.train("dcgan", data="digits", steps=1, set=["d_penalties.r1=5", "data.image_size=16"], console=False)
+
+
+# ---------------------------------------------------------------- issue 15: against the authors' code
+
+
+def test_critic_pooling_option_mean_is_sum_over_the_map_size():
+    """resnet_discriminator pool=mean divides the pooled features by H·W (8·8 at 32×32): with the
+    same weights and a head without bias the score is the sum-pooled score / 64, exactly."""
+    from ganforge.models.resnet import ResNetDiscriminator
+
+    torch.manual_seed(0)
+    d_sum = ResNetDiscriminator(in_shape=(3, 32, 32), ch=8, pool="sum", head_bias=False).double()
+    d_mean = ResNetDiscriminator(in_shape=(3, 32, 32), ch=8, pool="mean", head_bias=False).double()
+    d_mean.load_state_dict(d_sum.state_dict())
+    x = torch.randn(5, 3, 32, 32, dtype=torch.float64)
+    torch.testing.assert_close(d_mean(x) * 64, d_sum(x), rtol=1e-12, atol=1e-12)
+    assert not torch.allclose(d_mean(x), d_sum(x))
+    assert "head.bias" not in d_sum.state_dict() and "head.bias" in ResNetDiscriminator(in_shape=(3, 16, 16), ch=4).state_dict()
+    with pytest.raises(GanforgeError, match="pool 'max' unknown; valid: sum, mean"):
+        ResNetDiscriminator(in_shape=(3, 32, 32), ch=8, pool="max")
+
+
+@pytest.mark.parametrize("recipe, pool, head_bias", [("wgan-gp", "mean", True), ("sngan", "sum", False)])
+def test_released_critic_heads(recipe, pool, head_bias):
+    """WGAN-GP's critic averages its last map (tf.reduce_mean) and SN-GAN's sums it (F.sum, l5
+    without bias): the recipes build those."""
+    cfg = resolve_config(recipe, sets=["G.args.ch=8", "D.args.ch=8"])
+    _, D = build_models(cfg, (3, 32, 32))
+    assert D.pool == pool and (D.head.bias is not None) == head_bias
+
+
+def test_glorot_init_as_released():
+    """init=glorot: residual 3×3 convs Glorot-uniform with gain √2, other convs / linears gain 1,
+    biases 0 (tflib he_init; chainer GlorotUniform(√2))."""
+    import math
+
+    from ganforge.models.resnet import ResNetGenerator
+
+    torch.manual_seed(0)
+    G = ResNetGenerator(z_dim=16, out_shape=(3, 32, 32), ch=64, init="glorot")
+
+    def bound(w, gain):
+        fan_in, fan_out = w.shape[1] * w[0, 0].numel(), w.shape[0] * w[0, 0].numel()
+        return gain * math.sqrt(6.0 / (fan_in + fan_out))
+
+    conv = G.blocks[0].conv1.weight  # residual: gain √2
+    b = bound(conv, math.sqrt(2))
+    assert conv.abs().max() <= b and conv.abs().max() > 0.95 * b
+    assert conv.std().item() == pytest.approx(b / math.sqrt(3), rel=0.05)  # uniform on [−b, b]
+    sc = G.blocks[0].shortcut.weight  # shortcut: gain 1
+    assert sc.abs().max() <= bound(sc, 1.0) and sc.abs().max() > 0.9 * bound(sc, 1.0)
+    assert G.blocks[0].conv1.bias.abs().max() == 0 and G.project.bias.abs().max() == 0
+    with pytest.raises(GanforgeError, match="init 'he' unknown"):
+        ResNetGenerator(z_dim=16, out_shape=(3, 32, 32), ch=8, init="he")
+
+
+def test_dequantisation_bins():
+    """Pixel k in [-1, 1] (k·2/255 − 1) → uniform in [k/128 − 1, (k + 1)/128 − 1): the bins tile
+    [-1, 1) (gan_cifar_resnet.py, sngan_projection's CIFAR10Dataset)."""
+    from ganforge.recipes.wgan_gp import dequantize
+
+    k = torch.arange(256, dtype=torch.float64).repeat(200)
+    x = dequantize(k * 2 / 255 - 1, (-1.0, 1.0))
+    assert (x >= k / 128 - 1).all() and (x < (k + 1) / 128 - 1).all()
+    u = (x + 1) * 128 - k  # the uniform draw, back
+    assert u.mean().item() == pytest.approx(0.5, abs=0.01) and u.min() >= 0 and u.max() < 1
+    x01 = dequantize(k / 255, (0.0, 1.0))  # any range: the same bins scaled
+    assert (x01 >= k / 256).all() and (x01 < (k + 1) / 256).all()
+
+
+@pytest.mark.parametrize("recipe, total, lr", [("wgan-gp", 100_000, 2e-4), ("sngan", 50_000, 2e-4)])
+def test_released_linear_decay_values(recipe, total, lr):
+    """lr·max(0, 1 − t/T) over the paper's generator iterations, for both players."""
+    from ganforge.training.schedules import LR_SCHEDULES
+
+    cfg = resolve_config(recipe)
+    assert cfg.train.steps == total and cfg.train.batch_size == 64 and cfg.train.g_batch_size == 128
+    f = LR_SCHEDULES.get("linear")
+    for opt in (cfg.opt_G, cfg.opt_D):
+        got = [f(opt, updates=0, step=s, total_steps=cfg.train.steps) for s in (0, total // 4, total // 2, total)]
+        assert got == pytest.approx([lr, 0.75 * lr, 0.5 * lr, 0.0], abs=1e-15)
+
+
+def test_constant_schedule_and_lengths_of_the_others():
+    """DCGAN (25 epochs: 4,875 updates each), LSGAN and WGAN (25 epochs: 3,345 G iterations) keep a
+    constant lr."""
+    from ganforge.training.schedules import LR_SCHEDULES
+
+    for recipe, steps in [("dcgan", 4875), ("lsgan", 10_000), ("wgan", 3345)]:
+        cfg = resolve_config(recipe)
+        assert cfg.train.steps == steps
+        f = LR_SCHEDULES.get(cfg.opt_G.schedule)
+        assert [f(cfg.opt_G, updates=u, step=u, total_steps=steps) for u in (0, steps // 2, steps)] == [cfg.opt_G.lr] * 3
+
+
+def test_dcgan_follows_the_authors_code():
+    """ngf = ndf = 128, 5×5 kernels, D's head without bias, Adam weight decay 1e-5."""
+    cfg = resolve_config("dcgan")
+    G, D = build_models(cfg, (3, 32, 32))
+    deconvs = [m for m in G.modules() if isinstance(m, nn.ConvTranspose2d)]
+    convs = [m for m in D.modules() if isinstance(m, nn.Conv2d)]
+    assert [m.kernel_size for m in deconvs + convs] == [(5, 5)] * 6
+    assert [m.out_channels for m in deconvs] == [256, 128, 3] and [m.out_channels for m in convs] == [128, 256, 512]
+    assert D.head.bias is None and cfg.opt_D.weight_decay == cfg.opt_G.weight_decay == 1e-5
+
+
+def test_wgan_gp_uses_dequantised_reals_and_twice_the_batch_for_g(tmp_path, monkeypatch):
+    """The released critic sees dequantised reals (off the 8-bit grid) and G steps on 2× the batch;
+    recipe_args.dequantize=false gives the critic the plain 8-bit levels."""
+    import ganforge.recipes.wgan_gp as wgan_gp
+
+    seen = []
+    real_terms = wgan_gp.d_terms_on
+
+    def spy(ctx, real, *args, **kw):
+        seen.append((real.detach().clone(), ctx.g_batch, ctx.local_batch))
+        return real_terms(ctx, real, *args, **kw)
+
+    monkeypatch.setattr(wgan_gp, "d_terms_on", spy)
+    sets = ["data.image_size=16", "G.args.ch=4", "D.args.ch=4", "z_dim=4", "d_steps=1", "train.threads=1",
+            "train.batch_size=8", "train.g_batch_size=16", "train.log_every=1"]
+    assert resolve_config("wgan-gp").train.g_batch_size == 128  # 2 × the critic's 64, as released
+    ganforge.train("wgan-gp", data="digits", steps=1, out=tmp_path / "a", console=False, set=sets)
+    real, g_batch, d_batch = seen[-1]
+    assert (g_batch, d_batch) == (16, 8)
+    levels = (real + 1) * 255 / 2
+    assert (levels - levels.round()).abs().max() > 0.01  # off the grid
+    ganforge.train("wgan-gp", data="digits", steps=1, out=tmp_path / "b", console=False,
+                   set=sets + ["recipe_args.dequantize=false"])
+    levels = (seen[-1][0] + 1) * 255 / 2
+    assert (levels - levels.round()).abs().max() < 1e-4

@@ -7,6 +7,11 @@ then a linear layer to one score. Weights ~ N(0, 0.02), BN scale ~ N(1, 0.02).
 n is the number of halvings that keep the base map at ≥ 4 pixels, so 32×32 → 4×4 (n = 3),
 64×64 → 4×4 (n = 4), 28×28 → 7×7 (n = 2); non-square sizes work when both sides halve alike.
 
+``kernel``: the (de)convolutions' size, 4 by default (pytorch/examples' DCGAN, and the WGAN
+authors' code); the DCGAN authors' code (Newmu/dcgan_code) uses 5×5 with padding 2 (stride 2;
+G's transposed convs then add one output row and column to double exactly). ``head_bias``: D's
+final linear layer has a bias (default) or not (the DCGAN authors' ``dwy``).
+
 Class-conditional (``n_classes``): G takes the one-hot class concatenated to z before the
 projection (AC-GAN, Odena et al., 2017: G's input is 110 = 100 noise + 10 classes). D either
 carries a second linear head of class logits on the same features (``aux_classifier=True``,
@@ -56,6 +61,15 @@ def dcgan_init_(module: nn.Module) -> None:
             nn.init.zeros_(m.bias)
 
 
+def _kernel_padding(kernel: int, which: str) -> tuple[int, int]:
+    """(padding, output_padding) that make a stride-2 conv halve and its transpose double."""
+    if not isinstance(kernel, int) or isinstance(kernel, bool) or kernel < 2:
+        raise GanforgeError(f"{which}: kernel must be an integer ≥ 2 (4: pytorch/examples, 5: the DCGAN authors' code); "
+                            f"got {kernel!r}")
+    pad = (kernel - 1) // 2
+    return pad, 2 + 2 * pad - kernel
+
+
 def _check_classes(n_classes: int | None, which: str) -> int | None:
     if n_classes is not None and int(n_classes) < 2:
         raise GanforgeError(f"{which}: n_classes must be ≥ 2 for a conditional net, or None for an unconditional one; "
@@ -70,8 +84,10 @@ class DCGANGenerator(GeneratorBase):
     out_range = (-1.0, 1.0)
 
     def __init__(self, *, z_dim: int, out_shape: Sequence[int], ngf: int = 64, z_dist: str = "uniform",
-                 batch_norm: bool = True, n_classes: int | None = None, conditioning: str = "concat") -> None:
+                 batch_norm: bool = True, n_classes: int | None = None, conditioning: str = "concat",
+                 kernel: int = 4) -> None:
         super().__init__()
+        pad, out_pad = _kernel_padding(kernel, "dcgan_generator")
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
         self.n_classes = _check_classes(n_classes, "dcgan_generator")
         if conditioning not in ("concat", "cbn"):
@@ -91,7 +107,8 @@ class DCGANGenerator(GeneratorBase):
         for i in range(n):
             last = i == n - 1
             out_ch = self.out_shape[0] if last else width // 2
-            layers.append(nn.ConvTranspose2d(width, out_ch, 4, 2, 1, bias=last or not batch_norm))
+            layers.append(nn.ConvTranspose2d(width, out_ch, kernel, 2, pad, output_padding=out_pad,
+                                             bias=last or not batch_norm))
             if not last:
                 layers += [self._bn(out_ch) if batch_norm else nn.Identity(), nn.ReLU()]
             width = out_ch
@@ -129,8 +146,9 @@ class DCGANDiscriminator(nn.Module):
     """
 
     def __init__(self, *, in_shape: Sequence[int], ndf: int = 64, norm: str = "batch", n_classes: int | None = None,
-                 aux_classifier: bool = False) -> None:
+                 aux_classifier: bool = False, kernel: int = 4, head_bias: bool = True) -> None:
         super().__init__()
+        pad, _ = _kernel_padding(kernel, "dcgan_discriminator")
         if norm not in ("batch", "layer", "none"):
             raise GanforgeError(f"unknown norm {norm!r} for dcgan_discriminator; valid: batch, layer, none")
         self.n_classes = _check_classes(n_classes, "dcgan_discriminator")
@@ -143,7 +161,7 @@ class DCGANDiscriminator(nn.Module):
         size = (in_shape[1], in_shape[2])
         for i in range(n):
             size = (size[0] // 2, size[1] // 2)
-            layers.append(nn.Conv2d(ch, width, 4, 2, 1, bias=(i == 0 or norm != "batch")))
+            layers.append(nn.Conv2d(ch, width, kernel, 2, pad, bias=(i == 0 or norm != "batch")))
             if i > 0 and norm == "batch":
                 layers.append(nn.BatchNorm2d(width))
             elif i > 0 and norm == "layer":
@@ -151,7 +169,7 @@ class DCGANDiscriminator(nn.Module):
             layers.append(nn.LeakyReLU(0.2))
             ch, width = width, width * 2
         self.body = nn.Sequential(*layers)
-        self.head = nn.Linear(ch * h * w, 1)
+        self.head = nn.Linear(ch * h * w, 1, bias=head_bias)
         if self.n_classes is not None and aux_classifier:
             self.classifier = nn.Linear(ch * h * w, self.n_classes)  # AC-GAN: class logits on the same features
         elif self.n_classes is not None:

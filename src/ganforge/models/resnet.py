@@ -4,8 +4,18 @@
 G: z → linear to [ch, 4, 4] → n up-sampling residual blocks (BN, ReLU, nearest ×2, 3×3 conv,
 BN, ReLU, 3×3 conv; 1×1 conv shortcut) → BN, ReLU, 3×3 conv, tanh. For 32×32, n = 3.
 D: an "optimised" first down block, n − 2 further down blocks, two blocks without resampling,
-ReLU, global sum pooling, linear → 1 score. No normalisation in D (spectral norm, when asked
+ReLU, global pooling, linear → 1 score. No normalisation in D (spectral norm, when asked
 for, is applied by the config's ``spectral_norm`` switch). For 32×32: 32 → 16 → 8, then 8.
+
+The authors' codes differ in three details, each an option (defaults: the nets as first written):
+- ``pool`` (D): ``sum`` over the final map (SN-GAN, dis_models/snresnet_32.py: ``F.sum`` over
+  H, W) or ``mean`` (WGAN-GP, gan_cifar_resnet.py: ``tf.reduce_mean`` over H, W — at 8×8 the
+  score is 64× smaller than the sum's).
+- ``head_bias`` (D): the SN-GAN head ``l5`` has no bias (``nobias=True``); WGAN-GP's has one.
+- ``init``: ``torch`` (PyTorch's defaults) or ``glorot`` — both released codes: the residual
+  3×3 convs Glorot-uniform with gain √2 (tflib's ``he_init``: uniform with std √(4/(fan_in +
+  fan_out)); chainer's ``GlorotUniform(math.sqrt(2))``), the 1×1 shortcuts, the input linear,
+  the output conv and the head Glorot-uniform with gain 1, biases 0.
 
 Class-conditional (``n_classes``), as in the projection discriminator's code (Miyato & Koyama,
 2018; pfnet-research/sngan_projection gen_models/resblocks.py, dis_models/snresnet_32.py): every
@@ -18,6 +28,7 @@ unconditional ones, module for module and random draw for random draw.
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch.nn.functional as F
@@ -87,6 +98,28 @@ class DownBlock(nn.Module):
         return h + s
 
 
+INITS = ("torch", "glorot")
+POOLS = ("sum", "mean")
+
+
+def glorot_init_(net: nn.Module) -> None:
+    """The released codes' initialisation (see the module docstring): Glorot-uniform, gain √2 on
+    the residual blocks' 3×3 convs, gain 1 on every other conv / linear; biases 0."""
+    blocks = [m for m in net.modules() if isinstance(m, (UpBlock, DownBlock))]
+    residual = {id(conv) for b in blocks for conv in (b.conv1, b.conv2)}
+    for m in net.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.xavier_uniform_(m.weight, gain=math.sqrt(2) if id(m) in residual else 1.0)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
+def _check_choice(value: str, valid: tuple[str, ...], what: str) -> str:
+    if value not in valid:
+        raise GanforgeError(f"{what} {value!r} unknown; valid: {', '.join(valid)}")
+    return value
+
+
 def _check_classes(n_classes: int | None, which: str) -> int | None:
     if n_classes is not None and int(n_classes) < 2:
         raise GanforgeError(f"{which}: n_classes must be ≥ 2 for a conditional net, or None for an unconditional one; "
@@ -108,8 +141,9 @@ class ResNetGenerator(GeneratorBase):
     out_range = (-1.0, 1.0)
 
     def __init__(self, *, z_dim: int, out_shape: Sequence[int], ch: int = 128, z_dist: str = "normal",
-                 n_classes: int | None = None) -> None:
+                 n_classes: int | None = None, init: str = "torch") -> None:
         super().__init__()
+        _check_choice(init, INITS, "resnet_generator: init")
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
         self.n_classes = _check_classes(n_classes, "resnet_generator")
         n = _levels(self.out_shape, "resnet_generator")
@@ -119,6 +153,8 @@ class ResNetGenerator(GeneratorBase):
         self.blocks = nn.Sequential(*[UpBlock(ch, ch, self.n_classes) for _ in range(n)])
         # the final BN is plain even when conditional: the authors' gen_models/resnet_32.py ``b5``
         self.out = nn.Sequential(nn.BatchNorm2d(ch), nn.ReLU(), nn.Conv2d(ch, self.out_shape[0], 3, 1, 1), nn.Tanh())
+        if init == "glorot":
+            glorot_init_(self)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         _need_y(y, self.n_classes, "resnet_generator")
@@ -135,26 +171,33 @@ class ResNetDiscriminator(nn.Module):
     """x: [N, C, H, W] (, y: int64 [N] when ``n_classes``) → raw scores [N].
 
     Projection (Miyato & Koyama, 2018, eq. 3): score = ψ(φ(x)) + <embed(y), φ(x)>, φ(x) the
-    sum-pooled features. The head keeps its bias (the authors' l5 has none; harmless here).
+    pooled features (``pool``: sum or mean over the final map). ``head_bias``: whether the linear
+    head has a bias (the SN-GAN authors' l5 has none). ``init``: torch or glorot (module docstring).
     """
 
-    def __init__(self, *, in_shape: Sequence[int], ch: int = 128, n_classes: int | None = None) -> None:
+    def __init__(self, *, in_shape: Sequence[int], ch: int = 128, n_classes: int | None = None, pool: str = "sum",
+                 head_bias: bool = True, init: str = "torch") -> None:
         super().__init__()
+        self.pool = _check_choice(pool, POOLS, "resnet_discriminator: pool")
+        _check_choice(init, INITS, "resnet_discriminator: init")
         self.n_classes = _check_classes(n_classes, "resnet_discriminator")
         n = _levels(in_shape, "resnet_discriminator")
         blocks = [DownBlock(in_shape[0], ch, down=True, first=True)]
         blocks += [DownBlock(ch, ch, down=True) for _ in range(n - 2)]
         blocks += [DownBlock(ch, ch, down=False), DownBlock(ch, ch, down=False)]
         self.blocks = nn.Sequential(*blocks)
-        self.head = nn.Linear(ch, 1)
+        self.head = nn.Linear(ch, 1, bias=head_bias)
         if self.n_classes is not None:
             self.embed = nn.Embedding(self.n_classes, ch)
             # dis_models/snresnet_32.py: SNEmbedID(n_classes, ch, initialW=GlorotUniform())
             nn.init.xavier_uniform_(self.embed.weight)
+        if init == "glorot":
+            glorot_init_(self)
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         _need_y(y, self.n_classes, "resnet_discriminator")
-        h = F.relu(self.blocks(x)).sum(dim=(2, 3))  # global sum pooling
+        h = F.relu(self.blocks(x))
+        h = h.sum(dim=(2, 3)) if self.pool == "sum" else h.mean(dim=(2, 3))  # global pooling
         out = self.head(h).squeeze(1)
         if y is not None:
             out = out + (self.embed(y) * h).sum(dim=1)

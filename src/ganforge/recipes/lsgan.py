@@ -1,6 +1,11 @@
-"""LSGAN: Mao et al., "Least Squares Generative Adversarial Networks", ICCV 2017."""
+"""LSGAN: Mao et al., "Least Squares Generative Adversarial Networks", ICCV 2017, with the
+authors' released code (xudonmao/LSGAN) for what the paper leaves open."""
 
 from .base import Recipe, point_data_defaults, register_recipe
+
+# MNIST / Fashion-MNIST on a CPU: 32×32, half the width of the authors' DCGAN comparison network.
+_MNIST = {"data": {"image_size": [32, 32]}, "G": {"args": {"ngf": 32}}, "D": {"args": {"ndf": 32}},
+          "train": {"steps": 2000}}
 
 register_recipe(Recipe(
     name="lsgan",
@@ -10,26 +15,35 @@ register_recipe(Recipe(
     url="https://arxiv.org/abs/1611.04076",
     defaults={
         "data": {"name": "cifar10"},
-        "G": {"arch": "dcgan_generator", "args": {"ngf": 64}},
-        "D": {"arch": "dcgan_discriminator", "args": {"ndf": 64, "norm": "batch"}},
+        "G": {"arch": "dcgan_generator", "args": {"ngf": 64, "kernel": 5}},
+        "D": {"arch": "dcgan_discriminator", "args": {"ndf": 64, "kernel": 5, "norm": "batch"}},
         "z_dim": 1024, "z_dist": "uniform",
         "loss": "lsgan-binary", "g_objective": "least_squares",
-        "opt_D": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]},
-        "opt_G": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]},
-        "train": {"batch_size": 64},
+        "opt_D": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999], "schedule": "constant"},
+        "opt_G": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999], "schedule": "constant"},
+        "train": {"batch_size": 64, "steps": 10000},
     },
-    dataset_defaults={"mnist": {"data": {"image_size": [32, 32]}}, "fashion-mnist": {"data": {"image_size": [32, 32]}},
-                      **point_data_defaults()},
+    dataset_defaults={"mnist": _MNIST, "fashion-mnist": _MNIST, **point_data_defaults()},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ngf": 8}},
                     "D": {"args": {"ndf": 8}}, "z_dim": 8},
     sources={
-        "least-squares loss, 0-1 coding a=0, b=1, c=1 (Eq. 9); a=-1, b=1, c=0 as lsgan-pearson": "paper, Sec. 3.2",
-        "Adam, β1 = 0.5, lr 2e-4 (1e-3 only for LSUN scenes)": "paper, Sec. 4.1",
-        "z of 1024 dims": "paper, Fig. 3 (the LSUN architecture)",
+        "least-squares loss, 0-1 coding a=0, b=1, c=1 (Eq. 9); a=-1, b=1, c=0 as lsgan-pearson": "paper, Sec. 3.2; "
+            "authors' code, vgg.py loss_l2 (targets 1, 0 for D; 1 for G)",
+        "Adam, β1 = 0.5, lr 2e-4 (1e-3 only for LSUN scenes)": "paper, Sec. 4.1; authors' code (train_lsun.py: "
+            "0.001 for the 112×112 scenes; stability_comparison/*/train.py: 0.0002 with the DCGAN network)",
+        "z of 1024 dims, uniform on [-1, 1]; batch 64": "paper, Fig. 3; authors' code (z_dim 1024, batch_size 64, "
+            "np.random.uniform(-1, 1))",
+        "DCGAN network with 64 filters and 5×5 kernels": "authors' code, stability_comparison/*/dcgan64.py "
+            "(gf_dim = df_dim = 64; ops.py conv2d/deconv2d k_h = k_w = 5)",
     },
     deviations=(
-        "The paper's networks are for 112×112 LSUN scenes (Fig. 3); for small images this recipe uses "
-        "the DCGAN backbone sized by resolution (models/dcgan.py) with the paper's loss and optimiser.",
-        "Batch size 64 and uniform z are not stated in the paper; they follow the DCGAN code it builds on.",
+        "The paper's networks are for 112×112 LSUN scenes (Fig. 3); for small images this recipe uses the DCGAN "
+        "network of the authors' stability comparison (64 filters, 5×5), sized by resolution (models/dcgan.py), "
+        "with batch norm in D as in DCGAN (the comparison's variants toggle it).",
+        "The authors' code sums the squared errors over the batch (tf.nn.l2_loss); this averages them (Adam is "
+        "invariant to the scale).",
+        "Neither the paper nor the code states a length (the code loops to max_steps = 1,000,000 and was stopped by "
+        "hand); the default is 10,000 steps. The CPU preset for MNIST / Fashion-MNIST (32×32, 32 filters) runs 2,000.",
+        "D and G draw their own noise each step (the authors' loop feeds one z batch to both updates).",
     ),
 ))

@@ -1,6 +1,11 @@
-"""WGAN: Arjovsky, Chintala & Bottou, "Wasserstein GAN", ICML 2017 (Algorithm 1)."""
+"""WGAN: Arjovsky, Chintala & Bottou, "Wasserstein GAN", ICML 2017 (Algorithm 1), with the
+authors' released code (martinarjovsky/WassersteinGAN) for what the paper leaves open."""
 
 from .base import Recipe, point_data_defaults, register_recipe
+
+# MNIST / Fashion-MNIST on a CPU: 32×32, half the authors' width.
+_MNIST = {"data": {"image_size": [32, 32]}, "G": {"args": {"ngf": 32}}, "D": {"args": {"ndf": 32}},
+          "train": {"steps": 1000}}
 
 register_recipe(Recipe(
     name="wgan",
@@ -15,19 +20,33 @@ register_recipe(Recipe(
         "z_dim": 100, "z_dist": "normal",
         "loss": "wasserstein", "g_objective": "wasserstein",
         "d_clip": 0.01, "d_steps": 5, "d_steps_boost": {"d_steps": 100, "first": 25, "every": 500},
-        "opt_D": {"name": "rmsprop", "lr": 5e-5, "eps": 1e-8},
-        "opt_G": {"name": "rmsprop", "lr": 5e-5, "eps": 1e-8},
-        "train": {"batch_size": 64},
+        "opt_D": {"name": "rmsprop", "lr": 5e-5, "eps": 1e-8, "schedule": "constant"},
+        "opt_G": {"name": "rmsprop", "lr": 5e-5, "eps": 1e-8, "schedule": "constant"},
+        # 25 epochs of the authors' loop on CIFAR-10 at batch 64 (782 critic batches an epoch, each
+        # generator iteration after 5 of them, or 100 in the boosts): 3,345 generator iterations
+        "train": {"batch_size": 64, "steps": 3345},
     },
-    dataset_defaults={"mnist": {"data": {"image_size": [32, 32]}}, "fashion-mnist": {"data": {"image_size": [32, 32]}},
-                      **point_data_defaults()},
+    dataset_defaults={"mnist": _MNIST, "fashion-mnist": _MNIST, **point_data_defaults()},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ngf": 8}},
                     "D": {"args": {"ndf": 8}}, "z_dim": 8},
     sources={
-        "α = 5e-5, c = 0.01, m = 64, n_critic = 5, RMSProp": "paper, Algorithm 1 defaults",
-        "DCGAN generator and critic (with batch norm)": "paper, Sec. 4.1",
+        "α = 5e-5, c = 0.01, m = 64, n_critic = 5, RMSProp": "paper, Algorithm 1 defaults; authors' code (lrD, "
+            "lrG, clamp_lower/upper, batchSize, Diters)",
+        "DCGAN generator and critic (with batch norm), ngf = ndf = 64, 4×4 kernels, z 100 ~ N(0, 1)":
+            "paper, Sec. 4.1; authors' code, models/dcgan.py and main.py (ngf, ndf, nz, normal_ noise)",
+        "weights ~ N(0, 0.02), BN gain ~ N(1, 0.02)": "authors' code (weights_init)",
         "100 critic iterations for the first 25 generator iterations and every 500th (d_steps_boost)":
             "authors' released code (martinarjovsky/WassersteinGAN, main.py); --set d_steps_boost=null for "
             "Algorithm 1 as printed",
+        "length: 25 epochs (3,345 generator iterations on CIFAR-10)": "authors' code (niter = 25)",
     },
+    deviations=(
+        "The critic's first convolution has a bias and it ends in a linear layer over the last 4×4 map with a bias "
+        "(the authors': no biases, a 4×4 convolution); a constant offset cancels in the Wasserstein loss.",
+        "The generator's first layer is a linear projection to 4×4 (the authors': a 4×4 transposed convolution of "
+        "the 1×1 noise map — the same function).",
+        "A boost of 100 critic iterations is never cut short by an epoch's end (the authors' inner loop stops at the "
+        "last batch of an epoch).",
+        "MNIST / Fashion-MNIST: resized to 32×32, ngf = ndf = 32, 1,000 generator iterations (the CPU preset).",
+    ),
 ))
