@@ -13,7 +13,9 @@ from ..conftest import quick_sets
 
 # digits at 16×16 (levels 4, 8, 16), 4 images a step; stabilise 4 images, fade over 16:
 # steps 0, 1: 4×4; steps 2-4: 8×8 fading in (α = 0.25, 0.5, 0.75); steps 5, 6: 8×8; steps 7, 8: 16×16 fading in
-TINY = {"pggan": ["z_dim=8", "G.args.fmap_base=32", "G.args.fmap_max=8", "D.args.fmap_base=32", "D.args.fmap_max=8"]}
+TINY = {"pggan": ["z_dim=8", "G.args.fmap_base=32", "G.args.fmap_max=8", "D.args.fmap_base=32", "D.args.fmap_max=8"],
+        "stylegan": ["z_dim=8", "G.args.fmap_base=32", "G.args.fmap_max=8", "G.args.w_dim=8", "G.args.mapping_layers=2",
+                     "D.args.fmap_base=32", "D.args.fmap_max=8", "recipe_args.start_resolution=4"]}
 GROW = ["train.batch_size=4", "recipe_args.stabilise_images=4", "recipe_args.fade_images=16",
         "data.image_size=[16, 16]", "train.ema_decay=0.9"]
 
@@ -36,7 +38,7 @@ def _train(recipe, out, steps, **kw):
     return ganforge.train(recipe, data="digits", steps=steps, out=out, set=sets, console=False, **kw)
 
 
-@pytest.mark.parametrize("recipe", ["pggan"])
+@pytest.mark.parametrize("recipe", ["pggan", "stylegan"])
 def test_resume_in_the_middle_of_a_fade_is_bitwise(recipe, tmp_path):
     _train(recipe, tmp_path / "once", 9)
     _train(recipe, tmp_path / "twice", 3)  # stops after step 2, at α = 0.25 of the 8×8 fade

@@ -1,0 +1,145 @@
+"""StyleGAN's generator (Karras, Laine & Aila, "A Style-Based Generator Architecture for
+Generative Adversarial Networks", CVPR 2019; NVlabs/stylegan, training/networks_stylegan.py,
+G_style / G_mapping / G_synthesis) and, through ``pggan_discriminator`` with ``blur``, its D.
+
+Mapping network f: z (pixel-normalised) → w through 8 equalised dense layers of 512 with
+LeakyReLU 0.2 and a learning-rate multiplier of 0.01. Synthesis network g: a learned constant
+4×4 input; at every resolution two 3×3 convolutions (the first after nearest up-sampling and
+followed by the [1, 2, 1] blur: the paper's bilinear up-sampling), each followed by per-pixel
+noise with learned per-channel scales, a bias, LeakyReLU, and AdaIN driven by w through its own
+affine map; toRGB 1×1 per resolution. The synthesis grows like PGGAN (``progress``; v1 of the
+paper). Each of the 2·levels layers takes its own w (``ws``: [N, layers, w_dim]):
+
+- style mixing (training only): with probability 0.9 a second z's w drives the layers from a
+  random crossover point on (among the layers in use), as the authors' G_style does;
+- truncation (sampling only): w' = w̄ + ψ(w − w̄) on the first ``truncation_cutoff`` layers (all
+  when None), w̄ the running mean of w during training (β = 0.995), kept as a buffer.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from ..nn.equalized import EqualizedConv2d, EqualizedLinear
+from ..nn.pixel_norm import pixel_norm
+from ..nn.style import AdaIN, Blur, NoiseInput
+from ..registry import MODELS
+from .base import GeneratorBase
+from .progressive import Growing, feature_maps, lrelu, n_levels, upscale2d
+
+NOISE_MODES = ("random", "const", "none")
+
+
+class StyleLayer(nn.Module):
+    """[up → conv 3×3 → blur] or [conv 3×3] or nothing (the constant), then noise, bias,
+    LeakyReLU 0.2 and AdaIN(·, w) (the authors' layer_epilogue)."""
+
+    def __init__(self, c_in: int, c_out: int, w_dim: int, res: int, *, conv: bool, up: bool, noise: bool) -> None:
+        super().__init__()
+        self.conv = EqualizedConv2d(c_in, c_out, 3, bias=False) if conv else None
+        self.blur = Blur() if up else None
+        self.noise = NoiseInput(c_out) if noise else None
+        self.bias = nn.Parameter(torch.zeros(c_out))
+        self.adain = AdaIN(w_dim, c_out)
+        # the fixed noise images of noise="const" (the authors' noise_inputs variables)
+        self.register_buffer("fixed_noise", torch.randn(1, 1, res, res))
+
+    def forward(self, x: Tensor, w: Tensor, noise: str = "random") -> Tensor:
+        if self.conv is not None:
+            if self.blur is not None:
+                x = self.blur(self.conv(upscale2d(x)))
+            else:
+                x = self.conv(x)
+        if self.noise is not None and noise != "none":
+            fixed = self.fixed_noise.to(x.dtype).expand(x.shape[0], -1, -1, -1) if noise == "const" else None
+            x = self.noise(x, fixed)
+        x = lrelu(x + self.bias.view(1, -1, 1, 1))
+        return self.adain(x, w)
+
+
+@MODELS.register("stylegan_generator")
+class StyleGenerator(GeneratorBase, Growing):
+    out_range = (-1.0, 1.0)
+
+    def __init__(self, *, z_dim: int, out_shape: tuple[int, ...], z_dist: str = "normal", w_dim: int = 512,
+                 mapping_layers: int = 8, mapping_lr_mult: float = 0.01, fmap_base: int = 8192,
+                 fmap_decay: float = 1.0, fmap_max: int = 512, use_noise: bool = True,
+                 style_mixing_prob: float = 0.9, w_avg_beta: float = 0.995, truncation_psi: float = 1.0,
+                 truncation_cutoff: int | None = None) -> None:
+        super().__init__()
+        self.z_dim, self.z_dist, self.out_shape, self.w_dim = z_dim, z_dist, tuple(out_shape), w_dim
+        self.levels = n_levels(self.out_shape, "stylegan_generator")
+        self.num_layers = 2 * self.levels
+        self.style_mixing_prob, self.w_avg_beta = style_mixing_prob, w_avg_beta
+        self.truncation_psi, self.truncation_cutoff = truncation_psi, truncation_cutoff
+        nf = feature_maps(fmap_base, fmap_decay, fmap_max)
+        self.mapping = nn.ModuleList([EqualizedLinear(z_dim if i == 0 else w_dim, w_dim, lr_mult=mapping_lr_mult)
+                                      for i in range(mapping_layers)])
+        self.register_buffer("w_avg", torch.zeros(w_dim))
+        self.const = nn.Parameter(torch.ones(1, nf(1), 4, 4))
+        layers = []
+        for i in range(self.levels):
+            res, c_in, c_out = 4 * 2**i, nf(max(i, 1)), nf(i + 1)
+            layers.append(StyleLayer(c_in, c_out, w_dim, res, conv=i > 0, up=i > 0, noise=use_noise))
+            layers.append(StyleLayer(c_out, c_out, w_dim, res, conv=True, up=False, noise=use_noise))
+        self.layers = nn.ModuleList(layers)
+        self.to_rgb = nn.ModuleList([EqualizedConv2d(nf(i + 1), out_shape[0], 1, gain=1.0)
+                                     for i in range(self.levels)])
+        self._init_progress()
+
+    # ------------------------------------------------------------------ the two networks
+    def map(self, z: Tensor) -> Tensor:
+        """f: z [N, z_dim] → w [N, w_dim]."""
+        x = pixel_norm(z)
+        for layer in self.mapping:
+            x = lrelu(layer(x))
+        return x
+
+    def synthesis(self, ws: Tensor, noise: str = "random") -> Tensor:
+        """g: ws [N, num_layers, w_dim] (or w [N, w_dim] for every layer) → images at the data's
+        resolution. noise: "random" (fresh N(0, 1) images), "const" (the fixed ones) or "none"."""
+        if noise not in NOISE_MODES:
+            raise ValueError(f"noise must be one of {NOISE_MODES}, got {noise!r}")
+        if ws.dim() == 2:
+            ws = ws.unsqueeze(1).expand(-1, self.num_layers, -1)
+        top, alpha = self.fade()
+        x = self.const.expand(ws.shape[0], -1, -1, -1)
+        prev = x
+        for i in range(top + 1):
+            prev = x
+            x = self.layers[2 * i](x, ws[:, 2 * i], noise)
+            x = self.layers[2 * i + 1](x, ws[:, 2 * i + 1], noise)
+        img = self.to_rgb[top](x)
+        if alpha < 1.0:
+            img = torch.lerp(upscale2d(self.to_rgb[top - 1](prev)), img, alpha)
+        return upscale2d(img, 2 ** (self.levels - 1 - top))
+
+    def truncate(self, ws: Tensor, psi: float, cutoff: int | None = None) -> Tensor:
+        """w̄ + ψ(w − w̄) on the first ``cutoff`` layers (all when None)."""
+        cutoff = self.num_layers if cutoff is None else cutoff
+        out = ws.clone()
+        avg = self.w_avg.to(ws.dtype)
+        out[:, :cutoff] = avg + psi * (ws[:, :cutoff] - avg)
+        return out
+
+    def layers_in_use(self) -> int:
+        return 2 * (self.fade()[0] + 1)
+
+    def forward(self, z: Tensor, *, psi: float | None = None, noise: str = "random") -> Tensor:
+        w = self.map(z)
+        ws = w.unsqueeze(1).repeat(1, self.num_layers, 1)
+        if self.training:
+            if self.w_avg_beta is not None:
+                with torch.no_grad():
+                    self.w_avg.lerp_(w.detach().mean(dim=0).to(self.w_avg.dtype), 1.0 - self.w_avg_beta)
+            if self.style_mixing_prob > 0 and float(torch.rand(())) < self.style_mixing_prob:
+                # torch's global stream (checkpointed): the second z and the crossover layer
+                cut = int(torch.randint(1, self.layers_in_use(), ())) if self.layers_in_use() > 1 else 1
+                w2 = self.map(torch.randn(z.shape, device=z.device, dtype=z.dtype))
+                ws[:, cut:] = w2.unsqueeze(1)
+        else:
+            psi = self.truncation_psi if psi is None else psi
+            if psi != 1.0:
+                ws = self.truncate(ws, psi, self.truncation_cutoff)
+        return self.synthesis(ws, noise)

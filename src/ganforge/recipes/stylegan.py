@@ -1,0 +1,105 @@
+"""StyleGAN (v1): Karras, Laine & Aila, "A Style-Based Generator Architecture for Generative
+Adversarial Networks", CVPR 2019.
+
+The style-based G (``models/stylegan.py``: mapping network, constant input, AdaIN, noise, style
+mixing, truncation in W) and the PGGAN D with blurred down-sampling, grown progressively from
+8×8 with PGGAN's schedule, image clock, fade-in of reals and optimiser resets
+(``recipes/pggan.py``). Loss: non-saturating logistic with R1 on the reals (γ = 10, FFHQ),
+every D step as in v1; ``--set d_penalties.r1="{weight: 5, every: 16}"`` is StyleGAN2's lazy R1.
+EMA of G. Pictures: ``ganforge.viz.style_pictures`` (style mixing, stochastic variation,
+truncation sweep).
+"""
+
+from __future__ import annotations
+
+from .base import Recipe, register_recipe
+from .pggan import GROWTH_ARGS, d_step, g_step, grow, initial_state, validate_growing
+
+
+def _validate(cfg) -> None:
+    validate_growing(cfg)
+
+
+_NET = {"fmap_base": 512, "fmap_max": 64}
+# CPU presets: 32×32, 64 channels at most, z and w of 128 (8 mapping layers), 4,800 images per phase, minibatch 16
+_CPU = {"data": {"image_size": [32, 32]}, "z_dim": 128,
+        "G": {"args": {**_NET, "w_dim": 128}}, "D": {"args": _NET},
+        "recipe_args": {"stabilise_images": 4800, "fade_images": 4800, "minibatch": {}},
+        "train": {"batch_size": 16, "steps": 1500}}
+
+register_recipe(Recipe(
+    name="stylegan",
+    title="StyleGAN",
+    paper="Karras, Laine & Aila, 2019, A Style-Based Generator Architecture for Generative Adversarial Networks",
+    year=2019,
+    url="https://arxiv.org/abs/1812.04948",
+    defaults={
+        "data": {"name": "cifar10", "image_size": [32, 32]},
+        "G": {"arch": "stylegan_generator", "args": {"w_dim": 512, "mapping_layers": 8, "mapping_lr_mult": 0.01,
+                                                     "fmap_base": 8192, "fmap_max": 512, "style_mixing_prob": 0.9,
+                                                     "w_avg_beta": 0.995}},
+        "D": {"arch": "pggan_discriminator", "args": {"fmap_base": 8192, "fmap_max": 512, "mbstd_group_size": 4,
+                                                      "blur": True}},
+        "z_dim": 512, "z_dist": "normal",
+        "loss": "minimax", "g_objective": "non_saturating",
+        "d_penalties": {"r1": 5.0},
+        "opt_D": {"name": "adam", "lr": 0.001, "betas": [0.0, 0.99], "eps": 1e-8},
+        "opt_G": {"name": "adam", "lr": 0.001, "betas": [0.0, 0.99], "eps": 1e-8},
+        "train": {"batch_size": 128, "steps": 400_000, "ema_decay": 0.999},
+    },
+    args={**GROWTH_ARGS, "start_resolution": 8, "stabilise_images": 600_000, "fade_images": 600_000,
+          "minibatch": {4: 128, 8: 128, 16: 128, 32: 64, 64: 32, 128: 16, 256: 8, 512: 4, 1024: 4},
+          "lr": {128: 0.0015, 256: 0.002, 512: 0.003, 1024: 0.003}},
+    dataset_defaults={"mnist": _CPU, "fashion-mnist": _CPU, "cifar10": _CPU},
+    d_step=d_step,
+    g_step=g_step,
+    after_d_update=None,
+    initial_state=initial_state,
+    before_step=grow,
+    validate=_validate,
+    test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "z_dim": 8,
+                    "G": {"args": {"fmap_base": 32, "fmap_max": 8, "w_dim": 8, "mapping_layers": 2}},
+                    "D": {"args": {"fmap_base": 32, "fmap_max": 8}},
+                    "train": {"batch_size": 4},
+                    "recipe_args": {"start_resolution": 4, "stabilise_images": 2, "fade_images": 4, "minibatch": {}}},
+    sources={
+        "mapping network: 8 dense layers of 512, LeakyReLU 0.2, lr × 0.01; z pixel-normalised; w of 512":
+            "paper, Sec. 2 and App. C; NVlabs/stylegan training/networks_stylegan.py G_mapping",
+        "learned constant 4×4×512 input; AdaIN after every conv (instance norm, then y_s·x + y_b with y_s = 1 + A(w))":
+            "paper, Sec. 2, Eq. 1; networks_stylegan.py G_synthesis (const init 1, style_mod)",
+        "per-pixel noise, one image per layer, learned per-channel scales starting at 0":
+            "paper, Sec. 3.2, Fig. 1b; networks_stylegan.py apply_noise",
+        "bilinear up / down-sampling as nearest / box sampling with a [1, 2, 1] low-pass filter":
+            "paper, Sec. 2 (Zhang 2019); networks_stylegan.py blur2d, G_synthesis, D_basic",
+        "progressive growing from 8×8 with 600k images per fade and per stabilisation, Adam reset on growth":
+            "paper, App. C; NVlabs/stylegan train.py (lod_initial_resolution = 8) and training_loop.py "
+            "(lod_training_kimg = lod_transition_kimg = 600, reset_opt_for_new_lod)",
+        "style mixing probability 0.9 with one crossover point among the layers in use": "paper, Sec. 3.1, Table 2; "
+            "networks_stylegan.py G_style (style_mixing_prob = 0.9)",
+        "truncation in W: w̄ tracked with β = 0.995; ψ = 0.7 (pictures), 1 (metrics), cutoff 8 layers in the "
+            "authors' pictures": "paper, Sec. 3.1, App. B; networks_stylegan.py G_style",
+        "non-saturating logistic loss with R1, γ = 10 (FFHQ)": "paper, App. C; train.py "
+            "(D_logistic_simplegp, r1_gamma = 10.0); training/loss.py",
+        "Adam lr 0.001 (0.0015, 0.002, 0.003 at 128², 256², 512²+), β = (0, 0.99), ε = 1e-8":
+            "train.py (G_opt, D_opt, sched.G_lrate_dict)",
+        "minibatch 128 up to 16², then 64, 32, 16, 8, 4 (one GPU)": "train.py, desc += '-1gpu' (sched.minibatch_dict)",
+        "D: PGGAN's with minibatch stddev over groups of 4": "networks_stylegan.py D_basic (mbstd_group_size = 4)",
+        "EMA of G": "paper, App. C; training_loop.py (G_smoothing_kimg = 10)",
+    },
+    deviations=(
+        "Named datasets (mnist, fashion-mnist, cifar10) get a CPU preset: 32×32, at most 64 channels, z and w of 128 "
+        "(still 8 mapping layers), minibatch 16, 4,800 images per phase (instead of 600,000), 1,500 steps "
+        "(8² → 32², ending with 300 steps at 32²) "
+        "(see docs/paper-settings-growing.md).",
+        "EMA decay fixed at 0.999 per step; the authors use a half-life of 10k images, 0.5^(minibatch/10⁴) per step "
+        "(0.9989 at minibatch 16, 0.9956 at 64).",
+        "Truncation (ψ, cutoff) is a property of G used outside training (G.truncation_psi, default 1 for metrics; "
+        "the pictures use ψ = 0.7 on all layers unless a cutoff is given); the authors' pictures use cutoff 8.",
+        "Style mixing, the crossover layer and the noise images are drawn from torch's global stream (checkpointed), "
+        "not from the latent generator.",
+        "R1 runs every D step (v1). StyleGAN2's lazy R1 (every 16 steps at 16× the weight) is available with "
+        "d_penalties.r1={weight: 5, every: 16} and is a StyleGAN2 setting, not v1's.",
+        "The fused up-/down-sampling convolutions of 128² and above are not used (same maps, different weight "
+        "sharing); the paper's 1024² FFHQ setup is reachable only by config.",
+    ),
+))
