@@ -120,3 +120,24 @@ def test_synthesis_fade_is_a_blend_of_the_old_and_new_paths(alpha):
         G.set_progress(1.0 + max(alpha, 1e-12))
         mid = G.synthesis(w, noise="const")
     torch.testing.assert_close(mid, torch.lerp(old, new, alpha), atol=1e-9, rtol=0)
+
+
+def test_style_pictures_layout(tmp_path):
+    from ganforge.viz.style_pictures import save_style_pictures, style_mixing, style_ranges, truncation_sweep
+
+    G = _G().float().eval()
+    assert style_ranges(G) == {"coarse": range(0, 4), "middle": range(4, 6), "fine": range(6, 6)}
+    x, nrow = style_mixing(G, a_seeds=(1, 2), b_seeds=(3, 4), rows=("coarse", "middle"))
+    assert nrow == 3 and x.shape == (9, *SHAPE)
+    assert torch.equal(x[0], torch.ones_like(x[0]))  # the corner
+    with torch.no_grad():  # row 1: B₀ then A₀, A₁ with B₀'s coarse styles
+        z = torch.stack([torch.randn(8, generator=torch.Generator().manual_seed(s)) for s in (1, 2, 3)])
+        ws = G.truncate(G.map(z).unsqueeze(1).repeat(1, G.num_layers, 1), 0.7)
+        mixed = ws[:2].clone()
+        mixed[:, :4] = ws[2, :4]
+        want = ((G.synthesis(mixed, "const") + 1) / 2).clamp(0, 1)
+    torch.testing.assert_close(x[4:6], want)
+    sweep, cols = truncation_sweep(G, seeds=(1, 2))
+    assert cols == 9 and torch.allclose(sweep[4], sweep[13])  # ψ = 0: the same image for both seeds
+    paths = save_style_pictures(G, tmp_path, prefix="t")
+    assert all(p.is_file() for p in paths.values())
