@@ -25,7 +25,7 @@ _NET = {"fmap_base": 512, "fmap_max": 64}
 _CPU = {"data": {"image_size": [32, 32]}, "z_dim": 128,
         "G": {"args": {**_NET, "w_dim": 128}}, "D": {"args": _NET},
         "recipe_args": {"stabilise_images": 4800, "fade_images": 4800, "minibatch": {}},
-        "train": {"batch_size": 16, "steps": 1500}}
+        "train": {"batch_size": 16, "steps": 1500, "ema_decay": 0.9}}  # EMA scaled with the phases, as pggan's preset
 
 register_recipe(Recipe(
     name="stylegan",
@@ -91,7 +91,8 @@ register_recipe(Recipe(
         "(still 8 mapping layers), minibatch 16, 4,800 images per phase (instead of 600,000), 1,500 steps "
         "(8² → 32², ending with 300 steps at 32²) "
         "(see docs/paper-settings-growing.md).",
-        "EMA decay fixed at 0.999 per step; the authors use a half-life of 10k images, 0.5^(minibatch/10⁴) per step "
+        "EMA decay 0.9 in the CPU presets (the EMA's length scaled with the 4,800-image phases, as in pggan), "
+        "else fixed at 0.999 per step; the authors use a half-life of 10k images, 0.5^(minibatch/10⁴) per step "
         "(0.9989 at minibatch 16, 0.9956 at 64).",
         "Truncation (ψ, cutoff) is a property of G used outside training (G.truncation_psi, default 1 for metrics; "
         "the pictures use ψ = 0.7 on all layers unless a cutoff is given); the authors' pictures use cutoff 8.",
