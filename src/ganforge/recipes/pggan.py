@@ -145,6 +145,11 @@ def validate_growing(cfg) -> None:
                             f"R ≥ {r0}, got {size}")
 
 
+# the recipe hooks every growing recipe uses (pggan, stylegan)
+GROWING_HOOKS = dict(d_step=d_step, g_step=g_step, after_d_update=None, initial_state=initial_state,
+                     before_step=grow, validate=validate_growing)
+ADAM = {"name": "adam", "lr": 0.001, "betas": [0.0, 0.99], "eps": 1e-8}  # both papers, both players
+
 GROWTH_ARGS = {"start_resolution": 4, "stabilise_images": 800_000, "fade_images": 800_000,
                "reset_optimizers": True, "minibatch": {}, "lr": {}}
 
@@ -170,18 +175,12 @@ register_recipe(Recipe(
         "z_dim": 512, "z_dist": "normal",
         "loss": "wasserstein", "g_objective": "wasserstein",
         "d_penalties": {"gp": 10.0, "drift": 0.001},
-        "opt_D": {"name": "adam", "lr": 0.001, "betas": [0.0, 0.99], "eps": 1e-8},
-        "opt_G": {"name": "adam", "lr": 0.001, "betas": [0.0, 0.99], "eps": 1e-8},
+        "opt_D": ADAM, "opt_G": ADAM,
         "train": {"batch_size": 16, "steps": 1_187_500, "ema_decay": 0.999},
     },
     args={**GROWTH_ARGS, "minibatch": {256: 14, 512: 6, 1024: 3}},
     dataset_defaults={"mnist": _CPU, "fashion-mnist": _CPU, "cifar10": _CPU},
-    d_step=d_step,
-    g_step=g_step,
-    after_d_update=None,
-    initial_state=initial_state,
-    before_step=grow,
-    validate=validate_growing,
+    **GROWING_HOOKS,
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "z_dim": 8,
                     "G": {"args": {"fmap_base": 32, "fmap_max": 8}}, "D": {"args": {"fmap_base": 32, "fmap_max": 8}},
                     "train": {"batch_size": 4},

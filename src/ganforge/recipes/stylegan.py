@@ -13,12 +13,7 @@ truncation sweep).
 from __future__ import annotations
 
 from .base import Recipe, register_recipe
-from .pggan import GROWTH_ARGS, d_step, g_step, grow, initial_state, validate_growing
-
-
-def _validate(cfg) -> None:
-    validate_growing(cfg)
-
+from .pggan import ADAM, GROWING_HOOKS, GROWTH_ARGS
 
 _NET = {"fmap_base": 512, "fmap_max": 64}
 # CPU presets: 32×32, 64 channels at most, z and w of 128 (8 mapping layers), 4,800 images per phase, minibatch 16
@@ -43,20 +38,14 @@ register_recipe(Recipe(
         "z_dim": 512, "z_dist": "normal",
         "loss": "minimax", "g_objective": "non_saturating",
         "d_penalties": {"r1": 5.0},
-        "opt_D": {"name": "adam", "lr": 0.001, "betas": [0.0, 0.99], "eps": 1e-8},
-        "opt_G": {"name": "adam", "lr": 0.001, "betas": [0.0, 0.99], "eps": 1e-8},
+        "opt_D": ADAM, "opt_G": ADAM,
         "train": {"batch_size": 128, "steps": 400_000, "ema_decay": 0.999},
     },
     args={**GROWTH_ARGS, "start_resolution": 8, "stabilise_images": 600_000, "fade_images": 600_000,
           "minibatch": {4: 128, 8: 128, 16: 128, 32: 64, 64: 32, 128: 16, 256: 8, 512: 4, 1024: 4},
           "lr": {128: 0.0015, 256: 0.002, 512: 0.003, 1024: 0.003}},
     dataset_defaults={"mnist": _CPU, "fashion-mnist": _CPU, "cifar10": _CPU},
-    d_step=d_step,
-    g_step=g_step,
-    after_d_update=None,
-    initial_state=initial_state,
-    before_step=grow,
-    validate=_validate,
+    **GROWING_HOOKS,
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "z_dim": 8,
                     "G": {"args": {"fmap_base": 32, "fmap_max": 8, "w_dim": 8, "mapping_layers": 2}},
                     "D": {"args": {"fmap_base": 32, "fmap_max": 8}},
