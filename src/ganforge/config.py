@@ -111,6 +111,9 @@ class CodeConfig:
 class Config:
     recipe: str = "gan"
     data: DataConfig = field(default_factory=DataConfig)
+    # the second domain of a two-domain recipe (CycleGAN's B: --data-b); None: one dataset, or, for
+    # such a recipe, --data naming a folder in CycleGAN's layout (trainA/ trainB/ testA/ testB/)
+    data_b: Union[DataConfig, None] = None
     G: NetConfig = field(default_factory=NetConfig)
     D: NetConfig = field(default_factory=lambda: NetConfig(arch="mlp_discriminator"))
     z_dim: int = field(default=100, metadata=AT_LEAST_1)

@@ -205,7 +205,7 @@ def check_config(cfg: Config) -> None:
                                 f"(WGAN's code: {{d_steps: 100, first: 25, every: 500}}) or null, got {b!r}")
     if cfg.update_order == "simultaneous" and (cfg.d_steps != 1 or cfg.g_steps != 1 or cfg.d_steps_boost):
         raise GanforgeError("update_order=simultaneous updates both players from one pass: it needs d_steps=1 and "
-                            "g_steps=1")
+                            "g_steps=1 (for k D steps per G step: --set update_order=alternating)")
     t = cfg.train
     for key in ("steps", "batch_size", "log_every", "sample_every", "ckpt_every", "devices"):
         if getattr(t, key) < 1:

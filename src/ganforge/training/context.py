@@ -2,6 +2,7 @@
 
     ctx.nets["D"], ctx.G, ctx.D        the networks (DDP-wrapped under --devices N)
     ctx.batch() -> Batch(x, y)          the next real minibatch (y: labels, conditional runs)
+    ctx.batch("b")                      domain B's next minibatch (two-domain recipes: CycleGAN)
     ctx.latent() -> {"z", "y", codes}   a fresh draw of G's inputs; ctx.generate(lat) runs G
     ctx.discriminate(x, y)              D(x) or D(x, y)
     ctx.frozen("D")                     forward without D's weight gradients (G's step)
@@ -58,6 +59,8 @@ class StepContext:
     updates: dict[str, int] = field(default_factory=dict)  # optimiser updates per player
     player: str = ""  # the player whose step is running
     optimizers: dict = field(default_factory=dict)  # player name → optimiser (for reset_optimizers and lr hooks)
+    data_b: "TensorData | None" = None  # a two-domain recipe's domain B, with its own sampler
+    sampler_b: "BatchSampler | None" = None
 
     # ------------------------------------------------------------------ networks
     @property
@@ -106,11 +109,17 @@ class StepContext:
         """G's per-rank batch (train.g_batch_size, else D's)."""
         return (self.cfg.train.g_batch_size or self.cfg.train.batch_size) // self.world
 
-    def batch(self) -> Batch:
-        """The next real minibatch for this rank, in the generator's output range."""
-        idx = self.sampler.next().to(self.device, non_blocking=True)
-        x = self.data.to_model(self.data.x.index_select(0, idx), self.out_range)
-        y = self.data.labels.index_select(0, idx) if self.conditional else None
+    def batch(self, domain: str = "a") -> Batch:
+        """The next real minibatch for this rank, in the generator's output range: of the data
+        (``"a"``), or of the second domain (``"b"``) in a two-domain recipe."""
+        if domain not in ("a", "b"):
+            raise ValueError(f"domain must be 'a' or 'b', got {domain!r}")
+        if domain == "b" and self.data_b is None:
+            raise RuntimeError("ctx.batch('b'): this run has one domain (the recipe sets no `domains`)")
+        data, sampler = (self.data, self.sampler) if domain == "a" else (self.data_b, self.sampler_b)
+        idx = sampler.next().to(self.device, non_blocking=True)
+        x = data.to_model(data.x.index_select(0, idx), self.out_range)
+        y = data.labels.index_select(0, idx) if self.conditional else None
         return Batch(x, y)
 
     def real(self) -> Tensor:

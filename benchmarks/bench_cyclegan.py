@@ -1,0 +1,174 @@
+"""CycleGAN at CPU scale: MNIST ↔ scikit-learn's 8×8 digits, and horse2zebra at 64×64.
+
+    python benchmarks/bench_cyclegan.py --data-root ../shared/data --only digits   # ≈ 10 min at 1 thread
+    python benchmarks/bench_cyclegan.py --data-root ../shared/data --only h2z      # ≈ 25 min at 1 thread
+    python benchmarks/bench_cyclegan.py --data-root ../shared/data --eval-only     # re-read the runs
+
+MNIST ↔ digits: the share of test digits whose class survives translation, read by the shipped
+``mnist-cnn`` on the MNIST side (F(held-out 8×8 digits) at 28×28) and by the shipped ``digits-cnn``
+on the 8×8 side (G(MNIST test) at 8×8, read as that classifier reads every 8×8 digit: upsampled to
+28×28). CycleGAN trains on MNIST's training split and on the 1,437 digits the digits classifier
+trained on (index % 5 ≠ 0, written to a folder); the 360 held-out digits (index % 5 = 0) are never
+seen by either. Also: the cycle reconstruction error mean|F(G(a)) − a| (and the reverse) in [0, 1]
+pixel units, and, for reference, the same classifiers on plain resizes (no learning).
+horse2zebra: FID of G(testA) against testB and of F(testB) against testA at 64×64 with the project's
+CIFAR-10 feature network (``cifar10-cnn``; raw pixels, ``identity``, where it is not shipped), next
+to FID(testA, testB) untranslated; and the pictures (rows: input, translation, reconstruction).
+Wall times are measured under load (2 shared cores, threads=1). Results: OUT/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import ganforge
+from ganforge.config import DataConfig
+from ganforge.data.base import load_data
+from ganforge.data.unpaired import _domain, unpaired_folder
+from ganforge.metrics.classifier import load_classifier
+from ganforge.metrics.features import prepare
+from ganforge.translate import load_translator, translate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _train(name, out: Path, steps: int, data_root: str, **kw) -> float:
+    if (out / "run.json").is_file() and any((out / "checkpoints").glob("step_*")):
+        return json.loads((out / "bench_train.json").read_text())["seconds"] if (out / "bench_train.json").is_file() else 0
+    sets = [f"train.steps={steps}", f"opt_G.decay_start={steps // 2}", f"opt_D.decay_start={steps // 2}",
+            "train.threads=1", "train.log_every=100", f"train.sample_every={max(steps // 6, 1)}",
+            f"train.ckpt_every={max(steps // 6, 1)}"] + kw.pop("sets", [])
+    t0 = time.perf_counter()
+    ganforge.train("cyclegan", out=out, data_root=data_root, set=sets, console=False, **kw)
+    seconds = time.perf_counter() - t0
+    (out / "bench_train.json").write_text(json.dumps({"seconds": seconds, "steps": steps}))
+    return seconds
+
+
+@torch.no_grad()
+def _classify(dataset: str, x: torch.Tensor) -> torch.Tensor:
+    model, _ = load_classifier(dataset)
+    return torch.cat([model(prepare(c, (28, 28), 1)).argmax(1) for c in x.split(500)])
+
+
+def _digits_split(out: Path):
+    """sklearn's digits: the classifier's training part written as a folder (one sub-folder per
+    class), the held-out part (index % 5 == 0) as tensors."""
+    from PIL import Image
+
+    data = load_data(DataConfig(name="digits"))
+    idx = torch.arange(len(data))
+    train, test = idx[idx % 5 != 0], idx[idx % 5 == 0]
+    folder = out / "digits_train"
+    if not folder.is_dir():
+        for i in train.tolist():
+            sub = folder / str(int(data.labels[i]))
+            sub.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(data.x[i, 0].numpy()).save(sub / f"{i:04d}.png")
+    return folder, data.x[test].float() / 255, data.labels[test]
+
+
+def digits(args, out: Path) -> dict:
+    run = out / "mnist2digits"
+    folder, b_test, b_labels = _digits_split(out)
+    seconds = _train("cyclegan", run, args.steps_digits, args.data_root, data="mnist", data_b=str(folder))
+    mnist = load_data(DataConfig(name="mnist", root=args.data_root, split="test"))
+    a_test, a_labels = mnist.x[: args.n_mnist].float() / 255, mnist.labels[: args.n_mnist]
+    G, _ = load_translator(run, "a2b")
+    F_, _ = load_translator(run, "b2a")
+    fake_b, fake_a = translate(run, a_test, "a2b", net=G), translate(run, b_test, "b2a", net=F_)
+    rec_a, rec_b = translate(run, fake_b, "b2a", net=F_), translate(run, fake_a, "a2b", net=G)
+    res = {
+        "steps": args.steps_digits, "train_seconds_under_load": round(seconds, 1),
+        "n_mnist_test": len(a_test), "n_digits_held_out": len(b_test),
+        "a2b_class_kept": float((_classify("digits", fake_b) == a_labels).float().mean()),
+        "b2a_class_kept": float((_classify("mnist", fake_a) == b_labels).float().mean()),
+        "cycle_l1_a": float((rec_a - a_test).abs().mean()), "cycle_l1_b": float((rec_b - b_test).abs().mean()),
+        # reference without learning: MNIST averaged down to 8×8, digits bilinearly up to 28×28
+        "resize_a2b_class_kept": float((_classify("digits", F.interpolate(a_test, size=(8, 8), mode="area"))
+                                        == a_labels).float().mean()),
+        "resize_b2a_class_kept": float((_classify("mnist", b_test) == b_labels).float().mean()),
+        "classifier_acc_on_real": {"mnist-cnn (MNIST test)": float((_classify("mnist", a_test) == a_labels).float().mean()),
+                                   "digits-cnn (held-out digits)": float((_classify("digits", b_test) == b_labels)
+                                                                          .float().mean())},
+    }
+    _picture([a_test[:10], fake_b[:10], rec_a[:10], b_test[:10], fake_a[:10], rec_b[:10]],
+             ROOT / "docs/images/cyclegan-digits.png", 10, scale=3)
+    return res
+
+
+def _fid(x, y, feature: str) -> float:
+    from ganforge.metrics.features import get_feature_net
+    from ganforge.metrics.fid import fid_from_features
+
+    net = get_feature_net(feature)
+    return fid_from_features(net.extract(x)["features"].numpy(), net.extract(y)["features"].numpy(), splits=1).value
+
+
+def h2z(args, out: Path) -> dict:
+    run = out / "horse2zebra64"
+    seconds = _train("cyclegan", run, args.steps_h2z, args.data_root, data="horse2zebra-64")
+    cfg = DataConfig(name="horse2zebra-64", root=args.data_root, split="test", image_size=[64, 64])
+    test_a = _domain(unpaired_folder(cfg), cfg, "A").x.float() / 255
+    test_b = _domain(unpaired_folder(cfg), cfg, "B").x.float() / 255
+    G, _ = load_translator(run, "a2b")
+    F_, _ = load_translator(run, "b2a")
+    fake_b, fake_a = translate(run, test_a, "a2b", net=G), translate(run, test_b, "b2a", net=F_)
+    rec_a, rec_b = translate(run, fake_b, "b2a", net=F_), translate(run, fake_a, "a2b", net=G)
+    try:
+        load_classifier("cifar10")
+        feature = "cifar10-cnn"
+    except Exception:  # not shipped yet: raw pixels
+        feature = "identity"
+    res = {"steps": args.steps_h2z, "train_seconds_under_load": round(seconds, 1), "feature_net": feature,
+           "n_test_a": len(test_a), "n_test_b": len(test_b),
+           "fid_G(testA)_vs_testB": _fid(fake_b, test_b, feature), "fid_testA_vs_testB": _fid(test_a, test_b, feature),
+           "fid_F(testB)_vs_testA": _fid(fake_a, test_a, feature), "fid_testB_vs_testA": _fid(test_b, test_a, feature),
+           "cycle_l1_a": float((rec_a - test_a).abs().mean()), "cycle_l1_b": float((rec_b - test_b).abs().mean())}
+    pick_a, pick_b = torch.arange(0, 120, 15)[:8], torch.arange(0, 140, 17)[:8]
+    _picture([test_a[pick_a], fake_b[pick_a], rec_a[pick_a], test_b[pick_b], fake_a[pick_b], rec_b[pick_b]],
+             ROOT / "docs/images/cyclegan-horse2zebra.png", 8, scale=2)
+    return res
+
+
+def _picture(rows, path: Path, nrow: int, scale: int) -> None:
+    from ganforge.recipes.cyclegan import display_rows
+    from ganforge.viz.grid import save_grid
+
+    x = display_rows([r * 2 - 1 for r in rows], (-1.0, 1.0))
+    save_grid(x, path, nrow=nrow, scale=scale)
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-root", default=str(ROOT.parent / "shared" / "data"))
+    ap.add_argument("--out", default="/tmp/bench_cyclegan")
+    ap.add_argument("--only", choices=["digits", "h2z"], default=None)
+    ap.add_argument("--steps-digits", type=int, default=6000)
+    ap.add_argument("--steps-h2z", type=int, default=3000)
+    ap.add_argument("--n-mnist", type=int, default=2000, help="MNIST test images translated")
+    ap.add_argument("--eval-only", action="store_true", help="evaluate the runs already in --out")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "results.json"
+    results = json.loads(path.read_text()) if path.is_file() else {}
+    for name, fn in (("digits", digits), ("h2z", h2z)):
+        if args.only in (None, name):
+            results[name] = fn(args, out)
+            path.write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    np.set_printoptions(precision=4)
+    main()

@@ -1,0 +1,72 @@
+"""CycleGAN's networks: the paper's ResNet translator and the 70×70 PatchGAN."""
+
+import pytest
+import torch
+from torch import nn
+
+from ganforge.errors import GanforgeError
+from ganforge.models.cyclegan import PatchDiscriminator, ResnetTranslator, patch_output_size, receptive_field
+
+
+def _convs(net):
+    return [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
+
+
+def test_resnet_layout_is_the_papers():
+    """c7s1-64, d128, d256, 9 × R256, u128, u64, c7s1-3; instance norm without affine; reflection padding; tanh."""
+    G = ResnetTranslator(in_shape=(3, 256, 256), out_shape=(3, 256, 256))
+    convs = _convs(G)
+    widths = [(c.in_channels, c.out_channels, c.kernel_size[0], c.stride[0]) for c in convs]
+    assert widths[:3] == [(3, 64, 7, 1), (64, 128, 3, 2), (128, 256, 3, 2)]
+    assert widths[3:21] == [(256, 256, 3, 1)] * 18  # 9 residual blocks of two convs
+    assert widths[21:] == [(256, 128, 3, 2), (128, 64, 3, 2), (64, 3, 7, 1)]
+    assert isinstance(convs[21], nn.ConvTranspose2d) and isinstance(convs[22], nn.ConvTranspose2d)
+    norms = [m for m in G.modules() if isinstance(m, nn.InstanceNorm2d)]
+    assert len(norms) == 2 + 1 + 18 + 2 and not any(n.affine for n in norms)
+    assert sum(isinstance(m, nn.ReflectionPad2d) for m in G.modules()) == 2 + 18
+    assert isinstance(list(G.modules())[-1], nn.Tanh)
+    w = torch.cat([c.weight.flatten() for c in convs])
+    assert abs(w.std().item() - 0.02) < 0.001 and abs(w.mean().item()) < 0.001  # N(0, 0.02)
+
+
+@pytest.mark.parametrize("src,dst,n_down", [((3, 64, 64), (3, 64, 64), 2), ((1, 28, 28), (1, 8, 8), 1),
+                                            ((1, 8, 8), (1, 28, 28), 2)])
+def test_translator_maps_between_sizes(src, dst, n_down):
+    G = ResnetTranslator(in_shape=src, out_shape=dst, ngf=4, n_blocks=1, n_down=n_down)
+    y = G(torch.rand(2, *src) * 2 - 1)
+    assert y.shape == (2, *dst) and y.abs().max() <= 1
+
+
+def test_translator_refuses_bad_shapes():
+    with pytest.raises(GanforgeError, match="divisible"):
+        ResnetTranslator(in_shape=(1, 28, 28), out_shape=(1, 28, 28), n_down=3)
+    G = ResnetTranslator(in_shape=(1, 8, 8), out_shape=(1, 8, 8), ngf=4, n_blocks=1, n_down=1)
+    with pytest.raises(GanforgeError, match="takes images of shape"):
+        G(torch.zeros(1, 1, 28, 28))
+
+
+def test_patchgan_layout_output_size_and_70px_receptive_field():
+    D = PatchDiscriminator(in_shape=(3, 256, 256))
+    convs = _convs(D)
+    assert [(c.out_channels, c.stride[0]) for c in convs] == [(64, 2), (128, 2), (256, 2), (512, 1), (1, 1)]
+    norms = [m for m in D.modules() if isinstance(m, nn.InstanceNorm2d)]
+    assert len(norms) == 3  # none after C64
+    assert all(m.negative_slope == 0.2 for m in D.modules() if isinstance(m, nn.LeakyReLU))
+    assert patch_output_size(256) == 30 and receptive_field(3) == 70 and receptive_field(1) == 16
+    small = PatchDiscriminator(in_shape=(1, 160, 160), ndf=2)
+    for i, m in enumerate(small.net):  # instance norm mixes the whole image's statistics into every score
+        if isinstance(m, nn.InstanceNorm2d):
+            small.net[i] = nn.Identity()
+    x = torch.randn(1, 1, 160, 160, requires_grad=True)
+    s = small(x)
+    assert s.shape == (1, patch_output_size(160), patch_output_size(160)) == (1, 18, 18)
+    s[0, 9, 9].backward()  # one score depends on exactly a 70×70 window of the input
+    rows = x.grad[0, 0].abs().sum(1).nonzero().flatten()
+    cols = x.grad[0, 0].abs().sum(0).nonzero().flatten()
+    assert rows[-1] - rows[0] + 1 == 70 and cols[-1] - cols[0] + 1 == 70
+
+
+def test_patchgan_refuses_too_small_images():
+    with pytest.raises(GanforgeError, match="n_layers"):
+        PatchDiscriminator(in_shape=(1, 8, 8))
+    assert PatchDiscriminator(in_shape=(1, 8, 8), n_layers=1)(torch.zeros(2, 1, 8, 8)).shape == (2, 2, 2)
