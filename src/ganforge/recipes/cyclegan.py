@@ -43,8 +43,12 @@ def step(ctx):
          "adv_a": G_ADV_WEIGHT * ctx.g_loss(fake_logits=D_a(fake_a)),
          "cycle": lam * cycle_loss(real_a=real_a, rec_a=rec_a, real_b=real_b, rec_b=rec_b)}
     if args["identity"] > 0:
-        g["identity"] = args["identity"] * lam * identity_loss(real_a=real_a, same_a=F(real_a), real_b=real_b,
-                                                               same_b=G(real_b))
+        # G(b) ≈ b, F(a) ≈ a; between domains of two sizes b is shown to G at A's size (F's resampling of
+        # its input) and a to F at B's size, so G(up(b)) ≈ b: the same constraint, defined for any sizes
+        same_b = G(real_b) if real_a.shape == real_b.shape else G(ctx.raw["F"].resample(real_b))
+        same_a = F(real_a) if real_a.shape == real_b.shape else F(ctx.raw["G"].resample(real_a))
+        g["identity"] = args["identity"] * lam * identity_loss(real_a=real_a, same_a=same_a, real_b=real_b,
+                                                               same_b=same_b)
     # D's fakes: from the pools (the newest translations go in; half the time an older one comes out)
     pooled_b, ctx.state["pool_b"] = pool_query(ctx.state["pool_b"], fake_b, capacity=int(args["pool_size"]))
     pooled_a, ctx.state["pool_a"] = pool_query(ctx.state["pool_a"], fake_a, capacity=int(args["pool_size"]))
@@ -79,14 +83,16 @@ def check_networks(nets, cfg, data_shape, latent):
             s = nets[name](torch.zeros(1, *shape))
             if s.dim() not in (1, 3) or s.shape[0] != 1:
                 raise GanforgeError(f"{name} must return scores [N] or patch scores [N, H, W], got {tuple(s.shape)}")
-    if cfg.recipe_args["identity"] > 0 and shape_a != shape_b:
+    resamples = all(hasattr(nets[n], "resample") for n in ("G", "F"))
+    if cfg.recipe_args["identity"] > 0 and shape_a != shape_b and not (resamples and shape_a[0] == shape_b[0]):
         raise GanforgeError(f"the identity loss feeds each translator an image of its target domain, but the domains "
-                            f"differ in shape ({shape_a} vs {shape_b}); turn it off with --set recipe_args.identity=0")
+                            f"differ in shape ({shape_a} vs {shape_b}) and the translators cannot resample them; turn "
+                            f"it off with --set recipe_args.identity=0")
 
 
 @torch.no_grad()
 def sample_grid(run, n: int = 8):
-    """Rows: A, G(A), F(G(A)), B, F(B), G(F(B)) on the first n images of each domain, shown at
+    """Rows: A, G(A), F(G(A)), B, F(B), G(F(B)) on n images spread over each domain, shown at
     the larger domain's size (nearest-neighbour), in [0, 1]."""
     ctx = run.ctx
     G, F = run.raw["G"], run.raw["F"]
@@ -94,8 +100,9 @@ def sample_grid(run, n: int = 8):
     G.eval(), F.eval()
     try:
         k = min(n, len(run.data), len(run.data_b))
-        a = run.data.to_model(run.data.x[:k], ctx.out_range)
-        b = run.data_b.to_model(run.data_b.x[:k], ctx.out_range)
+        # spread over each domain (a folder sorted by class would otherwise show one class)
+        a = run.data.to_model(run.data.x[torch.linspace(0, len(run.data) - 1, k).long()], ctx.out_range)
+        b = run.data_b.to_model(run.data_b.x[torch.linspace(0, len(run.data_b) - 1, k).long()], ctx.out_range)
         fake_b, fake_a = G(a), F(b)
         rows = [a, fake_b, F(fake_b), b, fake_a, G(fake_a)]
     finally:
