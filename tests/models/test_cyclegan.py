@@ -25,6 +25,9 @@ def test_resnet_layout_is_the_papers():
     assert len(norms) == 2 + 1 + 18 + 2 and not any(n.affine for n in norms)
     assert sum(isinstance(m, nn.ReflectionPad2d) for m in G.modules()) == 2 + 18
     assert isinstance(list(G.modules())[-1], nn.Tanh)
+    # the authors' code prints 11.378 M (G) and 2.765 M (D) parameters for this setting
+    assert sum(p.numel() for p in G.parameters()) == 11_378_179
+    assert sum(p.numel() for p in PatchDiscriminator(in_shape=(3, 256, 256)).parameters()) == 2_764_737
     w = torch.cat([c.weight.flatten() for c in convs])
     assert abs(w.std().item() - 0.02) < 0.001 and abs(w.mean().item()) < 0.001  # N(0, 0.02)
 
