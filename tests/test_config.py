@@ -46,7 +46,7 @@ def test_unknown_recipe_lists_valid_ones():
 def test_yaml_roundtrip(tmp_path):
     from ganforge.config import dump_yaml
 
-    cfg = resolve_config("gan", sets=["train.steps=11", "d_steps=3"])
+    cfg = resolve_config("gan", sets=["train.steps=11", "d_steps=3", "update_order=alternating"])
     path = tmp_path / "c.yaml"
     path.write_text(dump_yaml(cfg))
     again = resolve_config(None, config_file=str(path))

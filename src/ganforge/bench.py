@@ -2,9 +2,16 @@
 conventional PyTorch loop with the same networks, batch size and optimiser that reads MNIST
 through torchvision's dataset class, a DataLoader and transforms.
 
-Both sides run the same algorithm: per step one D update on a real batch and a batch of
-fakes, then one G update on fresh noise (Algorithm 1, k = 1). "Images" are real images
-consumed per second. Timings skip warm-up steps and exclude setup.
+Both sides run the same algorithm, the recipe's ``update_order``: for `gan` (as released) both
+players' gradients from one batch and one D pass on it, applied together; for alternating
+recipes one D update on a real batch and a batch of fakes, then one G update on fresh noise
+(Algorithm 1, k = 1). "Images" are real images consumed per second. Timings skip warm-up steps
+and exclude setup.
+
+Beside images/s, the step's share of the machine's matrix-multiply rates: every matrix product
+and convolution of one step (forward and backward, as torch's FLOP counter sees them) is replayed
+alone at its own shapes, in fp32 and in bf16; their summed time is the least time this machine
+needs for the step's arithmetic in that precision, and share = that time / the step's time.
 """
 
 from __future__ import annotations
@@ -17,6 +24,9 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_map
+from torch.utils.flop_counter import flop_registry
 
 from .errors import GanforgeError
 
@@ -32,6 +42,95 @@ def measure_peak(dtype=torch.float32, n: int = 2048, reps: int = 10) -> float:
         a @ b
         best = min(best, time.perf_counter() - t)
     return 2 * n**3 / best
+
+
+class RecordMatmuls(TorchDispatchMode):
+    """Every matrix product and convolution one training step runs (forward and backward), as
+    torch's FLOP counter sees them: (operator, argument template, FLOPs), to be replayed alone."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        formula = flop_registry.get(func._overloadpacket)
+        if formula is not None:
+            template = tree_map(lambda a: _Spec(a) if isinstance(a, torch.Tensor) else a, (args, kwargs))
+            self.calls.append((func, template, int(formula(*args, **kwargs, out_val=out))))
+        return out
+
+
+class _Spec:
+    """A tensor argument's size, strides and dtype (floating tensors are replayed in the dtype asked for)."""
+
+    def __init__(self, t: torch.Tensor) -> None:
+        self.size, self.stride, self.dtype = tuple(t.shape), tuple(t.stride()), t.dtype
+
+    def make(self, dtype: torch.dtype) -> torch.Tensor:
+        dt = dtype if self.dtype.is_floating_point else self.dtype
+        x = torch.empty_strided(self.size, self.stride, dtype=dt)
+        return x.normal_() if dt.is_floating_point else x.zero_()
+
+    def key(self) -> tuple:
+        return (self.size, self.stride, str(self.dtype))
+
+
+def _key(func, template) -> tuple:
+    flat = []
+    tree_map(lambda a: flat.append(a.key() if isinstance(a, _Spec) else repr(a)), template)
+    return (str(func), tuple(flat))
+
+
+def time_matmuls(calls: list[tuple], dtype: torch.dtype, *, min_time: float = 0.02) -> dict:
+    """Replay each distinct matrix product / convolution of ``calls`` alone in ``dtype``
+    (best of several timed repeats) → {"seconds": Σ count × time per call, "flops": Σ FLOPs}: the
+    time this machine needs for the step's matrix products at their own shapes, nothing else."""
+    groups: dict = {}
+    for func, template, flops in calls:
+        k = _key(func, template)
+        g = groups.setdefault(k, {"func": func, "template": template, "flops": flops, "count": 0})
+        g["count"] += 1
+    total = 0.0
+    for g in groups.values():
+        args, kwargs = tree_map(lambda a: a.make(dtype) if isinstance(a, _Spec) else a, g["template"])
+        with torch.no_grad():
+            for _ in range(2):
+                g["func"](*args, **kwargs)
+            reps, best = 1, float("inf")
+            while True:
+                t = time.perf_counter()
+                for _ in range(reps):
+                    g["func"](*args, **kwargs)
+                dt = time.perf_counter() - t
+                best = min(best, dt / reps)
+                if dt >= min_time or reps >= 64:
+                    break
+                reps *= 2
+            for _ in range(2):  # a few more repeats at that count, keep the best
+                t = time.perf_counter()
+                for _ in range(reps):
+                    g["func"](*args, **kwargs)
+                best = min(best, (time.perf_counter() - t) / reps)
+        total += g["count"] * best
+    return {"seconds": total, "flops": float(sum(c[2] for c in calls)), "distinct_shapes": len(groups)}
+
+
+def step_matmuls(recipe: str, root: Path, sets=()) -> list[tuple]:
+    """The matrix products of one fp32 training step of ``recipe`` on MNIST (after one warm-up step)."""
+    from .recipes.base import resolve_config
+    from .registry import RECIPES
+    from .training.loop import make_fabric
+    from .training.run import TrainingRun
+
+    cfg = resolve_config(recipe, sets=list(sets), overrides={"data": {"name": "mnist", "root": str(root)},
+                                                            "train": {"precision": "32"}})
+    run = TrainingRun(cfg, RECIPES.get(recipe), make_fabric(cfg))
+    run.step(0, False)
+    with RecordMatmuls() as rec:
+        run.step(1, False)
+    return rec.calls
 
 
 def _unpacked_mnist(root: Path, scratch: Path) -> Path:
@@ -62,6 +161,7 @@ def conventional_loop(root: Path, cfg, *, steps: int, warmup: int, workers: int)
     import torchvision
     from torch.utils.data import DataLoader
 
+    from .models.base import sample_noise
     from .registry import LOSSES
     from .training.build import build_models
 
@@ -97,24 +197,52 @@ def conventional_loop(root: Path, cfg, *, steps: int, warmup: int, workers: int)
             yield from loader
 
     it = batches()
-    log, t0 = [], None
-    for step in range(steps + warmup):
-        if step == warmup:
-            t0 = time.perf_counter()
+    d_params, g_params = list(D.parameters()), list(G.parameters())
+
+    def noise():
+        return sample_noise(B, cfg.z_dim, cfg.z_dist)
+
+    def alternating_step():
         for _ in range(cfg.d_steps):
             real, _ = next(it)
-            fake = G(torch.randn(B, cfg.z_dim))
+            fake = G(noise())
             opt_D.zero_grad()
             d_loss = d_loss_fn(D(real), D(fake.detach()))
             d_loss.backward()
             opt_D.step()
         opt_G.zero_grad()
-        g_loss = g_loss_fn(D(G(torch.randn(B, cfg.z_dim))))
+        g_loss = g_loss_fn(D(G(noise())))
         g_loss.backward()
         opt_G.step()
+        return d_loss, g_loss
+
+    def simultaneous_step():
+        # the released 2014 code as a tutorial would write it: one batch, D on real and on fake, each
+        # player's gradient of its own loss (torch.autograd.grad), then both optimiser steps
+        real, _ = next(it)
+        d_fake = D(G(noise()))
+        d_loss, g_loss = d_loss_fn(D(real), d_fake), g_loss_fn(d_fake)
+        opt_D.zero_grad()
+        opt_G.zero_grad()
+        for p, g in zip(d_params, torch.autograd.grad(d_loss, d_params, retain_graph=True)):
+            p.grad = g
+        for p, g in zip(g_params, torch.autograd.grad(g_loss, g_params)):
+            p.grad = g
+        opt_D.step()
+        opt_G.step()
+        return d_loss, g_loss
+
+    one_step = simultaneous_step if cfg.update_order == "simultaneous" else alternating_step
+    log, t0 = [], None
+    with RecordMatmuls() as rec:  # one untimed step: the matrix products, for the shares of the matmul rates
+        one_step()
+    for step in range(steps + warmup):
+        if step == warmup:
+            t0 = time.perf_counter()
+        d_loss, g_loss = one_step()
         log.append((d_loss.item(), g_loss.item()))
     dt = time.perf_counter() - t0
-    return {"images_per_s": steps * B * cfg.d_steps / dt, "sec_per_step": dt / steps}
+    return {"images_per_s": steps * B * cfg.d_steps / dt, "sec_per_step": dt / steps, "matmuls": rec.calls}
 
 
 class _PlainMaxout(nn.Module):
@@ -123,7 +251,7 @@ class _PlainMaxout(nn.Module):
         self.units, self.pieces, self.linear = units, pieces, nn.Linear(fan_in, units * pieces)
 
     def forward(self, x):
-        return self.linear(x).view(x.shape[0], self.units, self.pieces).amax(-1)
+        return self.linear(x).view(x.shape[0], self.units, self.pieces).max(-1).values
 
 
 class _PlainG(nn.Module):
@@ -218,27 +346,37 @@ def run_bench(*, steps: int, data_root: str | None, variants: list[str], json_ou
                             console=False)["flops_per_step"])
     peak32 = measure_peak(torch.float32)
     peak16 = measure_peak(torch.bfloat16)
-    print(f"machine: {torch.get_num_threads()} threads; measured matmul peak fp32 {peak32 / 1e9:.0f} GFLOP/s, "
+    calls = step_matmuls(recipe, root, sets)
+    rates = {name: time_matmuls(calls, dtype) for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16))}
+    print(f"machine: {torch.get_num_threads()} threads; square 2048 matmul fp32 {peak32 / 1e9:.0f} GFLOP/s, "
           f"bf16 {peak16 / 1e9:.0f} GFLOP/s")
     shape = cfg.data.image_size or [28, 28]
-    print(f"{recipe} on MNIST {shape[0]}×{shape[1]}, batch {cfg.train.batch_size}: {flops / 1e9:.3f} GFLOP per step "
-          f"({cfg.d_steps} D + {cfg.g_steps} G updates)")
-    results: dict = {"recipe": recipe, "flops_per_step": flops, "peak_fp32": peak32, "peak_bf16": peak16,
-                     "steps": steps, "batch_size": cfg.train.batch_size, "rows": []}
+    print(f"{recipe} on MNIST {shape[0]}×{shape[1]}, batch {cfg.train.batch_size}, update_order {cfg.update_order}: "
+          f"{flops / 1e9:.3f} GFLOP per step ({cfg.d_steps} D + {cfg.g_steps} G updates)")
+    print("its {n} matrix products replayed alone at their shapes: ".format(n=len(calls)) + ", ".join(
+        f"{k} {r['flops'] / r['seconds'] / 1e9:.0f} GFLOP/s ({1e3 * r['seconds']:.2f} ms per step)"
+        for k, r in rates.items()))
+    results: dict = {"recipe": recipe, "update_order": cfg.update_order, "flops_per_step": flops, "peak_fp32": peak32,
+                     "peak_bf16": peak16, "steps": steps, "batch_size": cfg.train.batch_size, "threads":
+                     torch.get_num_threads(), "matmul_at_step_shapes": rates, "rows": []}
 
-    def row(name, r):
-        util = flops / r["sec_per_step"] / peak32
-        r.update(name=name, gflops=flops / r["sec_per_step"] / 1e9, util_fp32_peak=util)
+    def row(name, r, matmul_rates):
+        r.update(name=name, gflops=flops / r["sec_per_step"] / 1e9, util_fp32_peak=flops / r["sec_per_step"] / peak32)
+        for k, m in matmul_rates.items():  # the share of the step's time its matrix products need at that rate
+            r[f"matmul_share_{k}"] = m["seconds"] / r["sec_per_step"]
         results["rows"].append(r)
-        print(f"  {name:42s} {r['images_per_s']:8.0f} img/s  {r['gflops']:6.1f} GFLOP/s  "
-              f"{100 * util:5.1f}% of fp32 peak", flush=True)
+        print(f"  {name:42s} {r['images_per_s']:8.0f} img/s  {1e3 * r['sec_per_step']:7.2f} ms/step  "
+              f"matmul share: fp32 {100 * r['matmul_share_fp32']:5.1f}%  bf16 {100 * r['matmul_share_bf16']:5.1f}%",
+              flush=True)
 
     for w in workers_list:
-        row(f"conventional (DataLoader, workers={w})",
-            conventional_loop(unpacked, cfg, steps=steps, warmup=warmup, workers=w))
+        r = conventional_loop(unpacked, cfg, steps=steps, warmup=warmup, workers=w)
+        own = r.pop("matmuls")
+        row(f"conventional (DataLoader, workers={w})", r,
+            {k: time_matmuls(own, dtype) for k, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16))})
     for v in variants:
         row(f"ganforge {v}", ganforge_loop(recipe, root, steps=steps, warmup=warmup, variant=v,
-                                           out=scratch_p / f"run-{recipe}-{v}", sets=sets))
+                                           out=scratch_p / f"run-{recipe}-{v}", sets=sets), rates)
     base = max(r["images_per_s"] for r in results["rows"] if r["name"].startswith("conventional"))
     for r in results["rows"]:
         r["speedup_vs_best_conventional"] = r["images_per_s"] / base

@@ -22,7 +22,8 @@ SETS = {
 # BEGAN: k_t is driven by the whole batch's losses, so every rank keeps the same k_t
 SETS["began"] = ["data.image_size=[16,16]", "G.args.n=8", "D.args.n=8", "D.args.h=8", "z_dim=8",
                  "recipe_args.lambda_k=0.05", "recipe_args.gamma=1"]
-SETS["gan-simultaneous"] = SETS["gan"] + ["update_order=simultaneous"]  # both players' gradients from one pass
+# the gan recipe updates both players from one pass (as released); Algorithm 1's order too
+SETS["gan-alternating"] = SETS["gan"] + ["update_order=alternating"]
 COMMON = ["train.log_every=10", "train.ckpt_every=1000", "train.sample_every=1000"]
 
 

@@ -78,7 +78,7 @@ def counting_recipe():
 
 
 def test_recipe_state_survives_resume_bitwise(tmp_path, counting_recipe):
-    sets = TINY + ["g_steps=2"] + quick_sets(**{"train.ckpt_every": 7})
+    sets = TINY + ["g_steps=2", "update_order=alternating"] + quick_sets(**{"train.ckpt_every": 7})
     ganforge.train(counting_recipe, data="digits", steps=14, out=tmp_path / "once", set=sets, console=False)
     ganforge.train(counting_recipe, data="digits", steps=7, out=tmp_path / "twice", set=sets, console=False)
     ganforge.train(counting_recipe, data="digits", steps=14, out=tmp_path / "twice", resume=True, console=False)
@@ -106,7 +106,7 @@ def counting_penalty():
 
 
 def test_regulariser_every_4_runs_on_exactly_those_updates(tmp_path, counting_penalty):
-    sets = TINY + ["d_penalties.test-count={weight: 1.0, every: 4}", "d_steps=2"] + quick_sets()
+    sets = TINY + ["d_penalties.test-count={weight: 1.0, every: 4}", "d_steps=2", "update_order=alternating"] + quick_sets()
     ganforge.train("gan", data="digits", steps=9, out=tmp_path / "r", set=sets, console=False)
     # 18 D updates (0..17): the penalty runs at updates 0, 4, 8, 12, 16
     assert len(counting_penalty) == 5

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,10 +129,30 @@ def data_root(cfg: DataConfig) -> Path:
     return Path(cfg.root or os.environ.get("GANFORGE_DATA") or "data").expanduser()
 
 
+_SLICE = re.compile(r"^(?P<base>[^\[\]]+)\[(?P<lo>\d*):(?P<hi>\d*)\]$")
+
+
+def parse_split(split: str) -> tuple[str, int | None, int | None]:
+    """``"train"`` → ("train", None, None); ``"train[0:50000]"`` → ("train", 0, 50000): a split
+    and the examples [lo:hi) of it (either bound may be left out, as in Python)."""
+    if "[" not in split:
+        return split, None, None
+    m = _SLICE.match(split.strip())
+    if m is None:
+        raise GanforgeError(f"data.split {split!r}: expected NAME or NAME[LO:HI] with whole numbers, e.g. train[0:50000]")
+    lo, hi = (int(m[k]) if m[k] else None for k in ("lo", "hi"))
+    return m["base"], lo, hi
+
+
 def load_data(cfg: DataConfig) -> TensorData:
-    """Load ``cfg.name``: a registered dataset, a .csv of points, or a folder / .zip of images."""
+    """Load ``cfg.name``: a registered dataset, a .csv of points, or a folder / .zip of images.
+    ``cfg.split`` may select a slice of the split: ``train[0:50000]`` (the 2014 GAN's MNIST
+    training set, with train[50000:60000] its validation set)."""
     from .folder import load_image_folder
 
+    split, lo, hi = parse_split(cfg.split)
+    if split != cfg.split:
+        cfg = dataclasses.replace(cfg, split=split)
     name = cfg.name
     path = Path(name).expanduser()
     if name not in DATASETS and name.lower().endswith(".csv"):
@@ -141,6 +163,15 @@ def load_data(cfg: DataConfig) -> TensorData:
         data = load_image_folder(path, cfg)
     else:
         data = DATASETS.get(name)(cfg)  # an unknown name raises with the valid ones
+    if lo is not None or hi is not None:
+        n = len(data)
+        if (lo or 0) >= min(hi if hi is not None else n, n):
+            raise GanforgeError(f"data.split {split}[{'' if lo is None else lo}:{'' if hi is None else hi}] selects no "
+                                f"examples: {data.name!r} {split} has {n}")
+        data.x = data.x[lo:hi]
+        if data.labels is not None:
+            data.labels = data.labels[lo:hi]
+        data.info = {**data.info, "split": f"{split}[{lo or 0}:{min(hi if hi is not None else n, n)}]"}
     if cfg.limit is not None:
         data.x = data.x[: cfg.limit]
         if data.labels is not None:

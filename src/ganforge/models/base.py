@@ -14,6 +14,8 @@ builder passes to the networks built after D as ``in_features``.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor, nn
 
@@ -22,14 +24,20 @@ from ..errors import GanforgeError
 
 def sample_noise(n: int, z_dim: int, dist: str, *, device=None, generator: torch.Generator | None = None) -> Tensor:
     """z ~ p_z: ``normal`` is N(0, I), ``uniform`` is U[−1, 1]^d, ``uniform01`` is U[0, 1]^d
-    (Mirza & Osindero's "unit hypercube")."""
+    (Mirza & Osindero's "unit hypercube"), ``uniform-unit-variance`` is U[−√3, √3]^d (unit
+    variance: the 2014 GAN's released Generator with ``noise: 'uniform'``)."""
     if dist == "normal":
         return torch.randn(n, z_dim, device=device, generator=generator)
     if dist == "uniform":
         return torch.rand(n, z_dim, device=device, generator=generator) * 2 - 1
     if dist == "uniform01":
         return torch.rand(n, z_dim, device=device, generator=generator)
-    raise GanforgeError(f"unknown z_dist {dist!r}; valid: normal, uniform, uniform01")
+    if dist == "uniform-unit-variance":
+        return (torch.rand(n, z_dim, device=device, generator=generator) * 2 - 1) * math.sqrt(3.0)
+    raise GanforgeError(f"unknown z_dist {dist!r}; valid: {', '.join(Z_DISTS)}")
+
+
+Z_DISTS = ("normal", "uniform", "uniform01", "uniform-unit-variance")
 
 
 class GeneratorBase(nn.Module):
@@ -48,9 +56,10 @@ class GeneratorBase(nn.Module):
         return self(z) if y is None else self(z, y.to(device))
 
 
-def logit_bias_from_data_(linear: nn.Linear, mean: Tensor) -> None:
+def logit_bias_from_data_(linear: nn.Linear, mean: Tensor, clip: float = 1e-3) -> None:
     """pylearn2's init_sigmoid_bias_from_marginals: a sigmoid output layer's bias = logit(mean
-    pixel), clipped to [1e-3, 1 − 1e-3], so G starts at the data's mean image."""
-    p = mean.reshape(-1).to(linear.bias).clamp(1e-3, 1 - 1e-3)
+    pixel), the mean clipped to [clip, 1 − clip] (pylearn2: 1e-7), so G starts at the data's mean
+    image."""
+    p = mean.reshape(-1).to(linear.bias).clamp(clip, 1 - clip)
     with torch.no_grad():
         linear.bias.copy_(torch.log(p) - torch.log1p(-p))

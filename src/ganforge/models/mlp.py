@@ -1,7 +1,8 @@
 """Fully connected G and D: the 2014 GAN's MNIST networks and their modern variants.
 
 Paper configuration (goodfeli/adversarial, mnist.yaml): G: z(100) → 1200 ReLU → 1200 ReLU →
-784 sigmoid, weights U[−0.05, 0.05], output bias initialised from the data's pixel marginals.
+784 sigmoid, weights U[−0.05, 0.05], output bias initialised from the data's pixel marginals
+(clipped at 1e-7 as pylearn2 does; z ~ U[−√3, √3]).
 D: 784 → maxout 240×5 → maxout 240×5 → 1 sigmoid, weights U[−0.005, 0.005], dropout with
 input keep 0.8 and hidden keep 0.5. D's sigmoid is folded into the loss (logit form).
 """
@@ -48,6 +49,7 @@ class MLPGenerator(GeneratorBase):
         init_range: float | None = 0.05,
         batch_norm: bool = False,
         out_bias_from_data: bool = True,
+        out_bias_clip: float = 1e-3,
         z_dist: str = "normal",
     ) -> None:
         super().__init__()
@@ -56,6 +58,7 @@ class MLPGenerator(GeneratorBase):
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
         self.out_range, out_cls = _OUT[out_activation]
         self.out_bias_from_data = out_bias_from_data and out_activation == "sigmoid"
+        self.out_bias_clip = out_bias_clip
         layers: list[nn.Module] = []
         width = z_dim
         for h in hidden:
@@ -71,9 +74,10 @@ class MLPGenerator(GeneratorBase):
             uniform_init_(self, init_range)
 
     def init_from_data(self, mean: Tensor) -> None:
-        """pylearn2's init_sigmoid_bias_from_marginals: output bias = logit(mean pixel)."""
+        """pylearn2's init_sigmoid_bias_from_marginals: output bias = logit(mean pixel), the mean
+        clipped to [out_bias_clip, 1 − out_bias_clip] (pylearn2: 1e-7)."""
         if self.out_bias_from_data:
-            logit_bias_from_data_(self.out, mean)
+            logit_bias_from_data_(self.out, mean, self.out_bias_clip)
 
     def forward(self, z: Tensor) -> Tensor:
         x = self.out_act(self.out(self.body(z)))

@@ -21,7 +21,8 @@ class Dropout(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         if (not self.training and not self.always) or self.p == 0.0:
             return x
-        mask = (torch.rand_like(x) >= self.p).to(x.dtype).mul_(1.0 / (1.0 - self.p))
+        # the uniform draw turned into the scaled mask in place (no bool tensor, no copy)
+        mask = torch.rand_like(x).ge_(self.p).mul_(1.0 / (1.0 - self.p))
         return x * mask
 
     def extra_repr(self) -> str:

@@ -21,7 +21,9 @@ class Maxout(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         y = self.linear(x)
-        return y.view(y.shape[0], self.units, self.pieces).amax(dim=-1)
+        # max(dim).values, not amax: its backward scatters the gradient to the saved argmax, where
+        # amax's compares every piece with the max again (about 1.3× slower forward + backward here)
+        return y.view(y.shape[0], self.units, self.pieces).max(dim=-1).values
 
     def extra_repr(self) -> str:
         return f"units={self.units}, pieces={self.pieces}"
