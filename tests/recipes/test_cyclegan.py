@@ -41,7 +41,7 @@ def test_recipe_weights_follow_the_paper_and_the_authors_code():
         assert (opt.lr, opt.betas, opt.schedule, opt.lr_min) == (2e-4, [0.5, 0.999], "linear", 0.0)
         assert opt.decay_start * 2 == cfg.train.steps  # 100 + 100 epochs
     digits = resolve_config("cyclegan", overrides={"data": {"name": "mnist"}})
-    assert digits.data_b.name == "digits" and digits.recipe_args["identity"] == 0.0
+    assert digits.data_b.name == "digits" and digits.recipe_args["identity"] == 0.5
 
 
 def test_pool_fills_then_swaps_with_probability_half():
