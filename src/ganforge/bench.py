@@ -70,6 +70,9 @@ class _Spec:
 
     def make(self, dtype: torch.dtype) -> torch.Tensor:
         dt = dtype if self.dtype.is_floating_point else self.dtype
+        if 0 in self.stride:  # a broadcast tensor (e.g. the gradient of a sum): expand a smaller one
+            base = [1 if st == 0 else n for n, st in zip(self.size, self.stride)]
+            return (torch.randn(base) if dt.is_floating_point else torch.zeros(base)).to(dt).expand(self.size)
         x = torch.empty_strided(self.size, self.stride, dtype=dt)
         return x.normal_() if dt.is_floating_point else x.zero_()
 
