@@ -87,3 +87,19 @@ def test_fresh_networks_are_full_resolution_and_refuse_odd_shapes():
         ProgressiveGenerator(z_dim=8, out_shape=(1, 28, 28))
     with pytest.raises(ValueError, match="progress"):
         G.set_progress(2.5)
+
+
+def test_minibatch_stddev_makes_the_trainer_score_reals_and_fakes_apart(tmp_path):
+    """A joint D pass over cat(real, fake) would hand reals and fakes one shared stddev statistic
+    (it mixes them in every group), so D could not see a collapsed G: the trainer must run two."""
+    from ganforge.training.run import _couples_examples
+
+    _, D = _nets()
+    real, fake = torch.randn(4, *SHAPE, dtype=torch.float64), torch.zeros(4, *SHAPE, dtype=torch.float64)
+    with torch.no_grad():
+        joint = D(torch.cat([real, fake]))
+        apart = torch.cat([D(real), D(fake)])
+    assert not torch.allclose(joint, apart)
+    assert _couples_examples(D)
+    assert not _couples_examples(ProgressiveDiscriminator(in_shape=SHAPE, fmap_base=64, fmap_max=16,
+                                                          mbstd_group_size=0))

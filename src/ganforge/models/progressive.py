@@ -188,6 +188,9 @@ class ProgressiveDiscriminator(Growing):
         self.blocks = nn.ModuleList([nn.Identity()] + [_DBlock(nf(i + 1), nf(i + 1), nf(i), blur)
                                                        for i in range(1, self.levels)])
         self.mbstd_group_size, self.mbstd_num_features = mbstd_group_size, mbstd_num_features
+        # the stddev feature couples the examples of a batch: the trainer then scores reals and fakes in
+        # separate passes (a joint pass would give both the same statistic, and D could not see low variety)
+        self.batch_statistics = mbstd_group_size > 1
         extra = mbstd_num_features if mbstd_group_size > 1 else 0
         self.conv = EqualizedConv2d(nf(1) + extra, nf(1), 3)
         self.dense0 = EqualizedLinear(nf(1) * 16, nf(0))

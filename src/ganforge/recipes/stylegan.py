@@ -16,11 +16,11 @@ from .base import Recipe, register_recipe
 from .pggan import ADAM, GROWING_HOOKS, GROWTH_ARGS
 
 _NET = {"fmap_base": 512, "fmap_max": 64}
-# CPU presets: 32×32, 64 channels at most, z and w of 128 (8 mapping layers), 4,800 images per phase, minibatch 16
+# CPU presets: 32×32, 64 channels at most, z and w of 128 (8 mapping layers), 3,200 images per phase, minibatch 16
 _CPU = {"data": {"image_size": [32, 32]}, "z_dim": 128,
         "G": {"args": {**_NET, "w_dim": 128}}, "D": {"args": _NET},
-        "recipe_args": {"stabilise_images": 4800, "fade_images": 4800, "minibatch": {}},
-        "train": {"batch_size": 16, "steps": 1500, "ema_decay": 0.9}}  # EMA scaled with the phases, as pggan's preset
+        "recipe_args": {"stabilise_images": 3200, "fade_images": 3200, "minibatch": {}},
+        "train": {"batch_size": 16, "steps": 1000, "ema_decay": 0.9}}  # EMA scaled with the phases, as pggan's preset
 
 register_recipe(Recipe(
     name="stylegan",
@@ -77,10 +77,10 @@ register_recipe(Recipe(
     },
     deviations=(
         "Named datasets (mnist, fashion-mnist, cifar10) get a CPU preset: 32×32, at most 64 channels, z and w of 128 "
-        "(still 8 mapping layers), minibatch 16, 4,800 images per phase (instead of 600,000), 1,500 steps "
-        "(8² → 32², ending with 300 steps at 32²) "
+        "(still 8 mapping layers), minibatch 16, 3,200 images per phase (instead of 600,000), 1,000 steps "
+        "(8² → 32², ending with 200 steps at 32²) "
         "(see docs/paper-settings-growing.md).",
-        "EMA decay 0.9 in the CPU presets (the EMA's length scaled with the 4,800-image phases, as in pggan), "
+        "EMA decay 0.9 in the CPU presets (the EMA's length scaled with the 3,200-image phases, as in pggan), "
         "else fixed at 0.999 per step; the authors use a half-life of 10k images, 0.5^(minibatch/10⁴) per step "
         "(0.9989 at minibatch 16, 0.9956 at 64).",
         "Truncation (ψ, cutoff) is a property of G used outside training (G.truncation_psi, default 1 for metrics; "

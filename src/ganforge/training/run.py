@@ -112,7 +112,7 @@ class TrainingRun:
         self.ctx = StepContext(
             cfg=cfg, nets=self.nets, raw=self.raw, data=data, sampler=self.sampler, loss=family,
             g_loss=family.g_loss(cfg.g_objective), latent_spec=self.latent, noise_gen=self.noise_gen, device=device,
-            rank=self.rank, world=self.world, joint_d_forward=not has_batch_norm(self.raw["D"]) if "D" in self.raw else True,
+            rank=self.rank, world=self.world, joint_d_forward=not _couples_examples(self.raw["D"]) if "D" in self.raw else True,
             no_sync=no_sync, mean_over_ranks=(lambda v: fabric.all_reduce(v, reduce_op="mean")) if self.world > 1 else None,
             out_range=out_range, state={k: v.to(device) for k, v in state.items()}, updates=self.updates,
             data_b=self.data_b, sampler_b=self.sampler_b, optimizers=self.opts)
@@ -297,6 +297,13 @@ def _load_domains(cfg: Config, recipe):
         raise GanforgeError(f"recipe {cfg.recipe!r} translates images; {data.name!r} and {data_b.name!r} must both be "
                             f"image datasets")
     return data, data_b, domain_shapes(recipe.domains, data.shape, data_b.shape)
+
+
+def _couples_examples(D: nn.Module) -> bool:
+    """Whether D's score of one example depends on the rest of its batch (batch norm, or a
+    ``batch_statistics`` attribute: PGGAN's minibatch standard deviation). Such a D must see reals
+    and fakes in separate passes, else its batch statistics mix the two."""
+    return has_batch_norm(D) or bool(getattr(D, "batch_statistics", False))
 
 
 def _params(raw: dict[str, nn.Module], p: Player) -> list[nn.Parameter]:
