@@ -106,7 +106,9 @@ def digits(args, out: Path) -> dict:
                                    "digits-cnn (held-out digits)": float((_classify("digits", b_test) == b_labels)
                                                                           .float().mean())},
     }
-    _picture([a_test[:10], fake_b[:10], rec_a[:10], b_test[:10], fake_a[:10], rec_b[:10]],
+    ia = torch.stack([(a_labels == c).nonzero()[0, 0] for c in range(10)])  # the first test digit of each class
+    ib = torch.stack([(b_labels == c).nonzero()[0, 0] for c in range(10)])
+    _picture([a_test[ia], fake_b[ia], rec_a[ia], b_test[ib], fake_a[ib], rec_b[ib]],
              ROOT / f"docs/images/cyclegan-digits{args.tag}.png", 10, scale=3)
     return res
 
