@@ -8,7 +8,7 @@ from .base import Recipe, point_data_defaults, register_recipe
 # authors' width, their 5×5 kernels, batch, optimiser and weight decay. 2,000 steps ≈ 4 CPU-minutes
 # at one thread (benchmarks/bench_quality.py).
 _MNIST = {"data": {"image_size": [32, 32]}, "G": {"args": {"ngf": 32}}, "D": {"args": {"ndf": 32}},
-          "train": {"steps": 2000}}
+          "train": {"steps": 2000, "channels_last": True}}
 
 register_recipe(Recipe(
     name="dcgan",

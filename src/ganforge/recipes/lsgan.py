@@ -5,7 +5,7 @@ from .base import Recipe, point_data_defaults, register_recipe
 
 # MNIST / Fashion-MNIST on a CPU: 32×32, half the width of the authors' DCGAN comparison network.
 _MNIST = {"data": {"image_size": [32, 32]}, "G": {"args": {"ngf": 32}}, "D": {"args": {"ndf": 32}},
-          "train": {"steps": 2000}}
+          "train": {"steps": 2000, "channels_last": True}}
 
 register_recipe(Recipe(
     name="lsgan",

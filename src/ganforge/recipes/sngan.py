@@ -10,7 +10,7 @@ from .wgan_gp import dequantized_d_step
 _MNIST = {"data": {"image_size": [32, 32]},
           "G": {"arch": "dcgan_generator", "args": {"ngf": 32}},
           "D": {"arch": "dcgan_discriminator", "args": {"ndf": 32, "norm": "none", "head_bias": False}},
-          "train": {"steps": 1000}}
+          "train": {"steps": 1000, "channels_last": True}}
 _TOY = {"train": {"g_batch_size": None}, "recipe_args": {"dequantize": False}}
 
 register_recipe(Recipe(

@@ -5,7 +5,7 @@ from .base import Recipe, point_data_defaults, register_recipe
 
 # MNIST / Fashion-MNIST on a CPU: 32×32, half the authors' width.
 _MNIST = {"data": {"image_size": [32, 32]}, "G": {"args": {"ngf": 32}}, "D": {"args": {"ndf": 32}},
-          "train": {"steps": 1000}}
+          "train": {"steps": 1000, "channels_last": True}}
 
 register_recipe(Recipe(
     name="wgan",

@@ -53,7 +53,7 @@ _MNIST = {"data": {"image_size": [32, 32]},
           "opt_D": {"lr": 1e-4, "betas": [0.5, 0.9], "schedule": "constant"},
           "opt_G": {"lr": 1e-4, "betas": [0.5, 0.9], "schedule": "constant"},
           "recipe_args": {"dequantize": False},
-          "train": {"batch_size": 50, "g_batch_size": None, "steps": 1000}}
+          "train": {"batch_size": 50, "g_batch_size": None, "steps": 1000, "channels_last": True}}
 
 register_recipe(Recipe(
     name="wgan-gp",
