@@ -155,6 +155,11 @@ def _picture(rows, path: Path, nrow: int, scale: int) -> None:
 
     x = display_rows([r * 2 - 1 for r in rows], (-1.0, 1.0))
     save_grid(x, path, nrow=nrow, scale=scale)
+    if path.stat().st_size > 400_000:  # photographs: a 256-colour palette keeps the README light
+        from PIL import Image
+
+        with Image.open(path) as im:
+            im.convert("RGB").quantize(256).save(path, optimize=True)
     print(f"wrote {path.relative_to(ROOT)}")
 
 
