@@ -89,6 +89,12 @@ CASES = [
     ("watch-not-a-run", ["watch", "{w}/nope", "--port", "0"], ["not a directory"]),
     ("watch-port-range", ["watch", "{w}/run", "--port", "70000"], ["--port", "--help"]),
     ("port-without-live", ["train", "gan", "--port", "9000", "--out", "{w}/o"], ["--port", "--live"]),
+    ("data-b-one-domain", _train("{w}/o") + ["--data-b", "digits"], ["one dataset", "two-domain"]),
+    ("translate-one-domain-run", ["translate", "{w}/run", "--input", "{w}/images.npy", "--out", "{w}/t.npy"],
+     ["one domain", "cyclegan"]),
+    ("translate-direction", ["translate", "{w}/run", "--input", "{w}/images.npy", "--direction", "up", "--out",
+                             "{w}/t.npy"], ["--direction", "--help"]),
+    ("translate-no-input", ["translate", "{w}/run", "--out", "{w}/t.npy"], ["--input"]),
 ]
 
 
