@@ -309,8 +309,9 @@ def bench(recipe, steps, batch_size, data_root, variants, workers, sets, json_ou
 @click.option("--n-ref", type=click.IntRange(min=2), default=None, help="Reference images (default: --n, capped by the split).")
 @click.option("--split", default="test", show_default=True, help="Reference split when --reference names none.")
 @click.option("--features", default="auto", show_default=True,
-              help="auto (the shipped classifier for mnist / fashion-mnist, else inception-v3), mnist-cnn, "
-              "fashion-mnist-cnn, inception-v3, identity.")
+              help="auto (the shipped classifier for mnist / fashion-mnist / digits, and for cifar10 where the "
+              "Inception weights are absent; else inception-v3), mnist-cnn, fashion-mnist-cnn, digits-cnn, "
+              "cifar10-cnn, inception-v3, identity.")
 @click.option("--labels", type=click.Path(dir_okay=False), help="With --images: .npy of the class of each image (cacc).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed and KID subset seed.")
 @click.option("--splits", type=POSITIVE, default=10, show_default=True, help="Splits for IS and FID's std.")

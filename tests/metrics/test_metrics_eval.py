@@ -137,7 +137,7 @@ def test_shipped_classifiers_are_small_and_load():
         assert path.stat().st_size < 2_000_000
         model, info = load_classifier(dataset)
         assert len(info["sha256"]) == 64 and info["dataset"] == dataset
-        x = torch.rand(4, 1, 28, 28)
+        x = torch.rand(4, model.channels, *model.image_size)
         assert model.features(x).shape == (4, 128) and model(x).shape == (4, 10)
 
 

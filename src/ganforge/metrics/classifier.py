@@ -8,6 +8,11 @@ conv 1→32 (28×28) → pool (14) → conv 32→64 (14) → pool (7) → conv 6
 Weights for MNIST, Fashion-MNIST and scikit-learn's 8×8 digits (read at 28×28, upsampled the way
 the metrics resize every image) ship in ``ganforge/metrics/weights/*.safetensors`` and
 are reproduced by ``scripts/train_classifier.py`` (same seed → same weights on one machine).
+
+CIFAR-10 has its own small VGG-style network (``CifarClassifier``, ≈356k parameters, 1.4 MB):
+three blocks of two 3×3 conv–BN–ReLU layers (32, 64, 128 channels) each followed by 2×2 max-pool
+(32 → 16 → 8 → 4), a 2×2 average pool, dense 512→128 (ReLU: the *features*) → dense 128→10. It
+serves FID/KID/PR on CIFAR-10 offline (``cifar10-cnn``); Inception stays the comparable choice.
 """
 
 from __future__ import annotations
@@ -18,13 +23,14 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import torch
 from torch import Tensor, nn
 
 from ..errors import GanforgeError
 
 # dataset name → file inside ganforge/metrics/weights
 SHIPPED = {"mnist": "mnist-cnn.safetensors", "fashion-mnist": "fashion-mnist-cnn.safetensors",
-           "digits": "digits-cnn.safetensors"}
+           "digits": "digits-cnn.safetensors", "cifar10": "cifar10-cnn.safetensors"}
 FEATURE_DIM = 128
 IMAGE_SIZE = (28, 28)
 
@@ -35,6 +41,8 @@ class DigitClassifier(nn.Module):
     Input: x [N, 1, 28, 28] in [0, 1]. ``features(x)`` → [N, 128] (penultimate, after ReLU);
     ``forward(x)`` → logits [N, n_classes].
     """
+
+    image_size, channels = IMAGE_SIZE, 1
 
     def __init__(self, n_classes: int = 10, feature_dim: int = FEATURE_DIM, dropout: float = 0.5) -> None:
         super().__init__()
@@ -54,6 +62,40 @@ class DigitClassifier(nn.Module):
         return self.head(self.drop(self.features(x)))
 
 
+class CifarClassifier(nn.Module):
+    """A small VGG-style CNN for 32×32 RGB images (CIFAR-10).
+
+    Input: x [N, 3, 32, 32] in [0, 1], normalised inside by CIFAR-10's channel mean and std.
+    ``features(x)`` → [N, 128] (penultimate, after ReLU); ``forward(x)`` → logits [N, n_classes].
+    """
+
+    image_size, channels = (32, 32), 3
+    MEAN, STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)  # CIFAR-10 training set, per channel
+
+    def __init__(self, n_classes: int = 10, feature_dim: int = FEATURE_DIM, widths=(32, 64, 128)) -> None:
+        super().__init__()
+        layers, c_in = [], 3
+        for w in widths:
+            for _ in range(2):
+                layers += [nn.Conv2d(c_in, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU()]
+                c_in = w
+            layers.append(nn.MaxPool2d(2))
+        self.body = nn.Sequential(*layers, nn.AvgPool2d(2), nn.Flatten(), nn.Linear(c_in * 4, feature_dim), nn.ReLU())
+        self.head = nn.Linear(feature_dim, n_classes)
+        self.register_buffer("mean", torch.tensor(self.MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(self.STD).view(1, 3, 1, 1), persistent=False)
+
+    def features(self, x: Tensor) -> Tensor:
+        return self.body((x - self.mean) / self.std)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.features(x))
+
+
+# the architecture a weights file names in its metadata ("arch"); files without one are digit CNNs
+ARCHITECTURES = {"digit-cnn": DigitClassifier, "cifar-vgg": CifarClassifier}
+
+
 def weights_path(dataset: str) -> Path:
     if dataset not in SHIPPED:
         raise GanforgeError(f"no shipped classifier for {dataset!r}; shipped: {', '.join(sorted(SHIPPED))}")
@@ -71,7 +113,7 @@ def file_sha256(path: Path) -> str:
 
 
 @lru_cache(maxsize=4)
-def load_classifier(dataset: str) -> tuple[DigitClassifier, dict]:
+def load_classifier(dataset: str) -> tuple[nn.Module, dict]:
     """The shipped classifier for ``dataset`` in eval mode, and its metadata (accuracy, seed,
     sha256 of the weights file)."""
     from safetensors import safe_open
@@ -81,7 +123,7 @@ def load_classifier(dataset: str) -> tuple[DigitClassifier, dict]:
     with safe_open(str(path), framework="pt") as f:
         meta = dict(f.metadata() or {})
     info = json.loads(meta.get("ganforge", "{}"))
-    model = DigitClassifier(n_classes=int(info.get("n_classes", 10)))
+    model = ARCHITECTURES[info.get("arch", "digit-cnn")](n_classes=int(info.get("n_classes", 10)))
     model.load_state_dict(load_file(str(path)))
     model.eval().requires_grad_(False)
     info["sha256"] = file_sha256(path)

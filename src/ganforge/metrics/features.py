@@ -6,6 +6,9 @@ the sha256 of its weights, the image size it sees and how inputs are brought to 
 
 - ``mnist-cnn`` / ``fashion-mnist-cnn`` / ``digits-cnn``: the small shipped classifiers (classifier.py);
   128-d penultimate features, 10-way softmax. Inputs: gray 28×28.
+- ``cifar10-cnn``: the small shipped CIFAR-10 classifier (classifier.py, VGG-style); 128-d
+  penultimate features, 10-way softmax. Inputs: RGB 32×32. FID/KID/PR on CIFAR-10 offline; its
+  numbers compare only with other cifar10-cnn numbers, never with Inception FIDs.
 - ``inception-v3``: torch-fidelity's port of the TF InceptionV3 used by the FID/IS papers;
   2048-d pool3 features, 1008-way softmax of the unbiased logits. Needs ``torch-fidelity``
   and its weights file (downloaded on first use where there is internet).
@@ -121,7 +124,7 @@ def prepare(x: Tensor, image_size, channels, *, quantize: bool = True) -> Tensor
 
 
 def classifier_net(dataset: str) -> FeatureNet:
-    from .classifier import IMAGE_SIZE, load_classifier
+    from .classifier import load_classifier
 
     model, info = load_classifier(dataset)
 
@@ -129,7 +132,8 @@ def classifier_net(dataset: str) -> FeatureNet:
         f = model.features(x)
         return f, model.head(f)
 
-    return FeatureNet(f"{dataset}-cnn", fn, info["sha256"], IMAGE_SIZE, 1, layer="penultimate (128-d, post-ReLU)",
+    return FeatureNet(f"{dataset}-cnn", fn, info["sha256"], tuple(model.image_size), model.channels,
+                      layer="penultimate (128-d, post-ReLU)",
                       info={"classifier_test_accuracy": info.get("test_accuracy"), "file": info.get("file")})
 
 
@@ -185,6 +189,7 @@ FEATURE_NETS = {
     "mnist-cnn": lambda: classifier_net("mnist"),
     "fashion-mnist-cnn": lambda: classifier_net("fashion-mnist"),
     "digits-cnn": lambda: classifier_net("digits"),
+    "cifar10-cnn": lambda: classifier_net("cifar10"),
     "inception-v3": inception_net,
     "identity": identity_net,
 }
@@ -196,7 +201,17 @@ def default_feature_name(dataset: str | None, kind: str = "image") -> str:
         return "identity"
     if dataset in ("mnist", "fashion-mnist", "digits"):
         return f"{dataset}-cnn"
+    if dataset == "cifar10" and not inception_available():
+        return "cifar10-cnn"  # offline: the shipped CIFAR-10 classifier (the card names it)
     return "inception-v3"
+
+
+def inception_available() -> bool:
+    """Whether inception-v3 runs here without a download: torch-fidelity importable and its
+    weights file present."""
+    import importlib.util
+
+    return importlib.util.find_spec("torch_fidelity") is not None and inception_weights_file().is_file()
 
 
 def get_feature_net(spec) -> FeatureNet:
