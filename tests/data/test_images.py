@@ -58,7 +58,7 @@ def test_unknown_split():
 
 def test_cifar10_from_a_jpeg_zip(tmp_path):
     """Without the python batches, `cifar10` reads ROOT/cifar10_jpeg/cifar10_jpeg_SPLIT.zip, labels in
-    CIFAR's class order, images ordered by class then index."""
+    CIFAR's class order, images ordered by index within the class, then class (classes interleaved)."""
     import io
 
     folder = tmp_path / "cifar10_jpeg"
@@ -72,8 +72,8 @@ def test_cifar10_from_a_jpeg_zip(tmp_path):
         zf.writestr("train/ship/0000.jpg", b"corrupt, and of the other split")
     data = load_data(DataConfig(name="cifar10", root=str(tmp_path), split="test"))
     assert data.x.shape == (4, 3, 32, 32) and data.x.dtype == torch.uint8
-    assert data.labels.tolist() == [0, 8, 8, 9]  # airplane, ship 0000, ship 0001, truck
-    assert [int(v) for v in data.x[:, 0, 16, 16]] == pytest.approx([10, 150, 200, 90], abs=3)
+    assert data.labels.tolist() == [0, 8, 9, 8]  # airplane 0000, ship 0000, truck 0000, ship 0001
+    assert [int(v) for v in data.x[:, 0, 16, 16]] == pytest.approx([10, 150, 90, 200], abs=3)
     with zipfile.ZipFile(folder / "cifar10_jpeg_train.zip", "w") as zf:
         zf.writestr("train/ship/0000.jpg", b"not a JPEG")
     with pytest.raises(GanforgeError, match="cannot read .*cifar10_jpeg_train.zip"):

@@ -138,9 +138,11 @@ CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog
 
 def _load_cifar10_jpeg_zip(path: Path, split: str) -> TensorData:
     """CIFAR-10 re-encoded as JPEG in a zip (members SPLIT/CLASS/NNNN.jpg, NNNN the image's index
-    within its class in the original order). Images come ordered by class, then index: the same
-    set as the python batches, not their interleaved order. JPEG is lossy: a card built on it
-    names the source, and figures are comparable only with the same files."""
+    within its class in the original order). Images come ordered by that index, then class
+    (airplane 0000, automobile 0000, …, truck 0000, airplane 0001, …), so that any prefix — the
+    first n images an evaluation takes — holds the classes in equal shares: the same set as the
+    python batches, not their order. JPEG is lossy: a card built on it names the source, and
+    figures are comparable only with the same files."""
     import io
     import zipfile
 
@@ -149,7 +151,7 @@ def _load_cifar10_jpeg_zip(path: Path, split: str) -> TensorData:
     index = {c: i for i, c in enumerate(CIFAR10_CLASSES)}
     try:
         with zipfile.ZipFile(path) as zf:
-            members = sorted((index[p[1]], p[2], n) for n in zf.namelist()
+            members = sorted((p[2], index[p[1]], n) for n in zf.namelist()
                              if len(p := n.split("/")) == 3 and p[0] == split and p[1] in index and p[2].endswith(".jpg"))
             if not members:
                 raise GanforgeError(f"{path} holds no {split}/CLASS/NNNN.jpg members; is it the CIFAR-10 JPEG zip?")
@@ -159,6 +161,6 @@ def _load_cifar10_jpeg_zip(path: Path, split: str) -> TensorData:
                     x[i] = np.asarray(im.convert("RGB"))
     except (OSError, ValueError, zipfile.BadZipFile) as err:
         raise GanforgeError(f"cannot read {path}: {err}; replace it with a good copy") from None
-    labels = torch.tensor([c for c, _, _ in members], dtype=torch.int64)
+    labels = torch.tensor([c for _, c, _ in members], dtype=torch.int64)
     return TensorData(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), "image", "cifar10", labels,
                       {"source": str(path), "split": split, "format": "jpeg-zip"})
