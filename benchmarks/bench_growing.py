@@ -78,9 +78,12 @@ def measure(recipe: str, data: str, run: Path, args) -> dict:
     cards = evaluate(run_dir=str(run), data_root=args.data_root, metrics="fid,kid,pr",
                      options=EvalOptions(n=args.n, kid_subset_size=min(1000, args.n)), out=str(run / "eval.jsonl"))
     v = {c["metric"]: (c["value"], c.get("std"), c.get("features")) for c in cards}
+    from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
+
     recs = read_metrics(run)
     per_res = time_per_resolution(run)
-    return {"recipe": recipe, "data": data, "steps": recs[-1]["step"], "kimg": round(recs[-1]["kimg"], 1),
+    images = int(load_checkpoint(latest_checkpoint(run))["recipe_state"]["images"])  # the image clock at the end
+    return {"recipe": recipe, "data": data, "steps": recs[-1]["step"], "kimg": round(images / 1000, 1),
             "train_s": round(sum(per_res.values()), 1), "s_per_resolution": {str(k): round(s, 1) for k, s in per_res.items()},
             "fid": v["fid"][0], "kid": v["kid"][0], "kid_std": v["kid"][1], "precision": v["precision"][0],
             "recall": v["recall"][0], "features": v["fid"][2], "n": args.n, "eval_s": round(time.perf_counter() - t0, 1)}
