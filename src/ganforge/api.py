@@ -295,8 +295,8 @@ def load(run_dir: str | Path, *, device: str = "cpu", ema: bool = True,
     out.step = checkpoint_step(last)
     out.ema = key != name
     if truncation is not None:
-        from .training.latent import truncate
+        from .training.latent import check_truncation
 
-        truncate(torch.zeros(1, 1), truncation, latent.z_dist)  # a bad threshold or a non-normal z fails here
+        check_truncation(truncation, latent.z_dist)
         out.truncation = truncation
     return out

@@ -30,7 +30,7 @@ from ..nn.conditional_bn import ConditionalBatchNorm2d, LinearConditionalBatchNo
 from ..nn.self_attention import SelfAttention
 from ..registry import MODELS
 from .base import GeneratorBase
-from .resnet import DownBlock, _check_classes, _levels, _need_y
+from .resnet import DownBlock, UpBlock, _check_classes, _levels, _need_y
 
 INITS = ("N02", "ortho", "xavier", "torch")
 
@@ -67,22 +67,6 @@ def _attention_level(attn_res: int | None, sizes: list[int], which: str) -> int 
         raise GanforgeError(f"{which}: attn_res={attn_res} is not a feature-map size of this network "
                             f"({', '.join(map(str, sorted(set(sizes))))}); pick one, or 0 for no attention")
     return sizes.index(attn_res)
-
-
-class GBlock(nn.Module):
-    def __init__(self, cin: int, cout: int, norm) -> None:
-        super().__init__()
-        self.bn1, self.conv1 = norm(cin), nn.Conv2d(cin, cout, 3, 1, 1)
-        self.bn2, self.conv2 = norm(cout), nn.Conv2d(cout, cout, 3, 1, 1)
-        self.shortcut = nn.Conv2d(cin, cout, 1)
-
-    def forward(self, x: Tensor, c: Tensor | None) -> Tensor:
-        def bn(layer, h):
-            return layer(h) if c is None else layer(h, c)
-
-        h = F.interpolate(F.relu(bn(self.bn1, x)), scale_factor=2.0)
-        h = self.conv2(F.relu(bn(self.bn2, self.conv1(h))))
-        return h + self.shortcut(F.interpolate(x, scale_factor=2.0))
 
 
 @MODELS.register("biggan_generator")
@@ -122,7 +106,7 @@ class BigGANGenerator(GeneratorBase):
         w0 = self.out_shape[2] // 2**n
         self.base = (ch, 4, w0)
         self.project = nn.Linear(self.chunk if self.hier else z_dim, ch * 4 * w0)
-        self.blocks = nn.ModuleList([GBlock(ch, ch, norm) for _ in range(n)])
+        self.blocks = nn.ModuleList([UpBlock(ch, ch, norm=norm) for _ in range(n)])
         level = _attention_level(attn_res, [4 * 2 ** (i + 1) for i in range(n)], "biggan_generator")
         self.attn_after, self.attention = level, (SelfAttention(ch) if level is not None else None)
         # the final BN is plain even when conditional (BigGAN-PyTorch's output_layer; SN-GAN's b5)

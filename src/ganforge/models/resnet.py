@@ -64,10 +64,16 @@ def _norm(bn: nn.Module, x: Tensor, y: Tensor | None) -> Tensor:
 
 
 class UpBlock(nn.Module):
-    def __init__(self, cin: int, cout: int, n_classes: int | None = None) -> None:
+    """BN, ReLU, nearest ×2, 3×3 conv, BN, ReLU, 3×3 conv; 1×1 conv shortcut. ``norm``: a factory
+    channels → BN layer (default: plain BN, or per-class conditional BN with ``n_classes``); a
+    conditional one is called as bn(x, y) with the block's second argument (a class, or BigGAN's
+    conditioning vector)."""
+
+    def __init__(self, cin: int, cout: int, n_classes: int | None = None, norm=None) -> None:
         super().__init__()
-        self.bn1, self.conv1 = _bn(cin, n_classes), nn.Conv2d(cin, cout, 3, 1, 1)
-        self.bn2, self.conv2 = _bn(cout, n_classes), nn.Conv2d(cout, cout, 3, 1, 1)
+        norm = norm or (lambda channels: _bn(channels, n_classes))
+        self.bn1, self.conv1 = norm(cin), nn.Conv2d(cin, cout, 3, 1, 1)
+        self.bn2, self.conv2 = norm(cout), nn.Conv2d(cout, cout, 3, 1, 1)
         self.shortcut = nn.Conv2d(cin, cout, 1)
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:

@@ -38,13 +38,18 @@ def seeded_global_rng(seed: int, device: torch.device) -> Iterator[None]:
         yield
 
 
-def truncate(z: Tensor, threshold: float, z_dist: str, *, generator: torch.Generator | None = None) -> Tensor:
-    """The truncation trick (Brock et al., 2019, Sec. 3.1): z ~ N(0, I) with every entry whose
-    magnitude exceeds ``threshold`` resampled until all fall inside — a truncated normal. z: [N, D]."""
+def check_truncation(threshold: float, z_dist: str) -> None:
+    """A truncation threshold must be finite and > 0, and z normal: else one clear error."""
     if z_dist != "normal":
         raise GanforgeError(f"truncation resamples a normal z; this run draws z from {z_dist!r}")
     if not threshold > 0 or threshold != threshold or threshold == float("inf"):
         raise GanforgeError(f"the truncation threshold must be a finite number > 0 (e.g. 0.5), got {threshold}")
+
+
+def truncate(z: Tensor, threshold: float, z_dist: str, *, generator: torch.Generator | None = None) -> Tensor:
+    """The truncation trick (Brock et al., 2019, Sec. 3.1): z ~ N(0, I) with every entry whose
+    magnitude exceeds ``threshold`` resampled until all fall inside — a truncated normal. z: [N, D]."""
+    check_truncation(threshold, z_dist)
     z = z.clone()
     outside = z.abs() > threshold
     while bool(outside.any()):  # P(|z| ≤ 0.25) ≈ 0.2: a few dozen rounds at most
