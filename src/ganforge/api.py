@@ -268,32 +268,38 @@ def run_shapes(meta: dict) -> dict | None:
     return domain_shapes(domains, tuple(meta["data_shape"]), tuple(shape_b))
 
 
+def load_network(run_dir: Path, cfg: Config, meta: dict, name: str, latent: LatentSpec, *, device: str = "cpu",
+                 ema: bool = True) -> tuple[nn.Module, int, bool]:
+    """Network ``name`` of a run (config and run.json already read), from its last complete
+    checkpoint, in eval mode: its EMA when the run kept one and ``ema``. Returns (network, the
+    checkpoint's step, whether the EMA weights were loaded)."""
+    from .training.build import build_networks
+    from .training.checkpoint import check_fits, checkpoint_step, latest_checkpoint, load_checkpoint
+
+    last = latest_checkpoint(run_dir)
+    if last is None:
+        raise GanforgeError(f"{run_dir} has no complete checkpoint yet; train it longer (checkpoints every "
+                            f"train.ckpt_every steps)")
+    net = build_networks(cfg, tuple(meta["data_shape"]), latent, names=(name,), shapes=run_shapes(meta))[name]
+    state = load_checkpoint(last)
+    has_ema = isinstance(state, dict) and isinstance(state.get(f"{name}_ema"), dict)
+    key = f"{name}_ema" if has_ema and ema else name
+    check_fits({key: net}, state, last)
+    net.load_state_dict(state[key])
+    return net.eval().to(device), checkpoint_step(last), key != name
+
+
 def load(run_dir: str | Path, *, device: str = "cpu", ema: bool = True,
          truncation: float | None = None) -> TrainedGenerator:
     """The generator of a run directory (its EMA when the run kept one, unless ``ema=False``),
     from its last complete checkpoint, in eval mode. ``truncation``: the default threshold of
     its ``sample`` (BigGAN's truncation trick; None: plain z)."""
-    from .training.build import build_networks
-    from .training.checkpoint import check_fits, checkpoint_step, latest_checkpoint, load_checkpoint
-
     run_dir = Path(run_dir)
     cfg, meta = read_run(run_dir)
-    last = latest_checkpoint(run_dir)
-    if last is None:
-        raise GanforgeError(f"{run_dir} has no complete checkpoint yet; train it longer (checkpoints every "
-                            f"train.ckpt_every steps)")
     latent = LatentSpec.from_config(cfg, meta.get("n_classes"))
-    name = meta.get("sampler", "G")
-    G = build_networks(cfg, tuple(meta["data_shape"]), latent, names=(name,), shapes=run_shapes(meta))[name]
-    state = load_checkpoint(last)
-    has_ema = isinstance(state, dict) and isinstance(state.get(f"{name}_ema"), dict)
-    key = f"{name}_ema" if has_ema and ema else name
-    check_fits({key: G}, state, last)
-    G.load_state_dict(state[key])
-    G.eval().to(device)
+    G, step, used_ema = load_network(run_dir, cfg, meta, meta.get("sampler", "G"), latent, device=device, ema=ema)
     out = TrainedGenerator(G, cfg, meta, latent)
-    out.step = checkpoint_step(last)
-    out.ema = key != name
+    out.step, out.ema = step, used_ema
     if truncation is not None:
         from .training.latent import check_truncation
 

@@ -21,9 +21,7 @@ DIRECTIONS = {"a2b": "G", "b2a": "F"}
 
 def load_translator(run_dir: str | Path, direction: str, *, device: str = "cpu") -> tuple[nn.Module, dict]:
     """The network of ``direction`` (a2b: G, b2a: F) in eval mode, and the run's run.json."""
-    from .api import read_run, run_shapes
-    from .training.build import build_networks
-    from .training.checkpoint import check_fits, latest_checkpoint, load_checkpoint
+    from .api import load_network, read_run, run_shapes
     from .training.latent import LatentSpec
 
     if direction not in DIRECTIONS:
@@ -35,15 +33,8 @@ def load_translator(run_dir: str | Path, direction: str, *, device: str = "cpu")
     if shapes is None or name not in shapes:
         raise GanforgeError(f"{run_dir} is a {cfg.recipe} run with one domain; translate needs a two-domain run "
                             f"(cyclegan)")
-    last = latest_checkpoint(run_dir)
-    if last is None:
-        raise GanforgeError(f"{run_dir} has no complete checkpoint yet; train it longer")
-    net = build_networks(cfg, tuple(meta["data_shape"]), LatentSpec.from_config(cfg, None), names=(name,),
-                         shapes=shapes)[name]
-    state = load_checkpoint(last)
-    check_fits({name: net}, state, last)
-    net.load_state_dict(state[name])
-    return net.eval().to(device), meta
+    net, _, _ = load_network(run_dir, cfg, meta, name, LatentSpec.from_config(cfg, None), device=device, ema=False)
+    return net, meta
 
 
 @torch.no_grad()
