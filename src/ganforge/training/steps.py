@@ -96,9 +96,11 @@ def simultaneous_step(ctx: StepContext) -> dict[str, dict[str, Tensor]]:
     real, y_real = ctx.batch()
     lat = ctx.latent()
     fake = ctx.generate(lat)
-    # separate D passes on real and fake (as the released code makes them): G's backward then runs
-    # through D's fake half only, not through a joint pass whose real rows carry zero gradient
-    d, parts = d_terms_on(ctx, real, y_real, fake, lat, joint=False)
+    # one D pass over cat(real, fake) where D has no batch statistics (as d_logits decides): G's
+    # backward then also runs through the real rows (zero gradient; +9% FLOPs), but the step was
+    # faster alone here — fp32 16.3 → 15.7 ms, bf16-mixed 14.1 → 11.8 ms — as D's weight gradient is
+    # one GEMM over 200 rows instead of two over 100 and a sum, and bf16 casts D's weights once
+    d, parts = d_terms_on(ctx, real, y_real, fake, lat)
     g = {"adv": ctx.g_loss(fake_logits=parts["fake_logits"])}
     g.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=parts["fake_logits"]))
     return {"D": d, "G": g}
