@@ -1,11 +1,26 @@
 """Dropout with the same law as ``nn.Dropout`` (keep each unit with probability 1 − p and scale
 by 1/(1 − p)), drawn as uniform < threshold: on CPU, torch's ``bernoulli_`` was 3–4× slower
-than ``rand_like`` + compare for the GAN discriminator's activations (measured here)."""
+than ``rand_like`` + compare for the GAN discriminator's activations (measured here). At p = ½
+(the 2014 discriminator's hidden layers) each unit needs one fair random bit: they come 56 to a
+random int64 and are unpacked, 3–4× faster again than one float uniform per unit."""
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+
+_BITS = torch.arange(8, dtype=torch.uint8)
+
+
+def half_mask(x: Tensor) -> Tensor:
+    """A mask like ``x`` of 0s and 2s, each an independent fair coin (P(2) = ½ exactly)."""
+    n = x.numel()
+    # random_() on int64 draws from [0, 2^63 − 1]: the low 7 bytes (56 bits) are uniform, the top
+    # bit is always 0, so only bytes 0–6 (little-endian) of each word are used
+    words = torch.empty((n + 55) // 56, dtype=torch.int64, device=x.device).random_()
+    low = words.view(torch.uint8).view(-1, 8)[:, :7]
+    bits = (low.unsqueeze(-1) >> _BITS.to(x.device)).bitwise_and_(1)
+    return bits.reshape(-1)[:n].view(x.shape).to(x.dtype).mul_(2.0)
 
 
 class Dropout(nn.Module):
@@ -21,6 +36,8 @@ class Dropout(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         if (not self.training and not self.always) or self.p == 0.0:
             return x
+        if self.p == 0.5 and x.device.type == "cpu":
+            return x * half_mask(x)
         # the uniform draw turned into the scaled mask in place (no bool tensor, no copy)
         mask = torch.rand_like(x).ge_(self.p).mul_(1.0 / (1.0 - self.p))
         return x * mask
