@@ -287,14 +287,16 @@ def _parse_codes(items) -> dict:
 @click.option("--workers", "workers", multiple=True, type=int, default=(0, 2), show_default=True,
               help="DataLoader workers for the conventional loop; repeatable.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Config override for both loops.")
+@click.option("--rounds", type=POSITIVE, default=2, show_default=True,
+              help="Times every configuration is measured, interleaved; the fastest of each counts.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write the figures as JSON.")
 @_clean_errors
-def bench(recipe, steps, batch_size, data_root, variants, workers, sets, json_out) -> None:
+def bench(recipe, steps, batch_size, data_root, variants, workers, sets, rounds, json_out) -> None:
     """Images/s and FLOPs utilisation of RECIPE on MNIST vs a conventional DataLoader loop."""
     from .bench import run_bench
 
     run_bench(steps=steps, data_root=data_root, variants=list(variants), json_out=json_out, recipe=recipe,
-              batch_size=batch_size, workers_list=tuple(workers), sets=list(sets))
+              batch_size=batch_size, workers_list=tuple(workers), sets=list(sets), rounds=rounds)
 
 
 @main.command("eval")
