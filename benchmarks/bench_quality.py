@@ -157,30 +157,49 @@ def _mnist_gz_to_raw(data_root: str, dest: Path) -> Path:
     return dest
 
 
+def _cifar_jpeg_folder(data_root: str, dest: Path) -> Path:
+    """The CIFAR-10 training JPEGs (cifar10_jpeg/cifar10_jpeg_train.zip: train/<class>/NNNN.jpg)
+    unpacked once for torchvision's ImageFolder (the 'download' of a tutorial, not timed)."""
+    import zipfile
+
+    folder = dest / "cifar10"
+    if not (folder / "train").is_dir():
+        with zipfile.ZipFile(Path(data_root) / "cifar10_jpeg" / "cifar10_jpeg_train.zip") as z:
+            z.extractall(folder)
+    return folder / "train"
+
+
 def run_baseline(args, probe: FidProbe, z_seed: int, steps: int, ngf: int = 32) -> dict:
-    """The conventional loop: torchvision MNIST → Resize(32) → ToTensor → Normalize, DataLoader
-    (batch 128, shuffle, no workers: their CPU would escape process_time), nn.Sequential nets with
-    the dcgan recipe's MNIST preset layers (32 filters, 5×5, BN, head without bias, N(0, 0.02)),
-    BCE-with-logits, Adam 2e-4 β = (0.5, 0.999), weight decay 1e-5, uniform z of 100 dims."""
+    """The conventional loop: torchvision MNIST → Resize(32) → ToTensor → Normalize (CIFAR-10:
+    ImageFolder over the training JPEGs → ToTensor → Normalize), DataLoader (batch 128, shuffle,
+    no workers: their CPU would escape process_time), nn.Sequential nets with the dcgan recipe's
+    preset layers (32 filters, 5×5, BN, head without bias, N(0, 0.02)), BCE-with-logits, Adam 2e-4
+    β = (0.5, 0.999), weight decay 1e-5, uniform z of 100 dims."""
     import torchvision
     from torchvision import transforms
 
     torch.set_num_threads(1)
-    root = _mnist_gz_to_raw(args.data_root, Path(args.out) / "torchvision")
+    cifar = args.data == "cifar10"
+    root = (_cifar_jpeg_folder if cifar else _mnist_gz_to_raw)(args.data_root, Path(args.out) / "torchvision")
     clock = CpuClock()
     clock.start()
     torch.manual_seed(0)
-    ds = torchvision.datasets.MNIST(str(root), train=True, download=False, transform=transforms.Compose([
-        transforms.Resize(32), transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]))
+    if cifar:
+        ds = torchvision.datasets.ImageFolder(str(root), transform=transforms.Compose([
+            transforms.ToTensor(), transforms.Normalize((0.5,) * 3, (0.5,) * 3)]))
+    else:
+        ds = torchvision.datasets.MNIST(str(root), train=True, download=False, transform=transforms.Compose([
+            transforms.Resize(32), transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]))
+    ch = 3 if cifar else 1
     loader = torch.utils.data.DataLoader(ds, batch_size=128, shuffle=True, drop_last=True, num_workers=0)
     nz = 100
     G = nn.Sequential(
         nn.Linear(nz, ngf * 4 * 4 * 4, bias=False), nn.Unflatten(1, (ngf * 4, 4, 4)), nn.BatchNorm2d(ngf * 4), nn.ReLU(),
         nn.ConvTranspose2d(ngf * 4, ngf * 2, 5, 2, 2, output_padding=1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(),
         nn.ConvTranspose2d(ngf * 2, ngf, 5, 2, 2, output_padding=1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(),
-        nn.ConvTranspose2d(ngf, 1, 5, 2, 2, output_padding=1), nn.Tanh())
+        nn.ConvTranspose2d(ngf, ch, 5, 2, 2, output_padding=1), nn.Tanh())
     D = nn.Sequential(
-        nn.Conv2d(1, ngf, 5, 2, 2), nn.LeakyReLU(0.2),
+        nn.Conv2d(ch, ngf, 5, 2, 2), nn.LeakyReLU(0.2),
         nn.Conv2d(ngf, ngf * 2, 5, 2, 2, bias=False), nn.BatchNorm2d(ngf * 2), nn.LeakyReLU(0.2),
         nn.Conv2d(ngf * 2, ngf * 4, 5, 2, 2, bias=False), nn.BatchNorm2d(ngf * 4), nn.LeakyReLU(0.2),
         nn.Flatten(), nn.Linear(ngf * 4 * 4 * 4, 1, bias=False))
@@ -326,14 +345,13 @@ def main() -> None:
     torch.set_num_threads(1)
     from ganforge.recipes.base import resolve_config
 
-    if args.data != "mnist" and BASELINE in args.recipes.split(","):
-        ap.error("the PyTorch loop baseline is for MNIST; leave it out of --recipes with --data cifar10")
     Path(args.out).mkdir(parents=True, exist_ok=True)
     probe = FidProbe(args.data, args.data_root, args.n)
     for name in [n for n in args.recipes.split(",") if n]:
         print(f"== {name}", flush=True)
         if name == BASELINE:
-            steps = args.baseline_steps or resolve_config("dcgan", sets=["data.name=mnist"]).train.steps
+            steps = args.baseline_steps or resolve_config(
+                "dcgan", sets=[f"data.name={args.data}", *(CIFAR_SETS["dcgan"] if args.data == "cifar10" else [])]).train.steps
             row = run_baseline(args, probe, 0, steps)
         else:
             row = run_recipe(name, args, probe, 0)
