@@ -313,16 +313,28 @@ def _variant_sets(variant: str) -> tuple[str, list[str]]:
 
 def ganforge_loop(recipe: str, root: Path, *, steps: int, warmup: int, variant: str, out: Path,
                   sets=()) -> dict:
-    from .api import read_run, train
+    """``ganforge train`` in its own process, as a user runs it (its process-wide settings, such as
+    the allocator's in training/memory.py, then never reach the conventional loop of this process),
+    with this process's thread count."""
+    import subprocess
+    import sys
+
+    from .api import read_run
     from .training.report import mean_sec_per_step, read_metrics
 
     precision, extra = _variant_sets(variant)
     shutil.rmtree(out, ignore_errors=True)
     log_every = max(5, min(25, steps // 4))
     total = warmup + steps
-    train(recipe, data="mnist", data_root=str(root), steps=total, out=str(out), precision=precision,
-          set=[f"train.log_every={log_every}", f"train.sample_every={total}", f"train.ckpt_every={total}",
-               *sets, *extra], console=False)
+    cmd = [sys.executable, "-m", "ganforge.cli", "train", recipe, "--data", "mnist", "--data-root", str(root),
+           "--steps", str(total), "--out", str(out), "--precision", precision]
+    for item in (f"train.threads={torch.get_num_threads()}", f"train.log_every={log_every}",
+                 f"train.sample_every={total}", f"train.ckpt_every={total}", *sets, *extra):
+        cmd += ["--set", item]
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise GanforgeError(f"ganforge train ({variant}) failed: {last}")
     sec = mean_sec_per_step(read_metrics(out), after_step=warmup)
     cfg, _ = read_run(out)
     return {"images_per_s": cfg.train.batch_size * cfg.d_steps / sec, "sec_per_step": sec, "out": str(out)}

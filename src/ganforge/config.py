@@ -95,6 +95,7 @@ class TrainConfig:
     ema_decay: Union[float, None] = None  # EMA of the sampling network's weights (BigGAN 0.9999); None: off
     ema_start: int = 0  # EMA copies the weights until this step, then averages (BigGAN: 20,000)
     tensorboard: bool = False  # also write scalars and sample grids to RUN/tensorboard (the tensorboard extra)
+    keep_freed_memory: bool = True  # glibc: reuse freed blocks instead of re-faulting pages each step (training/memory.py)
 
 
 @dataclass

@@ -32,6 +32,7 @@ from .build import count_params
 from .checkpoint import check_fits, clean_temporaries, latest_checkpoint, load_checkpoint, save_checkpoint
 from .finite import FiniteGuard, check_weights
 from .lock import RunLock, is_lock_file
+from .memory import keep_freed_memory
 from .report import Reporter
 from .run import TrainingRun
 from .tensorboard import make_sinks, require_tensorboard
@@ -52,6 +53,8 @@ def make_fabric(cfg: Config):
         raise GanforgeError("--device mps asked for, but MPS is not available; use --device cpu or auto")
     precision = "32-true" if t.precision in ("32", "32-true") else t.precision
     strategy = "ddp" if t.devices > 1 else "auto"
+    if t.keep_freed_memory:
+        keep_freed_memory()
     if t.threads:
         torch.set_num_threads(t.threads)
     elif t.devices > 1 and (acc == "cpu" or (acc == "auto" and not torch.cuda.is_available())):
