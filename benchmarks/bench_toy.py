@@ -1,9 +1,10 @@
 """Issue 3, "must hold" 2: toy-target quality benchmark (not a timed test).
 
-    python benchmarks/bench_toy.py [--steps-1d 12000] [--steps-2d 6000] [--out runs/bench_toy]
+    python benchmarks/bench_toy.py [--recipe gan-modern|gan] [--steps-1d 12000] [--steps-2d 6000] [--out DIR]
 
-Trains `gan-modern` (its toy presets) on gaussian-1d (the Figure 1 setting: z 1-D uniform),
-on gaussian-1d with mean 0 / std 1, and on ring-2d (non-saturating G loss), then checks:
+Trains `gan-modern` (default; `--recipe gan`: the 2014 recipe, SGD) with its toy presets on
+gaussian-1d (the Figure 1 setting: z 1-D uniform), on gaussian-1d with mean 0 / std 1, and on
+ring-2d (non-saturating G loss), then checks:
 JSD ≤ 0.01 nats and |mean D − ½| ≤ 0.05 on real and generated points (the probe's eval-mode
 means over 50,000 points), and on ring-2d all 8 modes covered with ≥ 90% high-quality samples.
 Prints one line per case and writes the numbers to OUT/bench_toy.json.
@@ -23,17 +24,17 @@ import ganforge
 from ganforge.training.report import read_metrics
 
 
-def run_case(name: str, data: str, steps: int, out: Path, sets: list[str]) -> dict:
+def run_case(recipe: str, name: str, data: str, steps: int, out: Path, sets: list[str]) -> dict:
     run = out / name
     shutil.rmtree(run, ignore_errors=True)
     t0 = time.perf_counter()
-    res = ganforge.train("gan-modern", data=data, steps=steps, out=run, console=False,
+    res = ganforge.train(recipe, data=data, steps=steps, out=run, console=False,
                          set=["train.threads=1", "train.log_every=250", "train.sample_every=100000",
                               "g_objective=non_saturating"] + sets)
     wall = time.perf_counter() - t0
     recs = read_metrics(run)
     last = recs[-1]
-    row = {"case": name, "data": data, "steps": res["step"], "train_seconds": round(res["seconds"], 1),
+    row = {"recipe": recipe, "case": name, "data": data, "steps": res["step"], "train_seconds": round(res["seconds"], 1),
            "wall_seconds": round(wall, 1), "set": sets,
            **{k: last.get(k) for k in ("jsd", "c_of_g", "d_star_gap", "d_real_eval", "d_fake_eval", "d_real",
                                        "d_fake", "modes_covered", "modes_total", "hq_share", "mode_kl")},
@@ -50,17 +51,18 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps-1d", type=int, default=12000)
     ap.add_argument("--steps-2d", type=int, default=6000)
-    ap.add_argument("--out", default="runs/bench_toy")
+    ap.add_argument("--recipe", choices=["gan-modern", "gan"], default="gan-modern")
+    ap.add_argument("--out", default=None, help="default runs/bench_toy (gan-modern), runs/bench_toy_gan (gan)")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    out = Path(args.out)
+    out = Path(args.out or ("runs/bench_toy" if args.recipe == "gan-modern" else f"runs/bench_toy_{args.recipe}"))
     out.mkdir(parents=True, exist_ok=True)
     cases = [("gaussian-1d", "gaussian-1d", args.steps_1d, []),
              ("gaussian-1d-mean0-std1", "gaussian-1d", args.steps_1d, ["data.args.mean=0", "data.args.std=1"]),
              ("ring-2d", "ring-2d", args.steps_2d, [])]
     rows = []
     for name, data, steps, sets in cases:
-        row = run_case(name, data, steps, out, sets)
+        row = run_case(args.recipe, name, data, steps, out, sets)
         rows.append(row)
         if data.endswith("1d"):
             print(f"{name:24s} {row['steps']} steps {row['wall_seconds']:.0f}s  JSD {row['jsd']:.4f} "
@@ -70,7 +72,7 @@ def main() -> None:
             print(f"{name:24s} {row['steps']} steps {row['wall_seconds']:.0f}s  modes {row['modes_covered']}/"
                   f"{row['modes_total']}  hq {row['hq_share']:.1%}  mode_kl {row['mode_kl']:.3f}  JSD {row['jsd']:.3f}  "
                   f"{'PASS' if row['pass'] else 'FAIL'}", flush=True)
-    (out / "bench_toy.json").write_text(json.dumps({"torch_threads": 1, "cases": rows}, indent=2))
+    (out / "bench_toy.json").write_text(json.dumps({"recipe": args.recipe, "torch_threads": 1, "cases": rows}, indent=2))
 
 
 if __name__ == "__main__":

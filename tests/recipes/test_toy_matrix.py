@@ -52,7 +52,20 @@ def test_recipe_on_toy_target_trains_or_refuses_clearly(recipe, target):
 @pytest.mark.parametrize("target", ["gaussian-1d", "ring-2d"])
 def test_gan_toy_preset_stays_finite(target):
     """With the paper's MNIST learning rates (0.1 / 0.05) and simultaneous updates, gaussian-1d
-    went to NaN at update 36; the toy presets keep SGD with momentum at lr 0.01 / 0.005."""
+    went to NaN at update 36; the toy presets keep SGD with momentum at lr ≤ 0.025."""
     torch.manual_seed(0)
     losses = _run(_build("gan", target, sets=["train.batch_size=128"]), 60)
     assert all(math.isfinite(v) for v in losses)
+
+
+@pytest.mark.parametrize("target, lr_G, lr_D, decay", [("gaussian-1d", 0.005, 0.025, 1.0001),
+                                                      ("ring-2d", 0.01, 0.005, 1.0002)])
+def test_gan_toy_preset_keeps_the_paper_family(target, lr_G, lr_D, decay):
+    """The toy presets change rates and decay only: SGD with the 0.5 → 0.7 momentum ramp, the
+    released simultaneous update, non-saturating G, ReLU G and maxout D (recipes/gan.py)."""
+    cfg = resolve_config("gan", sets=[f"data.name={target}"])
+    assert (cfg.update_order, cfg.g_objective, cfg.loss) == ("simultaneous", "non_saturating", "minimax")
+    assert cfg.G.args["activation"] == "relu" and cfg.D.args["activation"] == "maxout"
+    for opt, lr in ((cfg.opt_G, lr_G), (cfg.opt_D, lr_D)):
+        assert (opt.name, opt.momentum, opt.momentum_final, opt.schedule) == ("sgd", 0.5, 0.7, "exponential")
+        assert (opt.lr, opt.lr_decay) == (lr, decay)
