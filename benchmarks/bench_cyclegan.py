@@ -33,7 +33,7 @@ from ganforge.config import DataConfig
 from ganforge.data.base import load_data
 from ganforge.data.unpaired import _domain, unpaired_folder
 from ganforge.metrics.classifier import load_classifier
-from ganforge.metrics.features import prepare
+from ganforge.metrics.features import get_feature_net
 from ganforge.translate import load_translator, translate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,8 +60,7 @@ def _train(name, out: Path, steps: int, data_root: str, **kw) -> float:
 
 @torch.no_grad()
 def _classify(dataset: str, x: torch.Tensor) -> torch.Tensor:
-    model, _ = load_classifier(dataset)
-    return torch.cat([model(prepare(c, (28, 28), 1)).argmax(1) for c in x.split(500)])
+    return get_feature_net(f"{dataset}-cnn").extract(x)["probs"].argmax(1)
 
 
 def _digits_split(out: Path):

@@ -24,14 +24,9 @@ import torch
 def read_digits(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Images [N, 1, 8, 8] in [0, 1] (or uint8) → (max softmax, predicted class) under digits-cnn,
     brought to 28×28 as the metrics bring every image."""
-    from ganforge.metrics.classifier import IMAGE_SIZE, load_classifier
-    from ganforge.metrics.features import prepare
+    from ganforge.metrics.features import get_feature_net
 
-    model, _ = load_classifier("digits")
-    with torch.no_grad():
-        p = torch.cat([model(prepare(xb, IMAGE_SIZE, 1)).softmax(1) for xb in x.split(500)])
-    conf, cls = p.max(1)
-    return conf, cls
+    return get_feature_net("digits-cnn").extract(x)["probs"].max(1)
 
 
 def summary(conf: torch.Tensor, cls: torch.Tensor, threshold: float = 0.9) -> dict:

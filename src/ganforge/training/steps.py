@@ -15,13 +15,13 @@ from .context import StepContext
 
 
 def d_logits(ctx: StepContext, real: Tensor, fake: Tensor, y_real: Tensor | None = None,
-             y_fake: Tensor | None = None, *, aux: bool = False, joint: bool | None = None):
+             y_fake: Tensor | None = None, *, aux: bool = False):
     """D's scores on real and fake: one pass over the concatenation when D has no batch
-    norm (same maths, one GEMM per layer instead of two), else two passes (DCGAN's BN
-    must see all-real and all-fake batches). With ``aux`` (a D with a second output: AC-GAN's
+    statistics (same maths, one GEMM per layer instead of two), else two passes (DCGAN's BN and
+    PGGAN's minibatch stddev must see all-real and all-fake batches). With ``aux`` (a D with a second output: AC-GAN's
     class logits, InfoGAN's trunk features) returns ((real, real_aux), (fake, fake_aux))."""
     kw = {"aux": True} if aux else {}
-    if ctx.joint_d_forward if joint is None else joint and ctx.joint_d_forward:
+    if ctx.joint_d_forward:
         y = torch.cat([y_real, y_fake]) if ctx.conditional else None
         out = ctx.discriminate(torch.cat([real, fake.to(real.dtype)]), y, **kw)
         n = real.shape[0]
@@ -51,12 +51,11 @@ def d_terms(ctx: StepContext, *, aux: bool = False, d_loss=None) -> tuple[dict[s
 
 
 def d_terms_on(ctx: StepContext, real: Tensor, y_real: Tensor | None, fake: Tensor, lat: dict[str, Tensor], *,
-               aux: bool = False, d_loss=None, joint: bool | None = None) -> tuple[dict[str, Tensor], dict]:
+               aux: bool = False, d_loss=None) -> tuple[dict[str, Tensor], dict]:
     """``d_terms`` on given batches (the simultaneous step passes fakes that keep their graph).
-    parts also holds ``real_logits`` and ``fake_logits``. ``joint=False``: separate D passes on
-    real and fake even where one joint pass would do."""
+    parts also holds ``real_logits`` and ``fake_logits``."""
     parts = {"y_real": y_real, "lat": lat}
-    real_logits, fake_logits = d_logits(ctx, real, fake, y_real, lat.get("y"), aux=aux, joint=joint)
+    real_logits, fake_logits = d_logits(ctx, real, fake, y_real, lat.get("y"), aux=aux)
     if aux:
         (real_logits, parts["real_aux"]), (fake_logits, parts["fake_aux"]) = real_logits, fake_logits
     parts["real_logits"], parts["fake_logits"] = real_logits, fake_logits
