@@ -88,3 +88,77 @@ def test_the_two_orders_give_their_hand_computed_results(game):
 def test_gan_recipe_defaults_to_the_released_order():
     assert resolve_config("gan").update_order == "simultaneous"
     assert resolve_config("gan", sets=["update_order=alternating"]).update_order == "alternating"
+
+
+# --- one backward through D for both players (training/steps.py::RowLink) ---------------------
+
+def _gan_on_ring(sets=()) -> TrainingRun:
+    # the 2014 maxout D with its dropout (so both players must see the same masks), on a toy target
+    cfg = resolve_config("gan", overrides={"data": {"name": "ring-2d"}}, sets=["train.threads=1", "train.batch_size=64",
+                                                      "D.args.dropout_input=0.2", "D.args.dropout_hidden=0.5",
+                                                      "D.args.hidden=[32,32]", "G.args.hidden=[32,32]", *sets])
+    return TrainingRun(cfg, RECIPES.get("gan"), make_fabric(cfg))
+
+
+def _without_link(run: TrainingRun) -> TrainingRun:
+    group = run.players[0]
+    step = group.step
+
+    def two_passes(ctx):
+        out = step(ctx)
+        assert out.pop("link", None) is not None  # the fast path was on offer, and is refused here
+        return out
+
+    group.step = two_passes
+    return run
+
+
+def test_one_backward_through_d_gives_the_two_pass_gradients(monkeypatch):
+    taken = []
+    real = TrainingRun._backward_through_d_once
+    monkeypatch.setattr(TrainingRun, "_backward_through_d_once",
+                        lambda self, *a: taken.append(real(self, *a)) or taken[-1])
+    one = _gan_on_ring()  # each run seeds the global generator (dropout) when it is built: one after the other
+    for s in range(4):
+        one.step(s, False)
+    two = _without_link(_gan_on_ring())
+    for s in range(4):
+        two.step(s, False)
+    assert taken == [True] * 4
+    for name in ("G", "D"):
+        for (key, a), b in zip(one.raw[name].state_dict().items(), two.raw[name].state_dict().values()):
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=f"{name}.{key}")
+    # and the updates did move the networks (the comparison is not between two untouched copies)
+    fresh = _gan_on_ring()
+    for name in ("G", "D"):
+        assert not all(torch.equal(a, b) for a, b in zip(fresh.raw[name].state_dict().values(),
+                                                         one.raw[name].state_dict().values())), name
+
+
+def test_the_row_scale_is_the_ratio_of_the_two_losses_slopes():
+    from ganforge.losses import LOSSES  # noqa: F401  (registers the families)
+    from ganforge.registry import LOSSES as FAMILIES
+    from ganforge.training.steps import RowLink
+
+    family = FAMILIES.get("minimax")
+    fake = torch.randn(4, 3, requires_grad=True)
+    logits = fake.sum(1) * torch.tensor([1.0, -2.0, 0.5, 3.0])
+    d_loss = family.d_loss(real_logits=torch.zeros(4), fake_logits=logits)
+    g_loss = family.g_loss("non_saturating")(fake_logits=logits)
+    scale = RowLink(fake, logits).row_scale(d_loss, g_loss)
+    # d/dl softplus(l) = σ(l) for D's fake term, d/dl softplus(−l) = −σ(−l) for G's: ratio −e^(−l)
+    torch.testing.assert_close(scale.view(-1), -torch.exp(-logits.detach()))
+    assert scale.shape == (4, 1)
+    # D sure beyond the range (σ(−60) ≈ 1e−26 on D's side): no scale, the trainer takes two passes
+    far = torch.full((4,), -60.0, requires_grad=True)
+    d_far = family.d_loss(real_logits=torch.zeros(4), fake_logits=far)
+    assert RowLink(fake, far).row_scale(d_far, family.g_loss("non_saturating")(fake_logits=far)) is None
+
+
+def test_no_shared_backward_where_a_regulariser_or_batch_statistics_reach_the_fakes():
+    run = _gan_on_ring(["d_penalties={r1: 1.0}"])
+    assert "link" not in run.players[0].step(run.ctx)
+    run = _gan_on_ring()
+    assert "link" in run.players[0].step(run.ctx)
+    run.ctx.joint_d_forward = False  # as for a D with batch norm or minibatch stddev
+    assert "link" not in run.players[0].step(run.ctx)

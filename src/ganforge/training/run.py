@@ -150,15 +150,31 @@ class TrainingRun:
 
     def _update_together(self, group: Simultaneous, terms_by: dict[str, dict[str, Tensor]], *, measure: bool) -> None:
         """All gradients first (each player's loss w.r.t. its own networks only), then all steps."""
+        link = terms_by.pop("link", None)
         losses = {p.name: self._prepare(p, terms_by.get(p.name, {})) for p in group.players}
-        last = len(group.players) - 1
-        for i, p in enumerate(group.players):
-            self.fabric.backward(losses[p.name], inputs=self.params[p.name], retain_graph=i < last)
+        if not (link is not None and [p.name for p in group.players] == ["D", "G"]
+                and self._backward_through_d_once(link, losses["D"], losses["G"])):
+            last = len(group.players) - 1
+            for i, p in enumerate(group.players):
+                self.fabric.backward(losses[p.name], inputs=self.params[p.name], retain_graph=i < last)
         for p in group.players:
             self.ctx.player = p.name
             self._finish(p, terms_by[p.name], losses[p.name], measure=measure)
             if p.after_update is not None:
                 p.after_update(self.ctx)
+
+    def _backward_through_d_once(self, link, d_loss: Tensor, g_loss: Tensor) -> bool:
+        """D's and G's gradients from one backward through D (see ``steps.RowLink``): D's loss to
+        D's parameters and to the fakes; G's gradient at the fakes is that, row-scaled. False (and
+        nothing done) when a row's scale is out of range."""
+        scale = link.row_scale(d_loss, g_loss)
+        if scale is None:
+            return False
+        self.fabric.backward(d_loss, inputs=[*self.params["D"], link.fake])
+        grad_fake = link.fake.grad * scale.to(link.fake.grad.dtype)
+        link.fake.grad = None
+        self.fabric.backward((link.fake * grad_fake).sum(), inputs=self.params["G"])
+        return True
 
     def _prepare(self, p: Player, terms: dict[str, Tensor]) -> Tensor:
         """Sum the terms, apply the lr schedule, clear the gradients."""

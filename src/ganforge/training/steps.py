@@ -4,6 +4,7 @@ trainer sums them and does the optimisation."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 import torch
@@ -102,7 +103,40 @@ def simultaneous_step(ctx: StepContext) -> dict[str, dict[str, Tensor]]:
     d, parts = d_terms_on(ctx, real, y_real, fake, lat)
     g = {"adv": ctx.g_loss(fake_logits=parts["fake_logits"])}
     g.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=parts["fake_logits"]))
-    return {"D": d, "G": g}
+    out = {"D": d, "G": g}
+    logits = parts["fake_logits"]
+    if ctx.joint_d_forward and len(d) == 1 and len(g) == 1 and logits.numel() == fake.shape[0]:
+        out["link"] = RowLink(fake, logits)
+    return out
+
+
+@dataclass
+class RowLink:
+    """How a simultaneous step's two losses meet, when one backward through D can serve both.
+
+    Holds when D scores each row on its own (no batch statistics: ``joint_d_forward``), gives one
+    scalar per row, and both losses reach ``fake`` only through ``logits`` (no regulariser terms).
+    Then row i of dL/dfake is (dL/dl_i)·(dl_i/dfake_i) for either loss: G's gradient at ``fake`` is
+    D's, row i scaled by (dL_G/dl_i) / (dL_D/dl_i), and the trainer need not backpropagate G's loss
+    through D a second time (``TrainingRun._update_together``). Same gradients, up to rounding."""
+
+    fake: Tensor  # G's output as D read it (the end of G's graph)
+    logits: Tensor  # D's scores of those rows, [N] or [N, 1]
+
+    # the ratio stays within fp32's (and bf16's) range with room for D's backward below it; beyond
+    # (D sure a fake is fake by more than ~27 logits under the minimax loss) the trainer takes the
+    # second pass instead
+    MAX_RATIO = 1e12
+
+    def row_scale(self, d_loss: Tensor, g_loss: Tensor) -> Tensor | None:
+        """(dL_G/dl_i) / (dL_D/dl_i) per row, shaped to broadcast over ``fake``; None where a row's
+        D gradient is 0 or the ratio is out of range (the caller then backpropagates G's loss)."""
+        g_d, = torch.autograd.grad(d_loss, self.logits, retain_graph=True)
+        g_g, = torch.autograd.grad(g_loss, self.logits, retain_graph=True)
+        ratio = g_g.float().reshape(-1) / g_d.float().reshape(-1)
+        if not bool(torch.isfinite(ratio).all() & (ratio.abs() <= self.MAX_RATIO).all()):
+            return None
+        return ratio.view(-1, *[1] * (self.fake.dim() - 1))
 
 
 def standard_after_d_update(ctx: StepContext) -> None:
