@@ -3,7 +3,7 @@ its mask comes from random bits, which must be fair and independent at every bit
 
 import torch
 
-from ganforge.nn.dropout import Dropout, half_mask
+from ganforge.nn.dropout import Dropout, half_mask, keep_mask
 
 
 def test_half_mask_is_fair_at_every_bit_position():
@@ -18,6 +18,23 @@ def test_half_mask_is_fair_at_every_bit_position():
     assert (kept - 0.5).abs().max() < 5 * sigma, kept  # a stuck bit (always 0) would sit at 0
     pairs = (m[:, :-1] * m[:, 1:] / 4).mean(0)  # neighbouring bits independent: P(both) = ¼
     assert (pairs - 0.25).abs().max() < 5 * (0.25 * 0.75 / n_words) ** 0.5
+
+
+def test_keep_mask_law_in_both_halves_of_each_word():
+    torch.manual_seed(0)
+    n = 400_000
+    for p in (0.05, 0.2, 0.7):
+        m = keep_mask(torch.ones(n, 2), p)  # column 0: bits 0–23 of each word, column 1: bits 24–47
+        assert set(m.unique().tolist()) == {0.0, torch.tensor(1.0 / (1.0 - p)).item()}
+        kept = (m > 0).double().mean(0)
+        sigma = (p * (1 - p) / n) ** 0.5
+        assert (kept - (1 - p)).abs().max() < 5 * sigma, (p, kept)  # a chunk cut from the wrong bits drifts
+        both = ((m[:, 0] > 0) & (m[:, 1] > 0)).double().mean()  # the two halves of a word are independent
+        assert abs(both - (1 - p) ** 2) < 5 * ((1 - p) ** 2 / n) ** 0.5
+    for shape in [(1,), (3, 5), (2, 7, 3)]:
+        for dtype in (torch.float32, torch.bfloat16):
+            m = keep_mask(torch.ones(shape, dtype=dtype), 0.2)
+            assert m.shape == shape and m.dtype == dtype
 
 
 def test_half_mask_any_shape_and_dtype():

@@ -2,7 +2,9 @@
 by 1/(1 − p)), drawn as uniform < threshold: on CPU, torch's ``bernoulli_`` was 3–4× slower
 than ``rand_like`` + compare for the GAN discriminator's activations (measured here). At p = ½
 (the 2014 discriminator's hidden layers) each unit needs one fair random bit: they come 56 to a
-random int64 and are unpacked, 3–4× faster again than one float uniform per unit."""
+random int64 and are unpacked, 3–4× faster again than one float uniform per unit. At any other p
+each unit gets a 24-bit uniform integer, two from each random int64 (the resolution of torch's float
+``rand``, 2⁻²⁴; ~25% faster than ``rand_like`` + compare for the 2014 D's input dropout, measured here)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,19 @@ def half_mask(x: Tensor) -> Tensor:
     return bits.reshape(-1)[:n].view(x.shape).to(x.dtype).mul_(2.0)
 
 
+def keep_mask(x: Tensor, p: float) -> Tensor:
+    """A mask like ``x`` of 0s and 1/(1 − p)s: unit i kept when its 24-bit uniform integer u_i is
+    ≥ round(p·2²⁴), i.e. with probability 1 − p to within 2⁻²⁴ (as ``rand`` ≥ p)."""
+    n = x.numel()
+    words = torch.empty((n + 1) // 2, dtype=torch.int64, device=x.device).random_()
+    threshold = round(p * (1 << 24))
+    out = torch.empty(((n + 1) // 2, 2), dtype=x.dtype, device=x.device)
+    # bits 0–23 and 24–47 of each word (random_() leaves bit 63 at 0; bits 48–62 are not used)
+    torch.ge(words.bitwise_and(0xFFFFFF), threshold, out=out[:, 0])
+    torch.ge(words.bitwise_right_shift_(24).bitwise_and_(0xFFFFFF), threshold, out=out[:, 1])
+    return out.view(-1)[:n].view(x.shape).mul_(1.0 / (1.0 - p))
+
+
 class Dropout(nn.Module):
     """``always=True``: also active in eval mode, for a generator whose dropout is part of its
     noise (its samples during training, the only ones D ever judged, were drawn with it)."""
@@ -36,8 +51,8 @@ class Dropout(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         if (not self.training and not self.always) or self.p == 0.0:
             return x
-        if self.p == 0.5 and x.device.type == "cpu":
-            return x * half_mask(x)
+        if x.device.type == "cpu":
+            return x * (half_mask(x) if self.p == 0.5 else keep_mask(x, self.p))
         # the uniform draw turned into the scaled mask in place (no bool tensor, no copy)
         mask = torch.rand_like(x).ge_(self.p).mul_(1.0 / (1.0 - self.p))
         return x * mask
