@@ -34,7 +34,9 @@ class Simultaneous:
     """Several players updated together: ``step(ctx)`` returns {player name: named terms} from one
     shared forward pass; every player's gradients (its own terms, its own networks only) are
     taken before any optimiser steps, then all step. This is how the 2014 GAN's released code
-    (pylearn2's SGD over AdversaryCost2) trained; the players' own ``step`` fields are unused."""
+    (pylearn2's SGD over AdversaryCost2) trained; the players' own ``step`` fields are unused.
+    For D and G the step may add ``"link": steps.RowLink(fake, logits)``: then one backward
+    through D serves both players (same gradients; see ``RowLink``)."""
 
     players: list[Player]
     step: Callable[[StepContext], dict[str, dict[str, Tensor]]]
