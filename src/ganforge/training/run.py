@@ -171,7 +171,7 @@ class TrainingRun:
         if scale is None:
             return False
         self.fabric.backward(d_loss, inputs=[*self.params["D"], link.fake])
-        grad_fake = link.fake.grad * scale.to(link.fake.grad.dtype)
+        grad_fake = (link.fake.grad.float() * scale).to(link.fake.dtype)  # one rounding under bf16-true
         link.fake.grad = None
         self.fabric.backward((link.fake * grad_fake).sum(), inputs=self.params["G"])
         return True
