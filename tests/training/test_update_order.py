@@ -162,3 +162,26 @@ def test_no_shared_backward_where_a_regulariser_or_batch_statistics_reach_the_fa
     assert "link" in run.players[0].step(run.ctx)
     run.ctx.joint_d_forward = False  # as for a D with batch norm or minibatch stddev
     assert "link" not in run.players[0].step(run.ctx)
+
+
+def test_skipping_the_real_rows_input_gradient_changes_no_update(monkeypatch):
+    import contextlib
+
+    import ganforge.training.steps as steps_module
+    from ganforge.nn import rows
+
+    used = []
+    apply = rows._TailRowsLinear.apply
+    monkeypatch.setattr(rows._TailRowsLinear, "apply", lambda *a: used.append(a[-1]) or apply(*a))
+    one = _gan_on_ring()
+    for s in range(4):
+        one.step(s, False)
+    assert used == [64] * 4  # the joint pass of each step skipped the 64 real rows
+    monkeypatch.setattr(steps_module, "rows_without_input_grad", lambda n: contextlib.nullcontext())
+    two = _gan_on_ring()
+    for s in range(4):
+        two.step(s, False)
+    assert len(used) == 4
+    for name in ("G", "D"):
+        for (key, a), b in zip(one.raw[name].state_dict().items(), two.raw[name].state_dict().values()):
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=f"{name}.{key}")

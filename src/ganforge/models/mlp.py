@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from ..errors import GanforgeError
 from ..nn.dropout import Dropout
 from ..nn.maxout import Maxout, uniform_init_
+from ..nn.rows import InputLinear
 from ..registry import MODELS
 from .base import GeneratorBase, logit_bias_from_data_, sample_noise  # noqa: F401  (re-exported)
 
@@ -105,15 +106,17 @@ class MLPDiscriminator(nn.Module):
         if dropout_input > 0:
             layers.append(Dropout(dropout_input))
         width = math.prod(self.in_shape)
-        for h in hidden:
+        for i, h in enumerate(hidden):
+            # the input layer: InputLinear (nn/rows.py) skips the real rows' input gradient in the
+            # simultaneous step's joint pass; otherwise exactly nn.Linear
             if activation == "maxout":
-                layers.append(Maxout(width, h, pieces))
+                layers.append(Maxout(width, h, pieces, input_layer=i == 0))
             else:
-                layers += [nn.Linear(width, h), _activation(activation)]
+                layers += [(InputLinear if i == 0 else nn.Linear)(width, h), _activation(activation)]
             if dropout_hidden > 0:
                 layers.append(Dropout(dropout_hidden))
             width = h
-        layers.append(nn.Linear(width, 1))
+        layers.append((InputLinear if not hidden else nn.Linear)(width, 1))
         self.net = nn.Sequential(*layers)
         if init_range is not None:
             uniform_init_(self, init_range)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from .rows import InputLinear
+
 
 class Maxout(nn.Module):
     """``units`` maxout units of ``pieces`` linear pieces each: h_i = max_j (x W_ij + b_ij).
@@ -14,10 +16,11 @@ class Maxout(nn.Module):
     x: [N, in_features] → [N, units]
     """
 
-    def __init__(self, in_features: int, units: int, pieces: int) -> None:
+    def __init__(self, in_features: int, units: int, pieces: int, *, input_layer: bool = False) -> None:
         super().__init__()
         self.units, self.pieces = units, pieces
-        self.linear = nn.Linear(in_features, units * pieces)
+        # a network's first layer may skip rows' input gradients (nn/rows.py); same parameters
+        self.linear = (InputLinear if input_layer else nn.Linear)(in_features, units * pieces)
 
     def forward(self, x: Tensor) -> Tensor:
         y = self.linear(x)

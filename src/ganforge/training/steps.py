@@ -11,6 +11,7 @@ import torch
 from torch import Tensor
 
 from ..errors import GanforgeError
+from ..nn.rows import rows_without_input_grad
 from ..penalties import PENALTIES, clip_weights_
 from .context import StepContext
 
@@ -24,7 +25,10 @@ def d_logits(ctx: StepContext, real: Tensor, fake: Tensor, y_real: Tensor | None
     kw = {"aux": True} if aux else {}
     if ctx.joint_d_forward:
         y = torch.cat([y_real, y_fake]) if ctx.conditional else None
-        out = ctx.discriminate(torch.cat([real, fake.to(real.dtype)]), y, **kw)
+        # the real rows need no input gradient (only the fakes', for G, in the simultaneous step)
+        skip = 0 if real.requires_grad else real.shape[0]
+        with rows_without_input_grad(skip):
+            out = ctx.discriminate(torch.cat([real, fake.to(real.dtype)]), y, **kw)
         n = real.shape[0]
         if aux:
             return (out[0][:n], out[1][:n]), (out[0][n:], out[1][n:])
