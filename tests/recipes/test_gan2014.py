@@ -40,6 +40,17 @@ def test_output_bias_from_the_marginals_clipped_at_1e7():
     assert G.out.bias[3].item() > 15.9  # 1 − 1e-7 in float32 (as pylearn2's float32 means): 15.94
 
 
+def test_a_linear_output_starts_at_the_data_mean():
+    # the 1-D toy preset's G (its linear-output form of init_sigmoid_bias_from_marginals)
+    G = MLPGenerator(z_dim=1, out_shape=(2,), hidden=[3], out_activation="linear", out_bias_from_data=True)
+    G.init_from_data(torch.tensor([4.0, -1.5]))
+    assert G.out.bias.tolist() == [4.0, -1.5]
+    off = MLPGenerator(z_dim=1, out_shape=(2,), hidden=[3], out_activation="linear", out_bias_from_data=False)
+    before = off.out.bias.clone()
+    off.init_from_data(torch.tensor([4.0, -1.5]))
+    assert torch.equal(off.out.bias, before)
+
+
 def test_mnist_preset_trains_on_the_first_50000():
     cfg = resolve_config("gan")
     assert cfg.data.name == "mnist" and cfg.data.split == "train[0:50000]"

@@ -58,14 +58,18 @@ def test_gan_toy_preset_stays_finite(target):
     assert all(math.isfinite(v) for v in losses)
 
 
-@pytest.mark.parametrize("target, lr_G, lr_D, decay", [("gaussian-1d", 0.005, 0.025, 1.0001),
-                                                      ("ring-2d", 0.01, 0.005, 1.0002)])
-def test_gan_toy_preset_keeps_the_paper_family(target, lr_G, lr_D, decay):
-    """The toy presets change rates and decay only: SGD with the 0.5 → 0.7 momentum ramp, the
-    released simultaneous update, non-saturating G, ReLU G and maxout D (recipes/gan.py)."""
+@pytest.mark.parametrize("target, lr_G, lr_D, decay, g_act, z_dist, batch", [
+    ("gaussian-1d", 0.005, 0.025, 1.0001, "leaky_relu", "normal", 1024),
+    ("ring-2d", 0.01, 0.005, 1.0002, "relu", "normal", 512)])
+def test_gan_toy_preset_keeps_the_paper_family(target, lr_G, lr_D, decay, g_act, z_dist, batch):
+    """The toy presets keep the paper's optimiser family — SGD with the 0.5 → 0.7 momentum ramp,
+    exponential decay, the released simultaneous update, non-saturating G, maxout D — and change
+    rates, decay and (1-D) G's shape and batch (recipes/gan.py)."""
     cfg = resolve_config("gan", sets=[f"data.name={target}"])
     assert (cfg.update_order, cfg.g_objective, cfg.loss) == ("simultaneous", "non_saturating", "minimax")
-    assert cfg.G.args["activation"] == "relu" and cfg.D.args["activation"] == "maxout"
+    assert cfg.G.args["activation"] == g_act and cfg.D.args["activation"] == "maxout"
+    assert (cfg.z_dist, cfg.train.batch_size) == (z_dist, batch)
+    assert cfg.G.args["out_bias_from_data"] is (target == "gaussian-1d")
     for opt, lr in ((cfg.opt_G, lr_G), (cfg.opt_D, lr_D)):
         assert (opt.name, opt.momentum, opt.momentum_final, opt.schedule) == ("sgd", 0.5, 0.7, "exponential")
         assert (opt.lr, opt.lr_decay) == (lr, decay)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
+import torch
 from torch import Tensor, nn
 
 from ..errors import GanforgeError
@@ -58,7 +59,9 @@ class MLPGenerator(GeneratorBase):
             raise GanforgeError(f"unknown out_activation {out_activation!r}; valid: {', '.join(_OUT)}")
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
         self.out_range, out_cls = _OUT[out_activation]
-        self.out_bias_from_data = out_bias_from_data and out_activation == "sigmoid"
+        # a sigmoid output starts at logit(mean) (pylearn2), a linear one at the mean; tanh: not done
+        self.out_bias_from_data = out_bias_from_data and out_activation in ("sigmoid", "linear")
+        self.out_activation = out_activation
         self.out_bias_clip = out_bias_clip
         layers: list[nn.Module] = []
         width = z_dim
@@ -76,8 +79,14 @@ class MLPGenerator(GeneratorBase):
 
     def init_from_data(self, mean: Tensor) -> None:
         """pylearn2's init_sigmoid_bias_from_marginals: output bias = logit(mean pixel), the mean
-        clipped to [out_bias_clip, 1 − out_bias_clip] (pylearn2: 1e-7)."""
-        if self.out_bias_from_data:
+        clipped to [out_bias_clip, 1 − out_bias_clip] (pylearn2: 1e-7). With a linear output the
+        same idea is bias = the data's mean, so G starts at the data's mean point either way."""
+        if not self.out_bias_from_data:
+            return
+        if self.out_activation == "linear":
+            with torch.no_grad():
+                self.out.bias.copy_(mean.reshape(-1).to(self.out.bias))
+        else:
             logit_bias_from_data_(self.out, mean, self.out_bias_clip)
 
     def forward(self, z: Tensor) -> Tensor:
