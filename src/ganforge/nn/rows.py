@@ -32,10 +32,6 @@ def rows_without_input_grad(n: int):
         _state.n = before
 
 
-def _rows_without_input_grad_now() -> int:
-    return getattr(_state, "n", 0)
-
-
 class _TailRowsLinear(torch.autograd.Function):
     """x W^T + b whose backward gives x's gradient for rows start: only."""
 
@@ -71,7 +67,7 @@ class InputLinear(nn.Linear):
     docstring for what it does inside ``rows_without_input_grad``."""
 
     def forward(self, x: Tensor) -> Tensor:
-        start = _rows_without_input_grad_now()
+        start = getattr(_state, "n", 0)
         if 0 < start < x.shape[0] and x.dim() == 2 and x.requires_grad and torch.is_grad_enabled():
             return _TailRowsLinear.apply(x, self.weight, self.bias, start)
         return super().forward(x)

@@ -28,6 +28,9 @@ def _toy(G: dict, D: dict, extra_1d: dict | None = None, extra_2d: dict | None =
     return point_data_defaults(one, two)
 
 
+_TOY_G = {"out_activation": "linear", "out_bias_from_data": False, "init_range": None, "batch_norm": False}
+_TOY_D = {"dropout_input": 0.0, "dropout_hidden": 0.0, "init_range": None}
+
 # 2-D: kept at 0.01 (G) / 0.005 (D). ring-2d, 6,000 steps: 2 of 8 modes (95% high quality); nothing
 # tried in the simultaneous order did better (D at 5× G's lr: 1/8 at 3,000; G 256×3 at 0.01 / 0.01:
 # 3/8 at 3,000). Algorithm 1's alternating order held 6/8 at 90.5% in seed 0, 2/8 in seeds 1 and 2
@@ -55,8 +58,6 @@ def _gan_toy_presets() -> dict:
                    extra_1d=_TOY_SGD_1D, extra_2d=_TOY_SGD)
     presets["gaussian-1d"] = deep_merge(presets["gaussian-1d"], _TOY_GAUSSIAN_1D)
     return presets
-_TOY_G = {"out_activation": "linear", "out_bias_from_data": False, "init_range": None, "batch_norm": False}
-_TOY_D = {"dropout_input": 0.0, "dropout_hidden": 0.0, "init_range": None}
 
 
 register_recipe(Recipe(

@@ -25,10 +25,12 @@ def d_logits(ctx: StepContext, real: Tensor, fake: Tensor, y_real: Tensor | None
     kw = {"aux": True} if aux else {}
     if ctx.joint_d_forward:
         y = torch.cat([y_real, y_fake]) if ctx.conditional else None
-        # the real rows need no input gradient (only the fakes', for G, in the simultaneous step)
-        skip = 0 if real.requires_grad else real.shape[0]
-        with rows_without_input_grad(skip):
-            out = ctx.discriminate(torch.cat([real, fake.to(real.dtype)]), y, **kw)
+        x = torch.cat([real, fake.to(real.dtype)])
+        if fake.requires_grad and not real.requires_grad:  # the simultaneous step: G needs the fakes' gradient only
+            with rows_without_input_grad(real.shape[0]):
+                out = ctx.discriminate(x, y, **kw)
+        else:
+            out = ctx.discriminate(x, y, **kw)
         n = real.shape[0]
         if aux:
             return (out[0][:n], out[1][:n]), (out[0][n:], out[1][n:])
