@@ -29,6 +29,7 @@ def test_set_parses_yaml_values_and_nested_keys():
     (["loss=nope"], "unknown loss 'nope'; valid losses: energy, hinge, lsgan-binary"),
     (["g_objective=wasserstein"], "does not belong to loss 'minimax'"),
     (["train.precision=64"], "unknown precision"),
+    (["train.matmul_precision=low"], "unknown train.matmul_precision 'low'; valid: highest, high, medium"),
     (["d_steps=0"], "d_steps and g_steps must be"),
     (["train.steps"], "expected KEY=VALUE"),
 ])

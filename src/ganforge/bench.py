@@ -29,6 +29,7 @@ from torch.utils._pytree import tree_map
 from torch.utils.flop_counter import flop_registry
 
 from .errors import GanforgeError
+from .training.loop import matmul_precision
 
 
 def measure_peak(dtype=torch.float32, n: int = 2048, reps: int = 10) -> float:
@@ -302,13 +303,25 @@ def _plain_optimizer(module, ocfg):
 
 def _variant_sets(variant: str) -> tuple[str, list[str]]:
     """"bf16-mixed+channels_last+compile" → (precision, --set items)."""
+    from .config import MATMUL_PRECISIONS
+
     parts = variant.split("+")
     sets = []
     for opt in parts[1:]:
-        if opt not in ("channels_last", "compile"):
-            raise GanforgeError(f"unknown bench option {opt!r} in {variant!r}; valid: channels_last, compile")
-        sets.append(f"train.{opt}=true")
+        key, eq, value = opt.partition("=")
+        if key in ("channels_last", "compile") and not eq:
+            sets.append(f"train.{key}=true")
+        elif key == "matmul_precision" and value in MATMUL_PRECISIONS:
+            sets.append(f"train.{opt}")
+        else:
+            raise GanforgeError(f"unknown bench option {opt!r} in {variant!r}; valid: channels_last, compile, "
+                                f"matmul_precision={'|'.join(MATMUL_PRECISIONS)}")
     return parts[0], sets
+
+
+def _matmul_precision(variant: str) -> str | None:
+    sets = _variant_sets(variant)[1]
+    return next((item.split("=", 1)[1] for item in sets if item.startswith("train.matmul_precision=")), None)
 
 
 def ganforge_loop(recipe: str, root: Path, *, steps: int, warmup: int, variant: str, out: Path,
@@ -392,13 +405,19 @@ def run_bench(*, steps: int, data_root: str | None, variants: list[str], json_ou
     # drifts (other tenants, clocks) then slows both sides of the comparison alike
     measured: dict[str, list] = {}
     conv_matmuls: dict[str, list] = {}
+    # a variant with train.matmul_precision=P gets the conventional loop under the same torch setting
+    # beside it (one line in any script), so its speed-up is not credited to a setting
+    conventional = [(f"conventional (DataLoader, workers={w})", w, None) for w in workers_list]
+    conventional += [(f"conventional (DataLoader, workers={workers_list[0]}, matmul_precision={p})", workers_list[0], p)
+                     for p in dict.fromkeys(_matmul_precision(v) for v in variants) if p is not None]
     for i in range(rounds):
         if rounds > 1:
             print(f"round {i + 1}/{rounds} …", flush=True)
-        for w in workers_list:
-            r = conventional_loop(unpacked, cfg, steps=steps, warmup=warmup, workers=w)
-            conv_matmuls[f"conventional (DataLoader, workers={w})"] = r.pop("matmuls")
-            measured.setdefault(f"conventional (DataLoader, workers={w})", []).append(r)
+        for name, w, mp in conventional:
+            with matmul_precision(mp):
+                r = conventional_loop(unpacked, cfg, steps=steps, warmup=warmup, workers=w)
+            conv_matmuls[name] = r.pop("matmuls")
+            measured.setdefault(name, []).append(r)
         for v in variants:
             measured.setdefault(f"ganforge {v}", []).append(
                 ganforge_loop(recipe, root, steps=steps, warmup=warmup, variant=v, out=scratch_p / f"run-{recipe}-{v}",
@@ -409,12 +428,21 @@ def run_bench(*, steps: int, data_root: str | None, variants: list[str], json_ou
         if own is not None and conv_rates is None:
             conv_rates = {k: time_matmuls(own, dtype) for k, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16))}
         row(name, runs, rates if own is None else conv_rates)
-    base = max(r["images_per_s"] for r in results["rows"] if r["name"].startswith("conventional"))
+    by_name = {r["name"]: r for r in results["rows"]}
+    base = max(by_name[name]["images_per_s"] for name, _, mp in conventional if mp is None)
     for r in results["rows"]:
         r["speedup_vs_best_conventional"] = r["images_per_s"] / base
     print("speed-up vs the best conventional loop: " + ", ".join(
         f"{r['name'].replace('ganforge ', '')}: {r['speedup_vs_best_conventional']:.2f}×"
         for r in results["rows"] if r["name"].startswith("ganforge")))
+    for v in variants:
+        mp = _matmul_precision(v)
+        if mp is not None:
+            same = next(by_name[name] for name, _, p in conventional if p == mp)
+            r = by_name[f"ganforge {v}"]
+            r["speedup_vs_conventional_same_matmul"] = r["images_per_s"] / same["images_per_s"]
+            print(f"  {v} vs the conventional loop with matmul_precision={mp}: "
+                  f"{r['speedup_vs_conventional_same_matmul']:.2f}×")
     if json_out:
         Path(json_out).write_text(json.dumps(results, indent=2))
     return results

@@ -74,6 +74,9 @@ class DataConfig:
     args: dict = field(default_factory=dict)  # dataset-specific options (toy targets)
 
 
+MATMUL_PRECISIONS = ("highest", "high", "medium")  # torch.set_float32_matmul_precision's values
+
+
 @dataclass
 class TrainConfig:
     steps: int = 10000  # outer iterations (each: d_steps D updates, then g_steps G updates)
@@ -82,6 +85,10 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda | mps
     devices: int = 1
     precision: str = "32"  # 32 | bf16-mixed | 16-mixed
+    # torch.set_float32_matmul_precision while training: highest (exact fp32) | high (TF32 on CUDA GPUs) |
+    # medium (bf16 inside fp32 matrix products, on CPUs through oneDNN; weights, activations and gradients
+    # stay fp32); None leaves torch's process-wide setting as it is (highest unless changed)
+    matmul_precision: Union[str, None] = None
     log_every: int = 100
     sample_every: int = 500
     ckpt_every: int = 500

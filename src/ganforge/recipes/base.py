@@ -13,7 +13,7 @@ from typing import Callable
 
 from torch import Tensor
 
-from ..config import Config, build, deep_merge, load_yaml, parse_set
+from ..config import MATMUL_PRECISIONS, Config, build, deep_merge, load_yaml, parse_set
 from ..errors import GanforgeError
 from ..penalties import PENALTIES
 from ..registry import LOSSES, RECIPES
@@ -212,6 +212,8 @@ def check_config(cfg: Config) -> None:
             raise GanforgeError(f"train.{key} must be ≥ 1, got {getattr(t, key)}")
     if t.precision not in ("32", "32-true", "bf16-mixed", "16-mixed", "bf16-true"):
         raise GanforgeError(f"unknown precision {t.precision!r}; valid: 32, bf16-mixed, 16-mixed")
+    if t.matmul_precision is not None and t.matmul_precision not in MATMUL_PRECISIONS:
+        raise GanforgeError(f"unknown train.matmul_precision {t.matmul_precision!r}; valid: {', '.join(MATMUL_PRECISIONS)}")
     if t.device not in ("auto", "cpu", "cuda", "mps", "gpu"):
         raise GanforgeError(f"unknown device {t.device!r}; valid: auto, cpu, cuda, mps")
     for key in ("opt_G", "opt_D"):

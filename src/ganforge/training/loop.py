@@ -140,8 +140,23 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
     fabric.launch()
     if dry_run:
         return _dry_run(TrainingRun(cfg, recipe, fabric))
-    with RunLock(out) if fabric.global_rank == 0 else contextlib.nullcontext():
+    with RunLock(out) if fabric.global_rank == 0 else contextlib.nullcontext(), matmul_precision(cfg.train.matmul_precision):
         return _train(cfg, recipe, fabric, out, resume=resume, console=console)
+
+
+@contextlib.contextmanager
+def matmul_precision(precision: str | None):
+    """torch.set_float32_matmul_precision(precision) while training, the caller's setting after
+    (None: leave it alone)."""
+    if precision is None:
+        yield
+        return
+    before = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision(precision)
+    try:
+        yield
+    finally:
+        torch.set_float32_matmul_precision(before)
 
 
 def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: bool) -> dict:
