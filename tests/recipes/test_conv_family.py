@@ -1,6 +1,8 @@
 """Issue 5 parts: the LSGAN, Wasserstein and hinge losses in closed form, the gradient penalty
 against a direct computation, spectral norm, weight clipping and the config's refusals."""
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -284,3 +286,18 @@ def test_wgan_gp_uses_dequantised_reals_and_twice_the_batch_for_g(tmp_path, monk
                    set=sets + ["recipe_args.dequantize=false"])
     levels = (seen[-1][0] + 1) * 255 / 2
     assert (levels - levels.round()).abs().max() < 1e-4
+
+
+@pytest.mark.parametrize("penalty, sets", [
+    ("gp", ["G.args.ch=4", "D.args.ch=4"]),  # wgan-gp's own critic (ResNet)
+    ("r1", ["G.arch=dcgan_generator", "D.arch=dcgan_discriminator", "G.args.ngf=4", "D.args.ndf=4", "D.args.norm=none",
+            "d_penalties={r1: 5}"]),
+])
+def test_input_gradient_penalties_train_under_bf16_mixed(tmp_path, penalty, sets):
+    """A penalty on D's input gradient takes torch.autograd.grad through Fabric's wrapped D, which under
+    bf16-mixed refuses any backward outside fabric.backward: it crashed on the first D step (stop 21)."""
+    res = ganforge.train("wgan-gp", data="digits", steps=2, out=tmp_path / penalty, console=False, precision="bf16-mixed",
+                         set=["data.image_size=16", "z_dim=4", "d_steps=1", "train.threads=1", "train.batch_size=8",
+                              "train.g_batch_size=null", "train.log_every=1", *sets])
+    last = res["last"]
+    assert res["step"] == 2 and f"d_{penalty}" in last and math.isfinite(last[f"d_{penalty}"]) and last[f"d_{penalty}"] > 0

@@ -9,9 +9,44 @@ norm in D would corrupt it); the config names them with weights
 
 from __future__ import annotations
 
+import contextlib
+
+import torch
+from torch import Tensor
+
 from ..registry import Registry
 
 PENALTIES: Registry = Registry("penalty")
+
+
+def input_grad(scores: Tensor, x: Tensor) -> Tensor:
+    """∂ scores.sum() / ∂x with create_graph=True: the input gradient a penalty on D's slope is made of.
+
+    D is usually Fabric's wrapper, which, under a precision or strategy that needs it (bf16-mixed,
+    16-mixed), checks that every gradient through it comes from ``fabric.backward``. This inner gradient
+    is part of D's loss, which does go through ``fabric.backward`` afterwards, so the check is lifted
+    while it is taken (Fabric's own flag for "inside fabric.backward")."""
+    with _inside_fabric_backward():
+        (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
+    return grad
+
+
+@contextlib.contextmanager
+def _inside_fabric_backward():
+    try:
+        from lightning_fabric import wrappers
+    except ImportError:  # no Fabric, no check
+        yield
+        return
+    if not hasattr(wrappers, "_in_fabric_backward"):  # a Fabric without the check
+        yield
+        return
+    before = wrappers._in_fabric_backward
+    wrappers._in_fabric_backward = True
+    try:
+        yield
+    finally:
+        wrappers._in_fabric_backward = before
 
 from . import drift, gradient_penalty, orthogonal, r1  # noqa: E402,F401
 from .clip import clip_weights_  # noqa: E402,F401

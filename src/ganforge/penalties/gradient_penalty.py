@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from . import PENALTIES
+from . import PENALTIES, input_grad
 
 
 def gradient_penalty(*, D: nn.Module, real: Tensor, fake: Tensor, **_) -> Tensor:
@@ -19,7 +19,7 @@ def gradient_penalty(*, D: nn.Module, real: Tensor, fake: Tensor, **_) -> Tensor
     eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype)
     x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
     scores = D(x_hat)
-    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
+    grad = input_grad(scores, x_hat)
     norms = grad.flatten(1).norm(2, dim=1)
     return ((norms - 1) ** 2).mean()
 

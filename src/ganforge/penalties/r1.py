@@ -5,16 +5,15 @@ config's weight is that γ/2 (``d_penalties: {r1: 5}`` is γ = 10). Run lazily w
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor
 
-from . import PENALTIES
+from . import PENALTIES, input_grad
 
 
 def r1_penalty(*, D, real: Tensor, **_) -> Tensor:
     """real: [N, ...] → scalar E[‖∇_x D(x)‖²] (a double backward, like the gradient penalty)."""
     x = real.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+    grad = input_grad(D(x), x)
     return grad.flatten(1).pow(2).sum(dim=1).mean()
 
 
