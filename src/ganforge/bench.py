@@ -28,6 +28,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_map
 from torch.utils.flop_counter import flop_registry
 
+from .config import MATMUL_PRECISIONS
 from .errors import GanforgeError
 from .training.loop import matmul_precision
 
@@ -303,8 +304,6 @@ def _plain_optimizer(module, ocfg):
 
 def _variant_sets(variant: str) -> tuple[str, list[str]]:
     """"bf16-mixed+channels_last+compile" → (precision, --set items)."""
-    from .config import MATMUL_PRECISIONS
-
     parts = variant.split("+")
     sets = []
     for opt in parts[1:]:
