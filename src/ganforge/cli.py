@@ -282,7 +282,8 @@ def _parse_codes(items) -> dict:
 @click.option("--steps", type=POSITIVE, default=200, show_default=True, help="Timed steps per configuration.")
 @click.option("--batch-size", type=POSITIVE, help="Override the recipe's batch size.")
 @click.option("--data-root", type=click.Path(file_okay=False), help="Root holding MNIST/raw (torchvision layout).")
-@click.option("--variant", "variants", multiple=True, default=("32", "bf16-mixed"), show_default=True,
+@click.option("--variant", "variants", multiple=True, default=("32", "bf16-mixed", "32+matmul_precision=medium"),
+              show_default=True,
               help="PRECISION[+channels_last][+compile][+matmul_precision=highest|high|medium]; repeatable.")
 @click.option("--workers", "workers", multiple=True, type=int, default=(0, 2), show_default=True,
               help="DataLoader workers for the conventional loop; repeatable.")
