@@ -54,9 +54,15 @@ THRESHOLDS = {"mnist": [600, 400, 250], "cifar10": [100, 75, 60]}
 CIFAR_SETS = {"dcgan": ["G.args.ngf=32", "D.args.ndf=32", "train.steps=3000"],
               "lsgan": ["G.args.ngf=32", "D.args.ndf=32", "train.steps=3000"],
               "wgan": ["G.args.ngf=32", "D.args.ndf=32", "train.steps=1000"],
+              # the authors' DCGAN-size CIFAR-10 script (improved_wgan_training/gan_cifar.py, MODE wgan-gp) at
+              # DIM 32: 5×5, BN in G only, z N(0, I) of 128, Adam 1e-4 β = (0.5, 0.9) constant, batch 64 for both
+              # players, λ = 10, 5 critic iterations, no dequantisation
               "wgan-gp": ["G.arch=dcgan_generator", "D.arch=dcgan_discriminator", "G.args.ngf=32", "D.args.ndf=32",
-                          "G.args.kernel=5", "D.args.kernel=5", "G.args.batch_norm=false", "D.args.norm=none",
-                          "train.g_batch_size=null", "train.steps=1000"],
+                          "G.args.kernel=5", "D.args.kernel=5", "G.args.batch_norm=true", "D.args.norm=none",
+                          "z_dim=128", "z_dist=normal", "train.batch_size=64", "train.g_batch_size=null",
+                          "opt_D.lr=1e-4", "opt_G.lr=1e-4", "opt_D.betas=[0.5,0.9]", "opt_G.betas=[0.5,0.9]",
+                          "opt_D.schedule=constant", "opt_G.schedule=constant", "recipe_args.dequantize=false",
+                          "train.steps=1000"],
               "sngan": ["G.arch=dcgan_generator", "D.arch=dcgan_discriminator", "G.args.ngf=32", "D.args.ndf=32",
                         "D.args.norm=none", "D.args.head_bias=false", "train.steps=1000"]}
 
