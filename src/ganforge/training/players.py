@@ -67,13 +67,15 @@ def d_steps_schedule(cfg: Config) -> Callable[[StepContext], int]:
     than ``first`` updates and whenever G's update count is a multiple of ``every``, else
     ``cfg.d_steps``. WGAN's released code: 100 critic iterations for the first 25 generator
     iterations and every 500th, 5 otherwise."""
+    return lambda ctx: d_steps_at(cfg, ctx.updates.get("G", 0))
+
+
+def d_steps_at(cfg: Config, g_updates: int) -> int:
+    """D updates in the outer step where G has made ``g_updates`` updates (``d_steps_schedule``)."""
     boost = cfg.d_steps_boost
-
-    def count(ctx: StepContext) -> int:
-        g_updates = ctx.updates.get("G", 0)
-        every = boost.get("every")
-        if g_updates < boost.get("first", 0) or (every and g_updates % every == 0):
-            return boost["d_steps"]
+    if not boost:
         return cfg.d_steps
-
-    return count
+    every = boost.get("every")
+    if g_updates < boost.get("first", 0) or (every and g_updates % every == 0):
+        return boost["d_steps"]
+    return cfg.d_steps
