@@ -1,7 +1,16 @@
+"""Shared fixtures. What a test may assume about the machine (CPU kernels, GPUs, timings) is
+written down in tests/machine.py: read it before recording a reference or timing anything."""
+
 import os
 from pathlib import Path
 
 import pytest
+
+# The suite runs on the CPU on every machine, a GPU machine included (the trainer's device "auto"
+# would otherwise move every tiny run to the GPU, where kernels, bits and memory differ); the
+# CUDA path is checked by scripts/gpu_check.py. GANFORGE_TEST_CUDA=1 leaves the GPUs visible.
+if os.environ.get("GANFORGE_TEST_CUDA") != "1":
+    os.environ["CUDA_VISIBLE_DEVICES"] = ""
 
 
 @pytest.fixture

@@ -30,16 +30,24 @@ from torch.utils.flop_counter import flop_registry
 
 from .config import MATMUL_PRECISIONS
 from .errors import GanforgeError
-from .training.loop import matmul_precision
+from .training.process import matmul_precision, matmul_precision_effect
 
 
-def measure_peak(dtype=torch.float32, n: int = 2048, reps: int = 10) -> float:
-    """Measured matmul throughput (FLOP/s) of this machine for ``dtype`` (n×n×n GEMMs)."""
-    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
-    for _ in range(3):
+def measure_peak(dtype=torch.float32, n: int = 2048, reps: int = 10, budget_s: float = 3.0) -> float:
+    """Measured matmul throughput (FLOP/s) of this machine for ``dtype`` (n×n×n GEMMs, the best of
+    up to ``reps``). Where one product takes over a fifth of ``budget_s`` (bf16 on a CPU with no
+    bf16 kernel runs at ~1 GFLOP/s: a 2048³ product takes ~15 s) n halves, down to 256."""
+    while True:
+        a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+        t = time.perf_counter()
         a @ b
+        first = time.perf_counter() - t
+        if first <= budget_s / 5 or n <= 256:
+            break
+        n //= 2
+    a @ b
     best = float("inf")
-    for _ in range(reps):
+    for _ in range(max(1, min(reps, int(budget_s / max(first, 1e-9))))):
         t = time.perf_counter()
         a @ b
         best = min(best, time.perf_counter() - t)
@@ -352,7 +360,33 @@ def ganforge_loop(recipe: str, root: Path, *, steps: int, warmup: int, variant: 
     return {"images_per_s": cfg.train.batch_size * cfg.d_steps / sec, "sec_per_step": sec, "out": str(out)}
 
 
-def run_bench(*, steps: int, data_root: str | None, variants: list[str], json_out: str | None,
+DEFAULT_VARIANTS = ("32", "bf16-mixed", "32+matmul_precision=medium")
+
+
+def offered_variants(variants: list[str] | None) -> tuple[list[str], dict]:
+    """The variants to time, and what each matmul precision they name does here (a probe of one
+    product, ``training.process.matmul_precision_effect``). With no variants asked for: the
+    defaults, less a matmul precision that leaves products as they are on this machine (then it
+    would time fp32 twice); an explicit one runs regardless, with the probe's finding printed."""
+    asked = variants is not None and len(variants) > 0
+    candidates = list(variants) if asked else list(DEFAULT_VARIANTS)
+    effects = {p: matmul_precision_effect(p) for p in dict.fromkeys(_matmul_precision(v) for v in candidates) if p}
+    offered = []
+    for v in candidates:
+        p = _matmul_precision(v)
+        e = effects.get(p)
+        if e is not None:
+            verdict = "changes" if e["changes_products"] else "does not change"
+            print(f"matmul_precision={p} {verdict} fp32 products on this machine (relative error "
+                  f"{e['rel_error']:.1e}, exact fp32 {e['rel_error_highest']:.1e})"
+                  + ("" if e["changes_products"] or asked else f": variant {v} not offered"))
+            if not e["changes_products"] and not asked:
+                continue
+        offered.append(v)
+    return offered, effects
+
+
+def run_bench(*, steps: int, data_root: str | None, variants: list[str] | None, json_out: str | None,
               recipe: str = "gan", batch_size: int | None = None, workers_list=(0, 2), warmup: int = 20,
               scratch: str = "/tmp/ganforge-bench", sets=(), rounds: int = 2) -> dict:
     import contextlib
@@ -375,8 +409,9 @@ def run_bench(*, steps: int, data_root: str | None, variants: list[str], json_ou
     peak16 = measure_peak(torch.bfloat16)
     calls = step_matmuls(recipe, root, sets)
     rates = {name: time_matmuls(calls, dtype) for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16))}
-    print(f"machine: {torch.get_num_threads()} threads; square 2048 matmul fp32 {peak32 / 1e9:.0f} GFLOP/s, "
+    print(f"machine: {torch.get_num_threads()} threads; square matmul fp32 {peak32 / 1e9:.0f} GFLOP/s, "
           f"bf16 {peak16 / 1e9:.0f} GFLOP/s")
+    variants, effects = offered_variants(variants)
     shape = cfg.data.image_size or [28, 28]
     print(f"{recipe} on MNIST {shape[0]}×{shape[1]}, batch {cfg.train.batch_size}, update_order {cfg.update_order}: "
           f"{flops / 1e9:.3f} GFLOP per step ({cfg.d_steps} D + {cfg.g_steps} G updates)")
@@ -385,7 +420,7 @@ def run_bench(*, steps: int, data_root: str | None, variants: list[str], json_ou
         for k, r in rates.items()))
     results: dict = {"recipe": recipe, "update_order": cfg.update_order, "flops_per_step": flops, "peak_fp32": peak32,
                      "peak_bf16": peak16, "steps": steps, "batch_size": cfg.train.batch_size, "threads":
-                     torch.get_num_threads(), "matmul_at_step_shapes": rates, "rows": []}
+                     torch.get_num_threads(), "matmul_at_step_shapes": rates, "matmul_precision_effects": effects, "rows": []}
 
     def row(name, runs, matmul_rates):
         # the fastest of the rounds: a shared machine only ever slows a loop down

@@ -1,5 +1,6 @@
 """train.matmul_precision: torch.set_float32_matmul_precision while a run trains, the caller's
-setting afterwards; on a CPU with a bf16 GEMM (oneDNN) "medium" really computes fp32 products in bf16."""
+setting afterwards; where "medium" changes fp32 products at all (a behaviour probe, not a flag: some
+CPUs with a bf16 GEMM compute them in fp32 all the same), it rounds the inputs to bf16 and sums in fp32."""
 
 import re
 
@@ -8,9 +9,9 @@ import torch
 import torch.nn.functional as F
 
 import ganforge
-from ganforge.bench import _variant_sets
+from ganforge.bench import _variant_sets, offered_variants
 from ganforge.errors import GanforgeError
-from ganforge.training import loop
+from ganforge.training import loop, process
 
 
 def test_the_setting_holds_during_training_and_is_restored(tmp_path, monkeypatch):
@@ -32,14 +33,17 @@ def test_the_setting_holds_during_training_and_is_restored(tmp_path, monkeypatch
     assert torch.get_float32_matmul_precision() == before
 
 
-@pytest.mark.skipif(not torch.ops.mkldnn._is_mkldnn_bf16_supported(), reason="this CPU has no bf16 GEMM in oneDNN")
-def test_medium_computes_fp32_products_in_bf16_on_this_cpu():
+def test_medium_computes_fp32_products_in_bf16_where_it_changes_them():
+    effect = process.matmul_precision_effect("medium")
+    if not effect["changes_products"]:
+        pytest.skip(f"matmul_precision=medium leaves fp32 products as they are on this CPU (relative error "
+                    f"{effect['rel_error']:.1e}, exact fp32 {effect['rel_error_highest']:.1e})")
     torch.manual_seed(0)
     x, w = torch.randn(64, 256), torch.randn(128, 256)
     exact = F.linear(x.double(), w.double()).float()
-    with loop.matmul_precision("highest"):
+    with process.matmul_precision("highest"):
         full = F.linear(x, w)
-    with loop.matmul_precision("medium"):
+    with process.matmul_precision("medium"):
         medium = F.linear(x, w)
     as_bf16 = F.linear(x.bfloat16().double(), w.bfloat16().double()).float()  # inputs rounded to bf16, exact sums
     err_full = ((full - exact).abs().max() / exact.abs().max()).item()
@@ -53,3 +57,19 @@ def test_bench_variant_takes_the_setting():
     assert _variant_sets("bf16-mixed+channels_last") == ("bf16-mixed", ["train.channels_last=true"])
     with pytest.raises(GanforgeError, match=re.escape("matmul_precision=highest|high|medium")):
         _variant_sets("32+matmul_precision=low")
+
+
+def test_bench_offers_medium_only_where_it_changes_products(monkeypatch):
+    for changes in (True, False):
+        monkeypatch.setattr("ganforge.bench.matmul_precision_effect", lambda p, changes=changes: {
+            "precision": p, "rel_error": 1e-3 if changes else 1e-7, "rel_error_highest": 1e-7, "changes_products": changes})
+        offered, effects = offered_variants(None)
+        assert ("32+matmul_precision=medium" in offered) is changes and effects["medium"]["changes_products"] is changes
+        assert offered[:2] == ["32", "bf16-mixed"]
+        # asked for by name, it runs regardless (the probe's finding is printed)
+        assert offered_variants(["32+matmul_precision=medium"])[0] == ["32+matmul_precision=medium"]
+
+
+def test_the_probe_reads_exact_fp32_as_unchanged():
+    effect = process.matmul_precision_effect("highest")
+    assert not effect["changes_products"] and effect["rel_error"] == effect["rel_error_highest"] < process.CHANGED_REL

@@ -1,5 +1,6 @@
 """The report in a real browser: curves drawn, the slider moves through the grids, the eval
-table is there, nothing is fetched, and a 5,000-step run renders in under a second."""
+table is there, nothing is fetched, and a 5,000-step run renders (its under-a-second target is
+timed by benchmarks/bench_viz.py; here only a hang or a pathological slowdown fails)."""
 
 import json
 import shutil
@@ -42,7 +43,7 @@ def test_report_curves_slider_and_eval_table(page, gan_run):
         page.screenshot(path=str(DOCS_IMAGES / "report.png"))
 
 
-def test_report_of_a_5000_step_run_renders_in_under_a_second(page, gan_run, tmp_path):
+def test_report_of_a_5000_step_run_renders(page, gan_run, tmp_path):
     """5,000 records (a log every step: the worst case) and 10 grids."""
     run = tmp_path / "long"
     (run / "samples").mkdir(parents=True)
@@ -61,4 +62,4 @@ def test_report_of_a_5000_step_run_renders_in_under_a_second(page, gan_run, tmp_
     _, seconds = _open(page, path)
     print(f"5,000-step report: written in {written:.2f} s, rendered in {seconds:.2f} s")
     assert page.locator("figure.chart path.series").count() == len(keys) + 1
-    assert seconds < 1.0
+    assert seconds < 20.0  # the target is 1 s (benchmarks/bench_viz.py); 20× that is a fault on any machine

@@ -32,7 +32,8 @@ from .build import count_params
 from .checkpoint import check_fits, clean_temporaries, latest_checkpoint, load_checkpoint, save_checkpoint
 from .finite import FiniteGuard, check_weights
 from .lock import RunLock, is_lock_file
-from .memory import keep_freed_memory
+from .players import Simultaneous
+from .process import process_settings
 from .report import Reporter
 from .run import TrainingRun
 from .tensorboard import make_sinks, require_tensorboard
@@ -43,6 +44,8 @@ def _accelerator(device: str) -> str:
 
 
 def make_fabric(cfg: Config):
+    """Lightning Fabric for ``cfg.train``'s device, device count and precision. Process-wide
+    settings (threads, allocator, matmul precision) are ``process.process_settings``'s."""
     from lightning_fabric import Fabric
 
     t = cfg.train
@@ -53,13 +56,6 @@ def make_fabric(cfg: Config):
         raise GanforgeError("--device mps asked for, but MPS is not available; use --device cpu or auto")
     precision = "32-true" if t.precision in ("32", "32-true") else t.precision
     strategy = "ddp" if t.devices > 1 else "auto"
-    if t.keep_freed_memory:
-        keep_freed_memory()
-    if t.threads:
-        torch.set_num_threads(t.threads)
-    elif t.devices > 1 and (acc == "cpu" or (acc == "auto" and not torch.cuda.is_available())):
-        # N CPU processes share the cores: give each its share instead of oversubscribing
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // t.devices))
     return Fabric(accelerator=acc, devices=t.devices, strategy=strategy, precision=precision)
 
 
@@ -136,27 +132,13 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
         if cfg.train.tensorboard:
             require_tensorboard()  # before the run directory is made
         prepare_run_dir(out, resume=resume)
-    fabric = make_fabric(cfg)
-    fabric.launch()
-    if dry_run:
-        return _dry_run(TrainingRun(cfg, recipe, fabric))
-    with RunLock(out) if fabric.global_rank == 0 else contextlib.nullcontext(), matmul_precision(cfg.train.matmul_precision):
-        return _train(cfg, recipe, fabric, out, resume=resume, console=console)
-
-
-@contextlib.contextmanager
-def matmul_precision(precision: str | None):
-    """torch.set_float32_matmul_precision(precision) while training, the caller's setting after
-    (None: leave it alone)."""
-    if precision is None:
-        yield
-        return
-    before = torch.get_float32_matmul_precision()
-    torch.set_float32_matmul_precision(precision)
-    try:
-        yield
-    finally:
-        torch.set_float32_matmul_precision(before)
+    with process_settings(cfg, _accelerator(cfg.train.device)):
+        fabric = make_fabric(cfg)
+        fabric.launch()
+        if dry_run:
+            return _dry_run(TrainingRun(cfg, recipe, fabric))
+        with RunLock(out) if fabric.global_rank == 0 else contextlib.nullcontext():
+            return _train(cfg, recipe, fabric, out, resume=resume, console=console)
 
 
 def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: bool) -> dict:
@@ -258,21 +240,69 @@ def _write_run_files(run: TrainingRun, out: Path) -> None:
 
 
 def _dry_run(run: TrainingRun) -> dict:
+    """Print the resolved config, the networks and what the run does: each player's updates over
+    the whole run (a count that varies, such as WGAN's critic boost, followed step by step) and the
+    FLOPs of a typical step, of the first step, and of the whole run."""
     from .flops import CountFlops
 
     cfg = run.cfg
-    with CountFlops() as counter:
+    before = dict(run.updates)
+    with CountFlops(key=lambda: run.ctx.player) as counter:
         run.step(0, False)
-    flops = counter.total * run.world
+    first = {p.name: run.updates[p.players[0].name if isinstance(p, Simultaneous) else p.name]
+             - before[p.players[0].name if isinstance(p, Simultaneous) else p.name] for p in run.players}
+    lead = {p.name: p.players[0].name if isinstance(p, Simultaneous) else p.name for p in run.players}
+    per_update = {name: counter.by_key[lead[name]] / n if n else 0.0 for name, n in first.items()}
+    schedule = update_schedule(run.players, cfg.train.steps)
+    typical = schedule["typical"]
+    flops = sum(per_update[n] * k for n, k in typical.items()) * run.world
+    first_flops = counter.total * run.world
+    total = sum(per_update[n] * k for n, k in schedule["total"].items()) * run.world
     params = {f"params_{name}": count_params(net) for name, net in run.raw.items()}
-    info = {"config": cfg.to_dict(), **params, "flops_per_step": flops, "data_shape": list(run.data.shape),
-            "n_examples": len(run.data)}
+    info = {"config": cfg.to_dict(), **params, "flops_per_step": flops, "flops_first_step": first_flops,
+            "flops_run": total, "updates_per_step": typical, "updates_first_step": first,
+            "updates_run": schedule["total"], "data_shape": list(run.data.shape), "n_examples": len(run.data)}
     if run.is_main:
         print(dump_yaml(cfg), end="")
         print(f"# data: {run.data.name}, {len(run.data)} examples of shape {tuple(run.data.shape)}")
         for name, net in run.raw.items():
             print(f"# {name} parameters: {count_params(net):,}")
-        updates = " + ".join(f"{p.repeats} {p.name}" + (" (together)" if "+" in p.name else "") for p in run.players)
-        print(f"# FLOPs per training step ({updates} updates, global batch {cfg.train.batch_size}): "
+
+        def updates(counts: dict) -> str:
+            return " + ".join(f"{k:,} {n}" + (" (together)" if "+" in n else "") for n, k in counts.items())
+
+        print(f"# FLOPs per training step ({updates(typical)} updates, global batch {cfg.train.batch_size}): "
               f"{flops / 1e9:.3f} GFLOP")
+        if first != typical:
+            print(f"# the first step ({updates(first)} updates): {first_flops / 1e9:.3f} GFLOP")
+        print(f"# the whole run, {cfg.train.steps:,} steps ({updates(schedule['total'])} updates): "
+              f"{total / 1e12:.3f} TFLOP")
     return info
+
+
+def update_schedule(players: list, steps: int) -> dict:
+    """Each player's updates per step over a run of ``steps`` outer steps, followed step by step
+    where a count varies (``repeats_at`` reads host-side counters: the update counts, the step):
+    ``total`` updates, and the ``typical`` step's counts (the most frequent combination)."""
+    from collections import Counter
+    from types import SimpleNamespace
+
+    solo = {p.name: [q.name for q in p.players] if isinstance(p, Simultaneous) else [p.name] for p in players}
+    ctx = SimpleNamespace(updates={q: 0 for names in solo.values() for q in names}, step=0)
+    total = {p.name: 0 for p in players}
+    combos: Counter = Counter()
+    varying = any(getattr(p, "repeats_at", None) for p in players)
+    for step in range(steps if varying else 1):
+        ctx.step = step
+        counts = []
+        for p in players:
+            k = p.repeats_at(ctx) if getattr(p, "repeats_at", None) else p.repeats
+            counts.append(k)
+            total[p.name] += k
+            for q in solo[p.name]:
+                ctx.updates[q] += k
+        combos[tuple(counts)] += 1
+    if not varying:
+        total = {name: k * steps for name, k in total.items()}
+    typical = dict(zip(total, combos.most_common(1)[0][0]))
+    return {"typical": typical, "total": total}
