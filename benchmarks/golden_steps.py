@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 
 import ganforge
-from ganforge.config import deep_merge, to_sets
+from ganforge.config import LEGACY_KEYS, deep_merge, migrate, to_sets
 from ganforge.recipes.base import resolve_config
 from ganforge.registry import RECIPES
 from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
@@ -69,10 +69,15 @@ def fingerprint(names: list[str], steps: int) -> dict:
 
 
 def _config_diff(old: dict, new: dict, prefix: str = "") -> list[str]:
-    """Keys of ``old`` whose values differ in ``new`` (keys only in ``new`` are fine)."""
-    if not prefix and "spectral_norm" in old:
-        old = json.loads(json.dumps(old))
-        old.setdefault("D", {})["spectral_norm"] = old.pop("spectral_norm")
+    """Keys of ``old`` whose values differ in ``new`` (keys only in ``new`` are fine). An old config
+    is first read in today's keys (``config.migrate``: spectral_norm → D.spectral_norm, opt_G →
+    opt.G, d_steps_boost → recipe_args.d_steps_boost, where a null boost is the same as none)."""
+    if not prefix:  # the old side went through JSON: compare like with like (int keys become strings)
+        new = json.loads(json.dumps(new))
+    if not prefix and LEGACY_KEYS & set(old):
+        old = migrate(old)
+        if old.get("recipe_args", {}).get("d_steps_boost", 0) is None and "d_steps_boost" not in new["recipe_args"]:
+            del old["recipe_args"]["d_steps_boost"]
     out = []
     for key, value in old.items():
         if isinstance(value, dict) and isinstance(new.get(key), dict) and key != "args":

@@ -90,7 +90,7 @@ def draw_matched(results: dict, images: bool) -> None:
     print(f"\n{results['data']}: each recipe beside a plain PyTorch loop of its own algorithm; FID with "
           f"{results['features']} features, n = {results['n']}; time: process CPU seconds, 1 thread")
     from ganforge.recipes.base import resolve_config
-    from ganforge.training.players import d_steps_at
+    from ganforge.recipes.standard import d_steps_at
 
     print("| recipe | run | G steps (D updates) in the budget | CPU-s per G step | speed per D update, × the loop's | "
           "final FID | mean of the last 3 | CPU-s to the loop's final FID | × the loop's time |")

@@ -122,10 +122,10 @@ def run_plain(recipe: str, args, probe: FidProbe, z_seed: int, steps: int | None
     computes it from the outer step: linear decay to lr_min at train.steps).
     ``pytorch-loop`` is this loop of the ``dcgan`` preset (BCE-with-logits, Adam, uniform z)."""
     from ganforge.recipes.base import resolve_config
+    from ganforge.recipes.standard import d_steps_at
+    from ganforge.recipes.steps import standard_d_step
     from ganforge.registry import RECIPES as RECIPE_REGISTRY
     from ganforge.training.build import build_models
-    from ganforge.training.players import d_steps_at
-    from ganforge.training.steps import standard_d_step
 
     torch.set_num_threads(1)
     extra = CIFAR_SETS[recipe] if args.data == "cifar10" else []
@@ -140,7 +140,7 @@ def run_plain(recipe: str, args, probe: FidProbe, z_seed: int, steps: int | None
     assert set(cfg.d_penalties) <= {"gp"} and PLAIN_G[cfg.loss] == cfg.g_objective, cfg
     assert spec.d_step is standard_d_step or spec.d_step.__name__ == "dequantized_d_step", recipe
     assert spec.g_step.__name__ == "standard_g_step" and spec.before_step is None, recipe
-    for o in (cfg.opt_D, cfg.opt_G):
+    for o in (cfg.opt["D"], cfg.opt["G"]):
         assert o.name in ("adam", "rmsprop") and o.schedule in ("constant", "linear") and o.momentum_final is None, o
     ch, cifar = (3, True) if args.data == "cifar10" else (1, False)
     root = (_cifar_jpeg_folder if cifar else _mnist_gz_to_raw)(args.data_root, Path(args.out) / "torchvision")
@@ -170,7 +170,7 @@ def run_plain(recipe: str, args, probe: FidProbe, z_seed: int, steps: int | None
             (t - o.decay_start) / (end - o.decay_start), 1.0)) if o.schedule == "linear" else (lambda t: 1.0)
         return opt, torch.optim.lr_scheduler.LambdaLR(opt, ramp)
 
-    (opt_d, sched_d), (opt_g, sched_g) = optimizer(D, cfg.opt_D), optimizer(G, cfg.opt_G)
+    (opt_d, sched_d), (opt_g, sched_g) = optimizer(D, cfg.opt["D"]), optimizer(G, cfg.opt["G"])
     d_loss, g_loss = PLAIN_LOSSES[cfg.loss]
     gp = float(cfg.d_penalties.get("gp", 0.0))
     joint = not any(isinstance(m, nn.BatchNorm2d) for m in D.modules())

@@ -7,7 +7,7 @@ from ganforge.recipes.base import resolve_config
 
 def test_defaults_and_recipe_diff():
     cfg = resolve_config("gan")
-    assert cfg.opt_G.name == "sgd" and cfg.opt_G.lr == 0.1 and cfg.train.batch_size == 100
+    assert cfg.opt["G"].name == "sgd" and cfg.opt["G"].lr == 0.1 and cfg.train.batch_size == 100
     assert cfg.G.args["hidden"] == [1200, 1200] and cfg.D.args["pieces"] == 5
     digits = resolve_config("gan", overrides={"data": {"name": "digits"}})
     assert digits.G.args["hidden"] == [400, 400]  # dataset diff
@@ -16,7 +16,7 @@ def test_defaults_and_recipe_diff():
 
 def test_set_parses_yaml_values_and_nested_keys():
     cfg = resolve_config("gan", sets=["train.steps=7", "opt_D.lr=1e-3", "G.args.hidden=[8, 8]", "train.compile=true"])
-    assert cfg.train.steps == 7 and cfg.opt_D.lr == pytest.approx(1e-3)
+    assert cfg.train.steps == 7 and cfg.opt["D"].lr == pytest.approx(1e-3)
     assert cfg.G.args["hidden"] == [8, 8] and cfg.train.compile is True
     assert parse_set(["a.b=1", "a.c=x"]) == {"a": {"b": 1, "c": "x"}}
 

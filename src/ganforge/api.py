@@ -71,17 +71,20 @@ RESUMABLE = {"train.steps", "train.time_limit_s", "train.log_every", "train.samp
 
 
 def resume_config(run_dir: Path, recipe: str | None, *, sets=(), flags=None, config=None) -> Config:
-    from .config import deep_merge, parse_set
+    from .config import LEGACY_KEYS, deep_merge, migrate, parse_set
     from .recipes.base import check_config
+
+    def current(diff: dict) -> dict:  # an old run's config, or a diff in old keys, in today's keys
+        return migrate(diff) if LEGACY_KEYS & set(diff) else diff
 
     saved_path = run_dir / "config.yaml"
     if not saved_path.is_file():
         raise GanforgeError(f"--resume: {run_dir} is not a ganforge run directory (no config.yaml)")
-    saved = load_yaml(saved_path)
+    saved = current(load_yaml(saved_path))
     if recipe and recipe != saved.get("recipe"):
         raise GanforgeError(f"--resume: {run_dir} was trained with recipe {saved.get('recipe')!r}, not {recipe!r}")
-    diff = deep_merge(load_yaml(config) if config else {}, parse_set(list(sets)))
-    diff = deep_merge(diff, flags or {})
+    diff = deep_merge(current(load_yaml(config)) if config else {}, current(parse_set(list(sets))))
+    diff = deep_merge(diff, current(flags or {}))
     changed = sorted(k for k, v in _flatten(diff).items() if _flatten(saved).get(k) != v)
     bad = [k for k in changed if k not in RESUMABLE]
     if bad:

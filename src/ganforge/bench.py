@@ -185,7 +185,7 @@ def conventional_loop(root: Path, cfg, *, steps: int, warmup: int, workers: int)
     tf.append(torchvision.transforms.ToTensor())
     if getattr(G, "out_range", None) == (-1.0, 1.0):
         tf.append(torchvision.transforms.Normalize((0.5,), (0.5,)))
-    opt_G, opt_D = _plain_optimizer(G, cfg.opt_G), _plain_optimizer(D, cfg.opt_D)
+    opt_G, opt_D = _plain_optimizer(G, cfg.optimizer("G")), _plain_optimizer(D, cfg.optimizer("D"))
     ds = torchvision.datasets.MNIST(str(root), train=True, download=False,
                                     transform=torchvision.transforms.Compose(tf))
     B = cfg.train.batch_size

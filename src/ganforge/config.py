@@ -136,20 +136,23 @@ class Config:
     d_clip: Union[float, None] = None  # clip every D parameter to [−c, c] after each D update (WGAN)
     d_steps: int = 1  # D updates per outer iteration (k in Algorithm 1)
     g_steps: int = 1  # G updates per outer iteration (the reverse ratio when > 1)
-    # more D updates at times: {d_steps: 100, first: 25, every: 500} runs 100 while G has made fewer
-    # than 25 updates and at every 500th G update (WGAN's released code); None: always d_steps
-    d_steps_boost: Union[dict, None] = None
     # alternating: Algorithm 1 as printed (D's update, then G's on fresh noise); simultaneous: both
     # players' gradients from one minibatch and one forward pass, applied together (the 2014 code)
     update_order: str = "alternating"
     # the recipe's own hyper-parameters (EBGAN's margin, BEGAN's γ); `ganforge show RECIPE` lists them
     recipe_args: dict = field(default_factory=dict)
-    opt_G: OptimConfig = field(default_factory=OptimConfig)
-    opt_D: OptimConfig = field(default_factory=OptimConfig)
+    # each player's optimiser, by player name (opt.G, opt.D; a recipe with more players names theirs,
+    # e.g. opt.Q); a player with no entry here gets OptimConfig's defaults
+    opt: dict[str, OptimConfig] = field(default_factory=lambda: {"G": OptimConfig(), "D": OptimConfig()})
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    def optimizer(self, player: str) -> OptimConfig:
+        """The optimiser settings of the player named ``player`` (OptimConfig's defaults when the
+        config names none for it)."""
+        return self.opt.get(player) or OptimConfig()
 
 
 # ---------------------------------------------------------------------------------- building
@@ -229,7 +232,7 @@ def _coerce(value: Any, tp: Any, path: str) -> Any:
 
 def build(cls: type, data: dict, path: str = "") -> Any:
     """Build dataclass ``cls`` from a (partial) nested dict, checking keys and types."""
-    if cls is Config and "spectral_norm" in data:
+    if cls is Config and isinstance(data, dict) and LEGACY_KEYS & set(data):
         data = migrate(data)
     if not isinstance(data, dict):
         raise GanforgeError(f"config section {path or 'top level'!r} must be a mapping of keys to values, got {data!r}")
@@ -266,14 +269,35 @@ def _check_min(value: Any, least: int | None, path: str) -> None:
             raise GanforgeError(f"config key {path!r} must be ≥ {least}, got {value!r}")
 
 
+LEGACY_KEYS = {"spectral_norm", "opt_G", "opt_D", "d_steps_boost"}
+
+
 def migrate(data: dict) -> dict:
-    """Older run configs: a top-level ``spectral_norm`` meant spectral norm on D."""
+    """A config diff (or an older run's whole config) in today's keys:
+
+    - a top-level ``spectral_norm`` meant spectral norm on D: ``D.spectral_norm``;
+    - ``opt_G`` / ``opt_D``: the optimisers of players G and D, ``opt.G`` / ``opt.D`` (merged
+      under any ``opt`` entry the same diff gives);
+    - ``d_steps_boost`` (WGAN's critic schedule): ``recipe_args.d_steps_boost`` (null turns it off).
+    """
     data = copy.deepcopy(data)
-    sn = data.pop("spectral_norm")
-    if sn is not None:
-        data.setdefault("D", {})
-        if isinstance(data["D"], dict):
-            data["D"].setdefault("spectral_norm", sn)
+    if "spectral_norm" in data:
+        sn = data.pop("spectral_norm")
+        if sn is not None:
+            data.setdefault("D", {})
+            if isinstance(data["D"], dict):
+                data["D"].setdefault("spectral_norm", sn)
+    for player in ("G", "D"):
+        if f"opt_{player}" in data:
+            old = data.pop(f"opt_{player}")
+            opt = data.setdefault("opt", {})
+            if isinstance(opt, dict):
+                opt[player] = deep_merge(old, opt.get(player) or {}) if isinstance(old, dict) else old
+    if "d_steps_boost" in data:
+        boost = data.pop("d_steps_boost")
+        args = data.setdefault("recipe_args", {})
+        if isinstance(args, dict):
+            args.setdefault("d_steps_boost", boost)
     return data
 
 

@@ -41,7 +41,7 @@ CASES = [
     ("set-yaml-python-tag", _train("{w}/o", "opt_D.lr=!!python/object/apply:os.system [echo]"), ["not valid YAML"]),
     ("set-no-equals", _train("{w}/o", "opt_D.lr"), ["expected KEY=VALUE"]),
     ("set-section-scalar", _train("{w}/o", "train=5"), ["train is a section", "train.KEY=VALUE"]),
-    ("set-list-element-type", _train("{w}/o", "opt_D.betas=[a,b]"), ["opt_D.betas[0]", "must be a number"]),
+    ("set-list-element-type", _train("{w}/o", "opt_D.betas=[a,b]"), ["opt.D.betas[0]", "must be a number"]),
     ("set-unknown-key", _train("{w}/o", "train.stepz=3"), ["did you mean"]),
     ("z-dim-0", _train("{w}/o", "z_dim=0"), ["z_dim", "≥ 1"]),
     ("n-grid-0", _train("{w}/o", "train.n_grid=0"), ["n_grid", "≥ 1"]),

@@ -72,5 +72,5 @@ def test_a_two_domain_run_draws_batch_b_from_its_own_data(tmp_path):
     assert run.raw["G"](run.raw["F"].resample(xb)).shape == xb.shape
     for _ in range(3):  # B's sampler runs its own epochs (9 images: 2 batches of 4 per epoch)
         run.ctx.batch("b")
-    assert run.sampler_b.epoch == 1 and run.sampler.epoch == 0
+    assert run.sources["b"].sampler.epoch == 1 and run.sampler.epoch == 0
     assert set(run.step(0, True)) >= {"g_identity", "g_cycle", "d_a", "d_b"}

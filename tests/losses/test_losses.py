@@ -67,8 +67,8 @@ def test_families_are_registered_with_both_objectives():
     assert set(fam.g_losses) == {"saturating", "non_saturating"}
     for name, family in LOSSES.items():
         x = torch.randn(6)
-        if family.extra.get("recipes"):  # its D loss needs the recipe's parameter (EBGAN's m, BEGAN's k_t)
-            with pytest.raises(GanforgeError, match="belongs to"):
+        if family.extra.get("d_loss_from_recipe"):  # its D loss needs the recipe's parameter (EBGAN's m, BEGAN's k_t)
+            with pytest.raises(GanforgeError, match="only a recipe's own D step supplies"):
                 family.d_loss(real_logits=x, fake_logits=-x)
         else:
             assert torch.isfinite(family.d_loss(real_logits=x, fake_logits=-x))

@@ -92,7 +92,7 @@ def test_fresh_networks_are_full_resolution_and_refuse_odd_shapes():
 def test_minibatch_stddev_makes_the_trainer_score_reals_and_fakes_apart(tmp_path):
     """A joint D pass over cat(real, fake) would hand reals and fakes one shared stddev statistic
     (it mixes them in every group), so D could not see a collapsed G: the trainer must run two."""
-    from ganforge.training.run import _couples_examples
+    from ganforge.training.context import couples_examples
 
     _, D = _nets()
     real, fake = torch.randn(4, *SHAPE, dtype=torch.float64), torch.zeros(4, *SHAPE, dtype=torch.float64)
@@ -100,6 +100,6 @@ def test_minibatch_stddev_makes_the_trainer_score_reals_and_fakes_apart(tmp_path
         joint = D(torch.cat([real, fake]))
         apart = torch.cat([D(real), D(fake)])
     assert not torch.allclose(joint, apart)
-    assert _couples_examples(D)
-    assert not _couples_examples(ProgressiveDiscriminator(in_shape=SHAPE, fmap_base=64, fmap_max=16,
+    assert couples_examples(D)
+    assert not couples_examples(ProgressiveDiscriminator(in_shape=SHAPE, fmap_base=64, fmap_max=16,
                                                           mbstd_group_size=0))

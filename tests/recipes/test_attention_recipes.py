@@ -71,10 +71,10 @@ def test_biggan_resumes_exactly_with_its_ema(biggan_run, tmp_path):
 
 def test_paper_settings_resolve():
     s = resolve_config("sagan", overrides={"data": {"name": "faces"}})  # a folder: the paper's sizes
-    assert (s.opt_D.lr, s.opt_G.lr, tuple(s.opt_D.betas), s.d_steps) == (4e-4, 1e-4, (0.0, 0.9), 1)
+    assert (s.opt["D"].lr, s.opt["G"].lr, tuple(s.opt["D"].betas), s.d_steps) == (4e-4, 1e-4, (0.0, 0.9), 1)
     assert s.G.spectral_norm and s.D.spectral_norm and s.loss == "hinge" and s.G.args["ch"] == 256
     b = resolve_config("biggan", overrides={"data": {"name": "faces"}})
-    assert (b.opt_D.lr, b.opt_G.lr, tuple(b.opt_G.betas), b.d_steps, b.train.batch_size) == (2e-4, 2e-4, (0.0, 0.999), 4, 50)
+    assert (b.opt["D"].lr, b.opt["G"].lr, tuple(b.opt["G"].betas), b.d_steps, b.train.batch_size) == (2e-4, 2e-4, (0.0, 0.999), 4, 50)
     assert (b.train.ema_decay, b.train.ema_start, b.g_penalties) == (0.9999, 1000, {"ortho": 1e-4})
     assert b.G.args["hier"] and b.G.args["shared_dim"] == 128
     cpu = resolve_config("biggan", overrides={"data": {"name": "cifar10"}})

@@ -233,7 +233,7 @@ def test_released_linear_decay_values(recipe, total, lr):
     cfg = resolve_config(recipe)
     assert cfg.train.steps == total and cfg.train.batch_size == 64 and cfg.train.g_batch_size == 128
     f = LR_SCHEDULES.get("linear")
-    for opt in (cfg.opt_G, cfg.opt_D):
+    for opt in (cfg.opt["G"], cfg.opt["D"]):
         got = [f(opt, updates=0, step=s, total_steps=cfg.train.steps) for s in (0, total // 4, total // 2, total)]
         assert got == pytest.approx([lr, 0.75 * lr, 0.5 * lr, 0.0], abs=1e-15)
 
@@ -246,8 +246,8 @@ def test_constant_schedule_and_lengths_of_the_others():
     for recipe, steps in [("dcgan", 4875), ("lsgan", 10_000), ("wgan", 3345)]:
         cfg = resolve_config(recipe)
         assert cfg.train.steps == steps
-        f = LR_SCHEDULES.get(cfg.opt_G.schedule)
-        assert [f(cfg.opt_G, updates=u, step=u, total_steps=steps) for u in (0, steps // 2, steps)] == [cfg.opt_G.lr] * 3
+        f = LR_SCHEDULES.get(cfg.opt["G"].schedule)
+        assert [f(cfg.opt["G"], updates=u, step=u, total_steps=steps) for u in (0, steps // 2, steps)] == [cfg.opt["G"].lr] * 3
 
 
 def test_dcgan_follows_the_authors_code():
@@ -258,7 +258,7 @@ def test_dcgan_follows_the_authors_code():
     convs = [m for m in D.modules() if isinstance(m, nn.Conv2d)]
     assert [m.kernel_size for m in deconvs + convs] == [(5, 5)] * 6
     assert [m.out_channels for m in deconvs] == [256, 128, 3] and [m.out_channels for m in convs] == [128, 256, 512]
-    assert D.head.bias is None and cfg.opt_D.weight_decay == cfg.opt_G.weight_decay == 1e-5
+    assert D.head.bias is None and cfg.opt["D"].weight_decay == cfg.opt["G"].weight_decay == 1e-5
 
 
 def test_wgan_gp_uses_dequantised_reals_and_twice_the_batch_for_g(tmp_path, monkeypatch):

@@ -14,9 +14,9 @@ from ganforge.config import deep_merge, to_sets
 from ganforge.errors import GanforgeError
 from ganforge.penalties.cycle import cycle_loss, identity_loss
 from ganforge.recipes.base import resolve_config
+from ganforge.recipes.image_pool import pool_query
 from ganforge.registry import RECIPES
 from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
-from ganforge.training.image_pool import pool_query
 from ganforge.training.optim import schedule_values
 
 from ..conftest import quick_sets
@@ -37,7 +37,7 @@ def test_recipe_weights_follow_the_paper_and_the_authors_code():
     assert (cfg.G.args, cfg.nets["F"].args) == ({"ngf": 64, "n_blocks": 9, "n_down": 2},) * 2
     assert cfg.D.args == cfg.nets["D_A"].args == {"ndf": 64, "n_layers": 3}
     assert cfg.data.image_size == [256, 256] and cfg.train.batch_size == 1 and cfg.loss == "lsgan-binary"
-    for opt in (cfg.opt_G, cfg.opt_D):
+    for opt in (cfg.opt["G"], cfg.opt["D"]):
         assert (opt.lr, opt.betas, opt.schedule, opt.lr_min) == (2e-4, [0.5, 0.999], "linear", 0.0)
         assert opt.decay_start * 2 == cfg.train.steps  # 100 + 100 epochs
     digits = resolve_config("cyclegan", overrides={"data": {"name": "mnist"}})
@@ -68,7 +68,7 @@ def test_linear_decay_reaches_zero_at_the_last_epoch():
     steps = 200 * 1334
     cfg = resolve_config("cyclegan")
     assert cfg.train.steps == steps
-    lr = [schedule_values(cfg.opt_G, 0, step=s, total_steps=steps)[0]
+    lr = [schedule_values(cfg.opt["G"], 0, step=s, total_steps=steps)[0]
           for s in (0, steps // 2 - 1, steps // 2, steps * 3 // 4, steps - 1334, steps - 1, steps)]
     assert lr[0] == lr[1] == lr[2] == 2e-4  # constant for the first 100 epochs
     assert lr[3] == pytest.approx(1e-4)

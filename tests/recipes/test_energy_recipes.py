@@ -69,6 +69,6 @@ def test_recipe_arguments_are_checked(recipe, sets, match):
 
 
 def test_energy_loss_is_refused_by_other_recipes():
-    with pytest.raises(GanforgeError, match="belongs to the recipes ebgan, began"):
+    with pytest.raises(GanforgeError, match="recipes that do: began, ebgan"):
         resolve_config("dcgan", sets=["loss=energy"])
     assert resolve_config("ebgan", sets=["recipe_args.margin=20"]).recipe_args == {"margin": 20, "pt_weight": 0.1}

@@ -65,9 +65,9 @@ def test_released_schedule_values(updates, lr, momentum):
     """ExponentialDecay(1.000004, min 1e-6) per update; MomentumAdjustor 0.5 → 0.7 over epochs
     1 → 250 of 500 updates. D: the same at half the rate (−V instead of 0.5·BCE)."""
     cfg = resolve_config("gan")
-    got_lr, got_m = schedule_values(cfg.opt_G, updates)
+    got_lr, got_m = schedule_values(cfg.opt["G"], updates)
     assert got_lr == pytest.approx(lr, rel=1e-9) and got_m == pytest.approx(momentum, abs=1e-12)
-    d_lr, d_m = schedule_values(cfg.opt_D, updates)
+    d_lr, d_m = schedule_values(cfg.opt["D"], updates)
     assert d_lr == pytest.approx(max(lr / 2, 1e-6), rel=1e-9) and d_m == pytest.approx(momentum, abs=1e-12)
 
 

@@ -70,6 +70,6 @@ def test_gan_toy_preset_keeps_the_paper_family(target, lr_G, lr_D, decay, g_act,
     assert cfg.G.args["activation"] == g_act and cfg.D.args["activation"] == "maxout"
     assert (cfg.z_dist, cfg.train.batch_size) == (z_dist, batch)
     assert cfg.G.args["out_bias_from_data"] is (target == "gaussian-1d")
-    for opt, lr in ((cfg.opt_G, lr_G), (cfg.opt_D, lr_D)):
+    for opt, lr in ((cfg.opt["G"], lr_G), (cfg.opt["D"], lr_D)):
         assert (opt.name, opt.momentum, opt.momentum_final, opt.schedule) == ("sgd", 0.5, 0.7, "exponential")
         assert (opt.lr, opt.lr_decay) == (lr, decay)

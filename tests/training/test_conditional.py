@@ -12,11 +12,11 @@ import ganforge
 from ganforge.config import deep_merge, to_sets
 from ganforge.errors import GanforgeError
 from ganforge.recipes.base import resolve_config
+from ganforge.recipes.steps import standard_d_step, standard_g_step
 from ganforge.registry import RECIPES
 from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
 from ganforge.training.loop import make_fabric
 from ganforge.training.run import TrainingRun
-from ganforge.training.steps import standard_d_step, standard_g_step
 
 from ..conftest import quick_sets
 

@@ -11,7 +11,7 @@ from ganforge.training.players import Player, Simultaneous
 
 
 def _player(name, repeats, repeats_at=None):
-    return Player(name, (name,), f"opt_{name}", repeats, step=None, repeats_at=repeats_at)
+    return Player(name, (name,), None, repeats, repeats_at=repeats_at)
 
 
 def test_schedule_follows_a_count_that_varies():

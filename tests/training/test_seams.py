@@ -202,7 +202,7 @@ def test_simultaneous_update_takes_both_gradients_before_either_step():
         logits = D(torch.cat([real, fake]))
         g_loss = torch.nn.functional.softplus(-logits[20:]).mean()
         grads = torch.autograd.grad(g_loss, list(G.parameters()))
-        expected = [p - cfg.opt_G.lr * g for p, g in zip(G.parameters(), grads)]
+        expected = [p - cfg.opt["G"].lr * g for p, g in zip(G.parameters(), grads)]
         moved = torch.cat([(a - p0.detach()).flatten() for a, p0 in zip(g_after, G.parameters())]).norm()
         off = torch.cat([(a - e).flatten() for a, e in zip(g_after, expected)]).norm()
         results[order] = float((off / moved).detach())
@@ -220,4 +220,4 @@ def test_d_steps_boost_counts_critic_updates(tmp_path):
     assert state["updates"] == {"D": 12, "G": 6}
     with pytest.raises(GanforgeError, match="d_steps_boost"):
         resolve_config("wgan", sets=["d_steps_boost.d_steps=0"])
-    assert resolve_config("wgan").d_steps_boost == {"d_steps": 100, "first": 25, "every": 500}
+    assert resolve_config("wgan").recipe_args["d_steps_boost"] == {"d_steps": 100, "first": 25, "every": 500}

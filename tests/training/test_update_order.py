@@ -53,7 +53,7 @@ def game(monkeypatch, tmp_path):
         cfg = resolve_config("gan", overrides={
             "data": {"name": str(csv), "args": {"standardize": False}}, "G": {"arch": "test_constant_g"},
             "D": {"arch": "test_linear_d"}, "loss": "wasserstein", "update_order": order, "z_dim": 1,
-            "opt_D": sgd, "opt_G": sgd, "train": {"batch_size": 20, "threads": 1}})
+            "opt": {"D": sgd, "G": sgd}, "train": {"batch_size": 20, "threads": 1}})
         return TrainingRun(cfg, RECIPES.get("gan"), make_fabric(cfg))
 
     return make
@@ -90,7 +90,7 @@ def test_gan_recipe_defaults_to_the_released_order():
     assert resolve_config("gan", sets=["update_order=alternating"]).update_order == "alternating"
 
 
-# --- one backward through D for both players (training/steps.py::RowLink) ---------------------
+# --- one backward through D for both players (recipes/simultaneous.py::RowLink) ----------------
 
 def _gan_on_ring(sets=()) -> TrainingRun:
     # the 2014 maxout D with its dropout (so both players must see the same masks), on a toy target
@@ -106,7 +106,8 @@ def _without_link(run: TrainingRun) -> TrainingRun:
 
     def two_passes(ctx):
         out = step(ctx)
-        assert out.pop("link", None) is not None  # the fast path was on offer, and is refused here
+        assert out.backward is not None  # the fast path was on offer, and is refused here
+        out.backward = None
         return out
 
     group.step = two_passes
@@ -114,10 +115,11 @@ def _without_link(run: TrainingRun) -> TrainingRun:
 
 
 def test_one_backward_through_d_gives_the_two_pass_gradients(monkeypatch):
+    from ganforge.recipes.simultaneous import RowLink
+
     taken = []
-    real = TrainingRun._backward_through_d_once
-    monkeypatch.setattr(TrainingRun, "_backward_through_d_once",
-                        lambda self, *a: taken.append(real(self, *a)) or taken[-1])
+    real = RowLink.backward
+    monkeypatch.setattr(RowLink, "backward", lambda self, *a: taken.append(real(self, *a)) or taken[-1])
     one = _gan_on_ring()  # each run seeds the global generator (dropout) when it is built: one after the other
     for s in range(4):
         one.step(s, False)
@@ -137,8 +139,8 @@ def test_one_backward_through_d_gives_the_two_pass_gradients(monkeypatch):
 
 def test_the_row_scale_is_the_ratio_of_the_two_losses_slopes():
     from ganforge.losses import LOSSES  # noqa: F401  (registers the families)
+    from ganforge.recipes.simultaneous import RowLink
     from ganforge.registry import LOSSES as FAMILIES
-    from ganforge.training.steps import RowLink
 
     family = FAMILIES.get("minimax")
     fake = torch.randn(4, 3, requires_grad=True)
@@ -157,17 +159,17 @@ def test_the_row_scale_is_the_ratio_of_the_two_losses_slopes():
 
 def test_no_shared_backward_where_a_regulariser_or_batch_statistics_reach_the_fakes():
     run = _gan_on_ring(["d_penalties={r1: 1.0}"])
-    assert "link" not in run.players[0].step(run.ctx)
+    assert run.players[0].step(run.ctx).backward is None
     run = _gan_on_ring()
-    assert "link" in run.players[0].step(run.ctx)
+    assert run.players[0].step(run.ctx).backward is not None
     run.ctx.joint_d_forward = False  # as for a D with batch norm or minibatch stddev
-    assert "link" not in run.players[0].step(run.ctx)
+    assert run.players[0].step(run.ctx).backward is None
 
 
 def test_skipping_the_real_rows_input_gradient_changes_no_update(monkeypatch):
     import contextlib
 
-    import ganforge.training.steps as steps_module
+    import ganforge.recipes.steps as steps_module
     from ganforge.nn import rows
 
     used = []

@@ -60,7 +60,8 @@ def energy_stats(*, real_logits: Tensor, fake_logits: Tensor) -> dict[str, Tenso
 def _needs_recipe(**_) -> Tensor:
     from ..errors import GanforgeError
 
-    raise GanforgeError("loss 'energy' reads D as an auto-encoder's energy; it belongs to the ebgan and began recipes")
+    raise GanforgeError("loss 'energy' reads D as an auto-encoder's energy, and its D loss takes a parameter (EBGAN's "
+                        "margin, BEGAN's k_t) that only a recipe's own D step supplies")
 
 
 register_family(LossFamily(
@@ -69,5 +70,5 @@ register_family(LossFamily(
     g_losses={"energy": g_energy},
     default_g="energy", stats=energy_stats, probabilistic=False,
     doc="EBGAN / BEGAN: D is an auto-encoder whose score is an energy (lower = more real)",
-    extra={"recipes": ("ebgan", "began")},
+    extra={"d_loss_from_recipe": True},  # a recipe must declare own_d_loss (Recipe) to use this family
 ))

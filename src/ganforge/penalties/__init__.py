@@ -14,9 +14,24 @@ import contextlib
 import torch
 from torch import Tensor
 
+from ..errors import GanforgeError
 from ..registry import Registry
 
 PENALTIES: Registry = Registry("penalty")
+
+
+def regulariser_schedule(name: str, spec) -> tuple[float, int]:
+    """A config entry → (weight, every). ``10`` means weight 10 on every update;
+    ``{weight: 5, every: 16}`` is a lazy regulariser (StyleGAN2, Karras et al. 2020, Sec. 3.1)."""
+    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+        return float(spec), 1
+    if isinstance(spec, dict) and set(spec) <= {"weight", "every"} and "weight" in spec:
+        weight, every = spec["weight"], spec.get("every", 1)
+        if isinstance(weight, (int, float)) and not isinstance(weight, bool) and isinstance(every, int) and every >= 1:
+            return float(weight), every
+    raise GanforgeError(f"regulariser {name}: expected a weight (a number) or {{weight: W, every: K}} with K ≥ 1, "
+                        f"got {spec!r}")
+
 
 
 def input_grad(scores: Tensor, x: Tensor) -> Tensor:

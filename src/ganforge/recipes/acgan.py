@@ -9,8 +9,8 @@ maximises L_C − L_S (Eq. 2-3); G's L_S part uses the non-saturating form.
 
 import torch.nn.functional as F
 
-from ..training.steps import d_terms, g_terms, standard_after_d_update
 from .base import Recipe, register_recipe
+from .steps import d_terms, g_terms, standard_after_d_update
 
 
 def d_step(ctx):
@@ -40,8 +40,7 @@ register_recipe(Recipe(
         "D": {"arch": "dcgan_discriminator", "args": {"aux_classifier": True}},
         "z_dim": 100, "z_dist": "uniform",
         "loss": "minimax", "g_objective": "non_saturating",
-        "opt_D": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]},
-        "opt_G": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]},
+        "opt": {"D": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]}, "G": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]}},
         "train": {"batch_size": 100},
     },
     d_step=d_step, g_step=g_step, after_d_update=standard_after_d_update,

@@ -13,13 +13,14 @@ from typing import Callable
 
 from torch import Tensor
 
-from ..config import MATMUL_PRECISIONS, Config, build, deep_merge, load_yaml, parse_set
+from ..config import LEGACY_KEYS, MATMUL_PRECISIONS, Config, build, deep_merge, load_yaml, migrate, parse_set
 from ..errors import GanforgeError
-from ..penalties import PENALTIES
+from ..penalties import PENALTIES, regulariser_schedule
 from ..registry import LOSSES, RECIPES
 from ..training.context import StepContext
-from ..training.players import Player, Simultaneous, standard_players
-from ..training.steps import regulariser_schedule, standard_after_d_update, standard_d_step, standard_g_step
+from ..training.players import Player, Simultaneous
+from .standard import check_d_steps_boost, standard_players
+from .steps import standard_after_d_update, standard_d_step, standard_g_step
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,12 @@ class Recipe:
     sample_grid: Callable | None = None  # (run) → (images [N, C, H, W] in [0, 1], row length): the preview
     validate: Callable[[Config], None] | None = None
     args: dict = field(default_factory=dict)  # its own hyper-parameters with defaults → cfg.recipe_args
-    unlabelled_trains_unconditional: bool = False  # conditional by default, unconditional on data without labels
+    # (cfg, data) → (the config this data trains, a message or None): e.g. SAGAN and BigGAN, class-
+    # conditional on labelled data, unconditional on a plain image folder (``unconditional_without_labels``)
+    adapt_to_data: Callable | None = None
+    # (network name, networks built so far) → extra constructor arguments (InfoGAN's Q: D's feature width)
+    network_args: Callable[[str, dict], dict] | None = None
+    own_d_loss: bool = False  # its D steps supply a parametrised D loss (EBGAN's margin, BEGAN's k_t: the energy family)
     # A tiny build for the registry tests (CPU, seconds): small widths, a small dataset.
     test_overrides: dict = field(default_factory=dict)
 
@@ -80,6 +86,17 @@ def register_recipe(recipe: Recipe) -> Recipe:
     return recipe
 
 
+def unconditional_without_labels(cfg: Config, data) -> tuple[Config, str | None]:
+    """``adapt_to_data`` of a recipe that is class-conditional by default (SAGAN, BigGAN): on data
+    without labels it trains unconditionally."""
+    import dataclasses
+
+    if cfg.conditional and data.labels is None:
+        return dataclasses.replace(cfg, conditional=False), (f"{data.name} has no class labels: training {cfg.recipe} "
+                                                             f"unconditionally")
+    return cfg, None
+
+
 def resolve_config(
     recipe: str | None = None,
     *,
@@ -88,17 +105,17 @@ def resolve_config(
     overrides: dict | None = None,
 ) -> Config:
     """Build the full config: defaults ← recipe ← recipe's dataset diff ← file ← --set ← flags."""
-    file_diff = load_yaml(config_file) if config_file else {}
-    user = deep_merge(deep_merge(file_diff, parse_set(list(sets))), overrides or {})
+    file_diff = _current(load_yaml(config_file)) if config_file else {}
+    user = deep_merge(deep_merge(file_diff, _current(parse_set(list(sets)))), _current(overrides or {}))
     name = recipe or user.get("recipe")
     if not name:
         raise GanforgeError("no recipe given; name one (see `ganforge list`)")
     if user.get("recipe") not in (None, name):
         user["recipe"] = name
     rec: Recipe = RECIPES.get(name)
-    merged = deep_merge({"recipe": name}, rec.defaults)
+    merged = deep_merge({"recipe": name}, _current(rec.defaults))
     data_name = (user.get("data") or {}).get("name") or rec.default_data
-    merged = _merge_layer(merged, rec.dataset_defaults.get(data_name, {}))
+    merged = _merge_layer(merged, _current(rec.dataset_defaults.get(data_name, {})))
     merged = _merge_layer(merged, user)
     merged["recipe_args"] = _recipe_args(rec, merged.get("recipe_args") or {})
     if "loss" in user and "g_objective" not in user:
@@ -110,6 +127,12 @@ def resolve_config(
     return cfg
 
 
+def _current(diff: dict) -> dict:
+    """A config layer in today's keys (``config.migrate``: opt_G → opt.G, d_steps_boost →
+    recipe_args.d_steps_boost, ...), so that an old key and a new one in different layers merge."""
+    return migrate(diff) if isinstance(diff, dict) and LEGACY_KEYS & set(diff) else diff
+
+
 def _recipe_args(rec: Recipe, given: dict) -> dict:
     """The recipe's own hyper-parameters: its defaults, updated by the layers above; unknown
     names and non-numbers where a number belongs are refused."""
@@ -117,6 +140,8 @@ def _recipe_args(rec: Recipe, given: dict) -> dict:
         raise GanforgeError(f"recipe_args must be a mapping (e.g. --set recipe_args.NAME=VALUE), got {given!r}")
     out = dict(rec.args)
     for key, value in given.items():
+        if key not in rec.args and value is None:
+            continue  # null turns an option off (--set d_steps_boost=null): a recipe without it has it off
         if key not in rec.args:
             valid = ", ".join(sorted(rec.args)) or "(none)"
             raise GanforgeError(f"recipe_args.{key}: recipe {rec.name!r} has no argument {key!r}; valid: {valid}")
@@ -170,9 +195,10 @@ def check_config(cfg: Config) -> None:
     """Cross-field checks that types alone cannot express."""
     family = LOSSES.get(cfg.loss)
     family.g_loss(cfg.g_objective)
-    if family.extra.get("recipes") and cfg.recipe not in family.extra["recipes"]:
-        raise GanforgeError(f"loss {cfg.loss!r} belongs to the recipes {', '.join(family.extra['recipes'])} "
-                            f"(its D is an auto-encoder); recipe {cfg.recipe!r} cannot use it")
+    if family.extra.get("d_loss_from_recipe") and not RECIPES.get(cfg.recipe).own_d_loss:
+        able = [n for n, r in RECIPES.items() if r.own_d_loss]
+        raise GanforgeError(f"loss {cfg.loss!r} takes its D loss from a recipe's own D step (its D is an auto-encoder); "
+                            f"recipe {cfg.recipe!r} has none; recipes that do: {', '.join(able)}")
     for key, player in (("d_penalties", "D"), ("g_penalties", "G")):
         for name, spec in getattr(cfg, key).items():
             fn = PENALTIES.get(name)
@@ -196,16 +222,7 @@ def check_config(cfg: Config) -> None:
     if cfg.update_order == "simultaneous" and cfg.train.precision == "16-mixed":
         raise GanforgeError("update_order=simultaneous with --precision 16-mixed: the loss scaler would change "
                             "between the two players' steps; use bf16-mixed or 32")
-    if cfg.d_steps_boost is not None:
-        b = cfg.d_steps_boost
-        ok = (isinstance(b, dict) and set(b) <= {"d_steps", "first", "every"} and "d_steps" in b
-              and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in b.values()) and b["d_steps"] >= 1)
-        if not ok:
-            raise GanforgeError(f"d_steps_boost: expected {{d_steps: N ≥ 1, first: G updates, every: G updates}} "
-                                f"(WGAN's code: {{d_steps: 100, first: 25, every: 500}}) or null, got {b!r}")
-    if cfg.update_order == "simultaneous" and (cfg.d_steps != 1 or cfg.g_steps != 1 or cfg.d_steps_boost):
-        raise GanforgeError("update_order=simultaneous updates both players from one pass: it needs d_steps=1 and "
-                            "g_steps=1 (for k D steps per G step: --set update_order=alternating)")
+    check_d_steps_boost(cfg)
     t = cfg.train
     for key in ("steps", "batch_size", "log_every", "sample_every", "ckpt_every", "devices"):
         if getattr(t, key) < 1:
@@ -216,13 +233,13 @@ def check_config(cfg: Config) -> None:
         raise GanforgeError(f"unknown train.matmul_precision {t.matmul_precision!r}; valid: {', '.join(MATMUL_PRECISIONS)}")
     if t.device not in ("auto", "cpu", "cuda", "mps", "gpu"):
         raise GanforgeError(f"unknown device {t.device!r}; valid: auto, cpu, cuda, mps")
-    for key in ("opt_G", "opt_D"):
-        if getattr(cfg, key).name not in ("sgd", "adam", "rmsprop"):
-            raise GanforgeError(f"{key}.name {getattr(cfg, key).name!r} unknown; valid: sgd, adam, rmsprop")
-        from ..training.schedules import LR_SCHEDULES
+    from ..training.schedules import LR_SCHEDULES
 
-        LR_SCHEDULES.get(getattr(cfg, key).schedule)
-        opt = getattr(cfg, key)
+    for player, opt in cfg.opt.items():
+        key = f"opt.{player}"
+        if opt.name not in ("sgd", "adam", "rmsprop"):
+            raise GanforgeError(f"{key}.name {opt.name!r} unknown; valid: sgd, adam, rmsprop")
+        LR_SCHEDULES.get(opt.schedule)
         if opt.schedule == "step" and (opt.decay_every is None or opt.decay_every < 1 or opt.lr_decay <= 0):
             raise GanforgeError(f"{key}.schedule=step needs {key}.decay_every ≥ 1 (training steps between decays) "
                                 f"and {key}.lr_decay > 0 (the divisor: 2 halves), got decay_every="

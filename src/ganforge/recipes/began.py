@@ -16,8 +16,8 @@ import torch
 
 from ..losses.energy import convergence_measure, d_boundary_equilibrium, equilibrium_update
 from ..training.players import Player, Simultaneous
-from ..training.steps import d_terms_on, regulariser_terms
 from .base import Recipe, register_recipe
+from .steps import d_terms_on, g_terms_on
 
 
 def step(ctx):
@@ -27,8 +27,7 @@ def step(ctx):
     fake = ctx.generate(lat)
     k = ctx.state["k"]
     d, parts = d_terms_on(ctx, real, None, fake, lat, d_loss=partial(d_boundary_equilibrium, k=k))
-    g = {"adv": parts["fake_logits"].mean()}
-    g.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=parts["fake_logits"]))
+    g = g_terms_on(ctx, fake, parts["fake_logits"], adv=parts["fake_logits"].mean())
     gamma, lambda_k = ctx.cfg.recipe_args["gamma"], ctx.cfg.recipe_args["lambda_k"]
     # the whole batch's L(x), L(G(z)) (under DDP each rank sees a slice; k_t must stay one number)
     real_loss, fake_loss = ctx.global_mean(torch.stack([parts["real_logits"].mean(), parts["fake_logits"].mean()]))
@@ -40,7 +39,7 @@ def step(ctx):
 
 
 def players(cfg):
-    return [Simultaneous([Player("D", ("D",), "opt_D", 1, None), Player("G", ("G",), "opt_G", 1, None)], step)]
+    return [Simultaneous([Player("D", ("D",), None), Player("G", ("G",), None)], step)]
 
 
 def initial_state(cfg):
@@ -82,14 +81,14 @@ register_recipe(Recipe(
         "D": {"arch": "began_discriminator", "args": {"n": 128, "h": 64, "repeats": 2, "energy": "l1"}},
         "z_dim": 64, "z_dist": "uniform",
         "loss": "energy", "update_order": "simultaneous",
-        "opt_D": _OPT, "opt_G": _OPT,
-        "train": {"batch_size": 16, "steps": 500000},
+        "opt": {"D": _OPT, "G": _OPT}, "train": {"batch_size": 16, "steps": 500000},
     },
     args={"gamma": 0.5, "lambda_k": 0.001, "k0": 0.0},
     dataset_defaults={"mnist": _SMALL, "fashion-mnist": _SMALL, "cifar10": _SMALL},
     players=players,
     initial_state=initial_state,
     validate=_validate,
+    own_d_loss=True,
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"n": 8}},
                     "D": {"args": {"n": 8, "h": 8}}, "z_dim": 8},
     sources={

@@ -9,7 +9,7 @@ evaluated, and the truncation trick at sampling time (``ganforge sample RUN --tr
 ``load(RUN, truncation=0.5)``). Optimiser, D steps and batch: the authors' CIFAR-10 settings.
 """
 
-from .base import Recipe, register_recipe
+from .base import Recipe, register_recipe, unconditional_without_labels
 
 # CPU scale (named datasets): widths 32, batch 32, an EMA over ~200 steps (about 40 GFLOP per step)
 _CPU = {"G": {"args": {"ch": 32}}, "D": {"args": {"ch": 32}},
@@ -32,11 +32,10 @@ register_recipe(Recipe(
         "loss": "hinge", "g_objective": "hinge",
         "g_penalties": {"ortho": 1e-4},
         "d_steps": 4,
-        "opt_D": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.999]},
-        "opt_G": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.999]},
+        "opt": {"D": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.999]}, "G": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.999]}},
         "train": {"batch_size": 50, "steps": 125_000, "ema_decay": 0.9999, "ema_start": 1000},
     },
-    unlabelled_trains_unconditional=True,
+    adapt_to_data=unconditional_without_labels,
     dataset_defaults={"cifar10": _CPU, "mnist": _GRAY, "fashion-mnist": _GRAY},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]},
                     "G": {"args": {"ch": 16, "attn_res": 8, "shared_dim": 8}}, "D": {"args": {"ch": 16, "attn_res": 8}},

@@ -19,9 +19,9 @@ import torch.nn.functional as F_
 from ..data.base import to_unit
 from ..errors import GanforgeError
 from ..penalties.cycle import cycle_loss, identity_loss
-from ..training.image_pool import pool_query
 from ..training.players import Player, Simultaneous
 from .base import Recipe, register_recipe
+from .image_pool import pool_query
 
 DOMAINS = {"G": ("a", "b"), "F": ("b", "a"), "D": ("b", "b"), "D_A": ("a", "a")}
 # the authors' criterionGAN for G is the plain MSE against 1; the least-squares family's G loss
@@ -60,7 +60,7 @@ def step(ctx):
 
 
 def players(cfg):
-    return [Simultaneous([Player("G", ("G", "F"), "opt_G", 1, None), Player("D", ("D", "D_A"), "opt_D", 1, None)],
+    return [Simultaneous([Player("G", ("G", "F"), None), Player("D", ("D", "D_A"), None)],
                          step)]
 
 
@@ -99,10 +99,11 @@ def sample_grid(run, n: int = 8):
     was = G.training, F.training
     G.eval(), F.eval()
     try:
-        k = min(n, len(run.data), len(run.data_b))
+        data_b = run.sources["b"].data
+        k = min(n, len(run.data), len(data_b))
         # spread over each domain (a folder sorted by class would otherwise show one class)
         a = run.data.to_model(run.data.x[torch.linspace(0, len(run.data) - 1, k).long()], ctx.out_range)
-        b = run.data_b.to_model(run.data_b.x[torch.linspace(0, len(run.data_b) - 1, k).long()], ctx.out_range)
+        b = data_b.to_model(data_b.x[torch.linspace(0, len(data_b) - 1, k).long()], ctx.out_range)
         fake_b, fake_a = G(a), F(b)
         rows = [a, fake_b, F(fake_b), b, fake_a, G(fake_a)]
     finally:
@@ -133,8 +134,8 @@ def _validate(cfg):
     if cfg.update_order != "simultaneous" or cfg.d_steps != 1 or cfg.g_steps != 1:
         raise GanforgeError("cyclegan updates G+F and D+D_A once each from one forward pass (update_order=simultaneous, "
                             "d_steps=g_steps=1), which equals the authors' G-then-D order")
-    for key in ("opt_G", "opt_D"):
-        opt = getattr(cfg, key)
+    for player, opt in cfg.opt.items():
+        key = f"opt.{player}"
         if opt.schedule == "linear" and opt.decay_start >= cfg.train.steps:
             raise GanforgeError(f"{key}.decay_start={opt.decay_start} is not before the last step ({cfg.train.steps}): "
                                 f"the learning rate would never decay; set {key}.decay_start (the paper: half the run)")
@@ -150,7 +151,7 @@ _D = {"arch": "patchgan", "args": {"ndf": 64, "n_layers": 3}}
 def _preset(steps: int, g: dict, f: dict, d: dict, d_a: dict, **extra) -> dict:
     opt = {"decay_start": steps // 2}
     return {"G": {"args": g}, "D": {"args": d}, "nets": {"F": {"args": f}, "D_A": {"args": d_a}},
-            "opt_G": opt, "opt_D": opt, "train": {"steps": steps, "sample_every": 1000, "ckpt_every": 1000}, **extra}
+            "opt": {"D": opt, "G": opt}, "train": {"steps": steps, "sample_every": 1000, "ckpt_every": 1000}, **extra}
 
 
 # CPU presets (documented in docs/paper-settings-cyclegan.md); budgets set by benchmarks/bench_cyclegan.py
@@ -175,8 +176,7 @@ register_recipe(Recipe(
         "data": {"name": "horse2zebra", "image_size": [256, 256]},
         "G": _G, "D": _D, "nets": {"F": _G, "D_A": _D},
         "loss": "lsgan-binary", "update_order": "simultaneous",
-        "opt_G": _OPT, "opt_D": _OPT,
-        "train": {"batch_size": 1, "steps": 200 * _EPOCH, "n_grid": 8},
+        "opt": {"D": _OPT, "G": _OPT}, "train": {"batch_size": 1, "steps": 200 * _EPOCH, "n_grid": 8},
     },
     args={"lambda_cycle": 10.0, "identity": 0.5, "pool_size": 50},
     dataset_defaults={"horse2zebra-64": _H2Z, "mnist": _DIGITS},
@@ -192,7 +192,7 @@ register_recipe(Recipe(
                     "D": {"args": {"ndf": 4, "n_layers": 1}},
                     "nets": {"F": {"args": {"ngf": 4, "n_blocks": 1, "n_down": 1}},
                              "D_A": {"args": {"ndf": 4, "n_layers": 1}}},
-                    "opt_G": {"decay_start": 0}, "opt_D": {"decay_start": 0}, "recipe_args": {"pool_size": 3}},
+                    "opt": {"D": {"decay_start": 0}, "G": {"decay_start": 0}}, "recipe_args": {"pool_size": 3}},
     sources={
         "G: c7s1-64, d128, d256, 9 × R256 (6 at 128²), u128, u64, c7s1-3; reflection padding; instance norm":
             "paper, App. 7.2 (after Johnson et al.); authors' ResnetGenerator (networks.py)",

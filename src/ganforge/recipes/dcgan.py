@@ -23,8 +23,8 @@ register_recipe(Recipe(
         "z_dim": 100, "z_dist": "uniform",
         "loss": "minimax", "g_objective": "non_saturating",
         "d_steps": 1, "g_steps": 1,
-        "opt_D": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999], "weight_decay": 1e-5, "schedule": "constant"},
-        "opt_G": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999], "weight_decay": 1e-5, "schedule": "constant"},
+        "opt": {"D": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999], "weight_decay": 1e-5, "schedule": "constant"},
+                "G": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999], "weight_decay": 1e-5, "schedule": "constant"}},
         # 25 epochs of the authors' loop over CIFAR-10's 50,000 images at batch 128 (390 batches an
         # epoch): 9,750 minibatches, each updating one player in turn → 4,875 updates of each
         "train": {"batch_size": 128, "steps": 4875},

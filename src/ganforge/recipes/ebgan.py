@@ -10,8 +10,8 @@ from functools import partial
 
 from ..losses.energy import d_margin
 from ..penalties.pulling_away import pulling_away
-from ..training.steps import d_terms, g_terms
 from .base import Recipe, register_recipe
+from .steps import d_terms, g_terms
 
 
 def d_step(ctx):
@@ -61,8 +61,7 @@ register_recipe(Recipe(
         "D": {"arch": "ebgan_mlp_discriminator", "args": {"hidden": [1024], "energy": "l2"}},
         "z_dim": 100, "z_dist": "normal",
         "loss": "energy",
-        "opt_D": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
-        "opt_G": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
+        "opt": {"D": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]}, "G": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]}},
         "train": {"batch_size": 64, "steps": 20000},
     },
     args={"margin": 10.0, "pt_weight": 0.1},
@@ -71,6 +70,7 @@ register_recipe(Recipe(
     g_step=g_step,
     after_d_update=None,
     validate=_validate,
+    own_d_loss=True,
     test_overrides={"data": {"name": "digits"}, "G": {"args": {"hidden": [32, 32]}}, "D": {"args": {"hidden": [16]}},
                     "z_dim": 8},
     sources={

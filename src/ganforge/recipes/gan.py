@@ -35,7 +35,7 @@ _TOY_D = {"dropout_input": 0.0, "dropout_hidden": 0.0, "init_range": None}
 # tried in the simultaneous order did better (D at 5× G's lr: 1/8 at 3,000; G 256×3 at 0.01 / 0.01:
 # 3/8 at 3,000). Algorithm 1's alternating order held 6/8 at 90.5% in seed 0, 2/8 in seeds 1 and 2
 # (with G 256×3: 1/8), so the preset keeps the released order.
-_TOY_SGD = {"opt_G": {"lr": 0.01, "lr_decay": 1.0002}, "opt_D": {"lr": 0.005, "lr_decay": 1.0002}}
+_TOY_SGD = {"opt": {"D": {"lr": 0.005, "lr_decay": 1.0002}, "G": {"lr": 0.01, "lr_decay": 1.0002}}}
 # 1-D: D at 5× G's lr (0.025 / 0.005), a slower decay (×1/1.0001), and on gaussian-1d (issue 15) G
 # shaped so it can match a Gaussian: z ~ N(0, 1) (with 1-D uniform z G's output is bounded and the tails need
 # steep ends), LeakyReLU(0.2) hidden units (a ReLU G over 1-D z has flat pieces wherever a layer's
@@ -48,7 +48,7 @@ _TOY_SGD = {"opt_G": {"lr": 0.01, "lr_decay": 1.0002}, "opt_D": {"lr": 0.005, "l
 # in seeds 0 / 1 / 2 (mean 0 / std 1, seed 0: 0.0005), D 0.50 / 0.50 on real / fake.
 # The G shape is for a Gaussian target only: on bimodal-1d (6,000 steps, seed 0) it oscillated
 # between JSD 0.06 and 0.23 (0.097 at the end) where the uniform-z ReLU G holds 0.032.
-_TOY_SGD_1D = {"opt_G": {"lr": 0.005, "lr_decay": 1.0001}, "opt_D": {"lr": 0.025, "lr_decay": 1.0001}}
+_TOY_SGD_1D = {"opt": {"D": {"lr": 0.025, "lr_decay": 1.0001}, "G": {"lr": 0.005, "lr_decay": 1.0001}}}
 _TOY_GAUSSIAN_1D = {"z_dist": "normal", "G": {"args": {"activation": "leaky_relu", "out_bias_from_data": True}},
                     "train": {"batch_size": 1024}}
 
@@ -75,8 +75,7 @@ register_recipe(Recipe(
         "d_steps": 1, "g_steps": 1, "update_order": "simultaneous",
         # The released code minimises 0.5·(BCE_real + BCE_fake) for D at lr 0.1; with plain
         # SGD that equals the paper's −V(G, D) at lr 0.05.
-        "opt_D": {**_SGD, "lr": 0.05},
-        "opt_G": _SGD,
+        "opt": {"D": {**_SGD, "lr": 0.05}, "G": _SGD},
         "train": {"batch_size": 100},
     },
     # 8×8 digits: 64 pixels instead of 784 and 1,797 images. G shrinks to 400-400 units; D keeps
@@ -90,7 +89,7 @@ register_recipe(Recipe(
     dataset_defaults={
         # mnist.yaml trains on train[0:50000]; [50000:60000] is its validation set (Parzen σ)
         "mnist": {"data": {"split": "train[0:50000]"}},
-        "digits": {"G": {"args": {"hidden": [400, 400]}}, "opt_D": {"lr": 0.1}},
+        "digits": {"G": {"args": {"hidden": [400, 400]}}, "opt": {"D": {"lr": 0.1}}},
         # Toy targets: ReLU G with a linear output, maxout D (5 pieces) without dropout, and the
         # paper's optimiser family (SGD, momentum 0.5 → 0.7, exponential decay, D at half G's lr)
         # at a tenth of its MNIST rates, decaying ×1/1.0002 per update: at 0.1 / 0.05 the
@@ -167,8 +166,7 @@ register_recipe(Recipe(
                                                     "init_range": None}},
         "z_dim": 100, "z_dist": "normal",
         "loss": "minimax", "g_objective": "non_saturating",
-        "opt_D": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]},
-        "opt_G": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]},
+        "opt": {"D": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]}, "G": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]}},
         "train": {"batch_size": 64},
     },
     dataset_defaults={
@@ -180,10 +178,10 @@ register_recipe(Recipe(
         # after 12,000 steps.
         # 2-D: deeper nets, Adam 1e-4 for both.
         **_toy({**_TOY_G, "activation": "leaky_relu"}, _TOY_D,
-               extra_1d={"opt_D": {"lr": 1e-3, "betas": [0.0, 0.9], "lr_decay": 1.0002},
-                         "opt_G": {"lr": 2e-4, "betas": [0.0, 0.9], "lr_decay": 1.0002},
+               extra_1d={"opt": {"D": {"lr": 1e-3, "betas": [0.0, 0.9], "lr_decay": 1.0002},
+                                 "G": {"lr": 2e-4, "betas": [0.0, 0.9], "lr_decay": 1.0002}},
                          "G": {"args": {**_TOY_G, "hidden": [128, 128]}}, "train": {"batch_size": 1024}},
-               extra_2d={"opt_D": {"lr": 1e-4}, "opt_G": {"lr": 1e-4}}),
+               extra_2d={"opt": {"D": {"lr": 1e-4}, "G": {"lr": 1e-4}}}),
     },
     test_overrides={"data": {"name": "digits"}, "G": {"args": {"hidden": [32, 32]}}, "D": {"args": {"hidden": [16, 16]}},
                     "z_dim": 8},

@@ -12,8 +12,8 @@ import torch
 from ..penalties.mutual_information import info_loss, mi_lower_bound
 from ..training.latent import code_sweep
 from ..training.players import Player
-from ..training.steps import d_terms, g_terms, standard_after_d_update
 from .base import Recipe, register_recipe
+from .steps import d_terms, g_terms, standard_after_d_update
 
 LAMBDA = 1.0  # paper, Sec. 7 / released code: info_reg_coeff = 1.0
 CONT_WEIGHT = 1.0  # weight of the continuous codes' term inside L_I (released MNIST run: 1)
@@ -49,8 +49,13 @@ def g_step(ctx):
 
 
 def players(cfg):
-    return [Player("D", ("D", "Q"), "opt_D", cfg.d_steps, d_step, standard_after_d_update),
-            Player("G", ("G",), "opt_G", cfg.g_steps, g_step)]
+    return [Player("D", ("D", "Q"), d_step, cfg.d_steps, standard_after_d_update),
+            Player("G", ("G",), g_step, cfg.g_steps)]
+
+
+def q_reads_d_features(name, nets):
+    """Q is built after D and reads D's trunk features: their width is D's ``features``."""
+    return {"in_features": nets["D"].features} if name == "Q" else {}
 
 
 def figure2_grid(latent, n_grid, gen):
@@ -87,13 +92,13 @@ register_recipe(Recipe(
                   {"name": "cont1", "kind": "uniform", "dim": 1},
                   {"name": "cont2", "kind": "uniform", "dim": 1}],
         "loss": "minimax", "g_objective": "non_saturating",
-        "opt_D": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]},
-        "opt_G": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
+        "opt": {"D": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]}, "G": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]}},
         "train": {"batch_size": 128},
     },
     players=players,
     preview=figure2_grid,
     check_networks=check_q,
+    network_args=q_reads_d_features,
     test_overrides={"data": {"name": "digits"}, "G": {"args": {"fc_width": 32, "base_channels": 8, "up_channels": 8}},
                     "D": {"args": {"fc_width": 32}}, "nets": {"Q": {"args": {"hidden": 16}}},
                     "z_dim": 8},

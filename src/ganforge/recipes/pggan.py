@@ -20,8 +20,8 @@ import torch
 
 from ..errors import GanforgeError
 from ..models.progressive import fade_reals
-from ..training.steps import d_terms_on, regulariser_terms
 from .base import Recipe, register_recipe
+from .steps import d_terms, g_terms
 
 
 def growth_at(images: int, *, levels: int, start_level: int, stabilise: int, fade: int) -> tuple[float, int]:
@@ -80,7 +80,7 @@ def grow(ctx, nets: tuple[str, ...] = ("G", "D")) -> None:
     res = resolution_of(p)
     if a["lr"]:
         for player, opt in ctx.optimizers.items():
-            base = getattr(ctx.cfg, f"opt_{player}", ctx.cfg.opt_D).lr
+            base = ctx.cfg.optimizer(player).lr
             lr = float(_per_resolution(a["lr"], res, base))
             for group in opt.param_groups:
                 group["lr"] = lr * group.get("lr_mult", 1.0)
@@ -96,25 +96,12 @@ def initial_state(cfg) -> dict:
 
 def d_step(ctx):
     """D's terms on the real batch served at the current resolution and fakes of the same size."""
-    n = minibatch(ctx)
-    real = ctx.batch().x[:n]
     D = ctx.raw["D"]
-    real = fade_reals(real, float(D.progress), D.levels)
-    lat = ctx.latent(n)
-    with torch.no_grad():
-        fake = ctx.generate(lat)
-    return d_terms_on(ctx, real, None, fake, lat)[0]
+    return d_terms(ctx, n=minibatch(ctx), real_transform=lambda real: fade_reals(real, float(D.progress), D.levels))[0]
 
 
 def g_step(ctx):
-    n = minibatch(ctx)
-    lat = ctx.latent(n)
-    fake = ctx.generate(lat)
-    with ctx.frozen(ctx.D):
-        fake_logits = ctx.discriminate(fake)
-    terms = {"adv": ctx.g_loss(fake_logits=fake_logits)}
-    terms.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=fake_logits))
-    return terms
+    return g_terms(ctx, n=minibatch(ctx))[0]
 
 
 def validate_growing(cfg) -> None:
@@ -175,8 +162,7 @@ register_recipe(Recipe(
         "z_dim": 512, "z_dist": "normal",
         "loss": "wasserstein", "g_objective": "wasserstein",
         "d_penalties": {"gp": 10.0, "drift": 0.001},
-        "opt_D": ADAM, "opt_G": ADAM,
-        "train": {"batch_size": 16, "steps": 1_187_500, "ema_decay": 0.999},
+        "opt": {"D": ADAM, "G": ADAM}, "train": {"batch_size": 16, "steps": 1_187_500, "ema_decay": 0.999},
     },
     args={**GROWTH_ARGS, "minibatch": {256: 14, 512: 6, 1024: 3}},
     dataset_defaults={"mnist": _CPU, "fashion-mnist": _CPU, "cifar10": _CPU},

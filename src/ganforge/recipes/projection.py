@@ -7,8 +7,8 @@ batch norm (per-class gains and biases). Hinge loss, spectral norm on every D la
 the class embedding.
 """
 
-from ..training.players import standard_players
 from .base import Recipe, register_recipe
+from .standard import standard_players
 
 
 def g_first(cfg):
@@ -30,8 +30,8 @@ register_recipe(Recipe(
         "z_dim": 128, "z_dist": "normal",
         "loss": "hinge", "g_objective": "hinge",
         "d_steps": 5,
-        "opt_D": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.9], "schedule": "linear"},
-        "opt_G": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.9], "schedule": "linear"},
+        "opt": {"D": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.9], "schedule": "linear"},
+                "G": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.9], "schedule": "linear"}},
         "train": {"batch_size": 64, "g_batch_size": 128},
     },
     players=g_first,

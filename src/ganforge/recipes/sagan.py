@@ -7,7 +7,7 @@ step with D's learning rate four times G's. Class-conditional (conditional BN in
 D) on labelled data; an image folder without classes trains it unconditionally.
 """
 
-from .base import Recipe, register_recipe
+from .base import Recipe, register_recipe, unconditional_without_labels
 
 # CPU scale (named datasets): widths 32, batch 32, attention at 16×16 (about 16 GFLOP per step)
 _CPU = {"G": {"args": {"ch": 32}}, "D": {"args": {"ch": 32}}, "train": {"batch_size": 32, "channels_last": True}}
@@ -28,11 +28,10 @@ register_recipe(Recipe(
         "z_dim": 128, "z_dist": "normal",
         "loss": "hinge", "g_objective": "hinge",
         "d_steps": 1,
-        "opt_D": {"name": "adam", "lr": 4e-4, "betas": [0.0, 0.9]},
-        "opt_G": {"name": "adam", "lr": 1e-4, "betas": [0.0, 0.9]},
+        "opt": {"D": {"name": "adam", "lr": 4e-4, "betas": [0.0, 0.9]}, "G": {"name": "adam", "lr": 1e-4, "betas": [0.0, 0.9]}},
         "train": {"batch_size": 256, "steps": 1_000_000},
     },
-    unlabelled_trains_unconditional=True,
+    adapt_to_data=unconditional_without_labels,
     dataset_defaults={"cifar10": _CPU, "mnist": _GRAY, "fashion-mnist": _GRAY},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ch": 16, "attn_res": 8}},
                     "D": {"args": {"ch": 16, "attn_res": 8}}, "z_dim": 8, "train": {"batch_size": 8}},

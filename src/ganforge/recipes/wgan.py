@@ -4,6 +4,7 @@ authors' released code (martinarjovsky/WassersteinGAN) for what the paper leaves
 from .base import Recipe, point_data_defaults, register_recipe
 
 # MNIST / Fashion-MNIST on a CPU: 32×32, half the authors' width.
+_RMSPROP = {"name": "rmsprop", "lr": 5e-5, "eps": 1e-8, "schedule": "constant"}
 _MNIST = {"data": {"image_size": [32, 32]}, "G": {"args": {"ngf": 32}}, "D": {"args": {"ndf": 32}},
           "train": {"steps": 1000, "channels_last": True}}
 
@@ -19,13 +20,14 @@ register_recipe(Recipe(
         "D": {"arch": "dcgan_discriminator", "args": {"ndf": 64, "norm": "batch"}},
         "z_dim": 100, "z_dist": "normal",
         "loss": "wasserstein", "g_objective": "wasserstein",
-        "d_clip": 0.01, "d_steps": 5, "d_steps_boost": {"d_steps": 100, "first": 25, "every": 500},
-        "opt_D": {"name": "rmsprop", "lr": 5e-5, "eps": 1e-8, "schedule": "constant"},
-        "opt_G": {"name": "rmsprop", "lr": 5e-5, "eps": 1e-8, "schedule": "constant"},
+        "d_clip": 0.01, "d_steps": 5,
+        "opt": {"D": _RMSPROP, "G": _RMSPROP},
         # 25 epochs of the authors' loop on CIFAR-10 at batch 64 (782 critic batches an epoch, each
         # generator iteration after 5 of them, or 100 in the boosts): 3,345 generator iterations
         "train": {"batch_size": 64, "steps": 3345},
     },
+    # the critic schedule of the authors' code (recipes/standard.py: d_steps_boost)
+    args={"d_steps_boost": {"d_steps": 100, "first": 25, "every": 500}},
     dataset_defaults={"mnist": _MNIST, "fashion-mnist": _MNIST, **point_data_defaults()},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ngf": 8}},
                     "D": {"args": {"ndf": 8}}, "z_dim": 8},
@@ -36,7 +38,7 @@ register_recipe(Recipe(
             "paper, Sec. 4.1; authors' code, models/dcgan.py and main.py (ngf, ndf, nz, normal_ noise)",
         "weights ~ N(0, 0.02), BN gain ~ N(1, 0.02)": "authors' code (weights_init)",
         "100 critic iterations for the first 25 generator iterations and every 500th (d_steps_boost)":
-            "authors' released code (martinarjovsky/WassersteinGAN, main.py); --set d_steps_boost=null for "
+            "authors' released code (martinarjovsky/WassersteinGAN, main.py); --set recipe_args.d_steps_boost=null for "
             "Algorithm 1 as printed",
         "length: 25 epochs (3,345 generator iterations on CIFAR-10)": "authors' code (niter = 25)",
     },

@@ -6,8 +6,8 @@ import torch
 from torch import Tensor
 
 from ..training.context import StepContext
-from ..training.steps import d_terms_on
 from .base import Recipe, point_data_defaults, register_recipe
+from .steps import d_terms_on
 
 
 def dequantize(x: Tensor, out_range: tuple[float, float]) -> Tensor:
@@ -38,11 +38,11 @@ def dequantized_d_step(ctx: StepContext) -> dict[str, Tensor]:
 _TOY_2D = {"G": {"args": {"hidden": [512, 512, 512], "activation": "relu"}},
            "D": {"args": {"hidden": [512, 512, 512], "activation": "relu"}},
            "d_penalties": {"gp": 0.1}, "train": {"g_batch_size": None}, "recipe_args": {"dequantize": False},
-           "opt_D": {"lr": 1e-4, "betas": [0.5, 0.9], "schedule": "constant"},
-           "opt_G": {"lr": 1e-4, "betas": [0.5, 0.9], "schedule": "constant"}}
+           "opt": {"D": {"lr": 1e-4, "betas": [0.5, 0.9], "schedule": "constant"},
+                   "G": {"lr": 1e-4, "betas": [0.5, 0.9], "schedule": "constant"}}}
 # 1-D toy targets: the paper's Algorithm 1 defaults (lr 1e-4 constant, one batch for both players)
 _TOY_1D = {"train": {"g_batch_size": None}, "recipe_args": {"dequantize": False},
-           "opt_D": {"lr": 1e-4, "schedule": "constant"}, "opt_G": {"lr": 1e-4, "schedule": "constant"}}
+           "opt": {"D": {"lr": 1e-4, "schedule": "constant"}, "G": {"lr": 1e-4, "schedule": "constant"}}}
 
 # MNIST / Fashion-MNIST: the authors' MNIST network (gan_mnist.py, MODE = 'wgan-gp'): DCGAN-like,
 # 5×5 kernels, no normalisation in either net, batch 50, Adam 1e-4 β = (0.5, 0.9) constant, no
@@ -50,8 +50,8 @@ _TOY_1D = {"train": {"g_batch_size": None}, "recipe_args": {"dequantize": False}
 _MNIST = {"data": {"image_size": [32, 32]},
           "G": {"arch": "dcgan_generator", "args": {"ngf": 32, "kernel": 5, "batch_norm": False}},
           "D": {"arch": "dcgan_discriminator", "args": {"ndf": 32, "kernel": 5, "norm": "none"}},
-          "opt_D": {"lr": 1e-4, "betas": [0.5, 0.9], "schedule": "constant"},
-          "opt_G": {"lr": 1e-4, "betas": [0.5, 0.9], "schedule": "constant"},
+          "opt": {"D": {"lr": 1e-4, "betas": [0.5, 0.9], "schedule": "constant"},
+                  "G": {"lr": 1e-4, "betas": [0.5, 0.9], "schedule": "constant"}},
           "recipe_args": {"dequantize": False},
           "train": {"batch_size": 50, "g_batch_size": None, "steps": 1000, "channels_last": True}}
 
@@ -68,8 +68,8 @@ register_recipe(Recipe(
         "z_dim": 128, "z_dist": "normal",
         "loss": "wasserstein", "g_objective": "wasserstein",
         "d_penalties": {"gp": 10.0}, "d_steps": 5,
-        "opt_D": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.9], "schedule": "linear", "lr_min": 0.0},
-        "opt_G": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.9], "schedule": "linear", "lr_min": 0.0},
+        "opt": {"D": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.9], "schedule": "linear", "lr_min": 0.0},
+                "G": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.9], "schedule": "linear", "lr_min": 0.0}},
         "train": {"batch_size": 64, "g_batch_size": 128, "steps": 100000},
     },
     args={"dequantize": True},

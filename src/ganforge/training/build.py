@@ -54,10 +54,13 @@ def network_specs(cfg: Config) -> dict[str, NetConfig]:
 
 
 def build_networks(cfg: Config, data_shape: tuple[int, ...], latent: LatentSpec,
-                   names: tuple[str, ...] | None = None, shapes: dict[str, dict] | None = None) -> dict[str, nn.Module]:
+                   names: tuple[str, ...] | None = None, shapes: dict[str, dict] | None = None,
+                   network_args=None) -> dict[str, nn.Module]:
     """Build the named networks (all of them by default), in ``network_specs`` order so that
     random initialisation is reproducible. ``shapes``: per network ``in_shape`` / ``out_shape``
-    where they are not the data's (a two-domain recipe's translators)."""
+    where they are not the data's (a two-domain recipe's translators). ``network_args``: a
+    recipe's (name, networks built so far) → extra constructor arguments (InfoGAN's Q takes the
+    width of D's trunk features)."""
     given = {"z_dim": latent.g_in_dim, "z_dist": cfg.z_dist, "out_shape": data_shape, "in_shape": data_shape}
     if latent.n_classes:
         given["n_classes"] = latent.n_classes
@@ -68,11 +71,9 @@ def build_networks(cfg: Config, data_shape: tuple[int, ...], latent: LatentSpec,
     for name, spec in network_specs(cfg).items():
         if names is None or name in names:
             require = ("n_classes",) if latent.n_classes and name in ("G", "D") else ()
-            nets[name] = build_net(name, spec, require=require, **{**given, **(shapes or {}).get(name, {})})
-            if name == "D" and hasattr(nets[name], "features"):
-                given["in_features"] = nets[name].features  # the width of D's trunk features (InfoGAN's Q reads them)
-    from ..penalties import PENALTIES
-    from .steps import regulariser_schedule
+            extra = network_args(name, nets) if network_args is not None else {}
+            nets[name] = build_net(name, spec, require=require, **{**given, **(shapes or {}).get(name, {}), **extra})
+    from ..penalties import PENALTIES, regulariser_schedule
 
     per_example = [name for name, spec in cfg.d_penalties.items()
                    if getattr(PENALTIES.get(name), "per_example", False) and regulariser_schedule(name, spec)[0]]

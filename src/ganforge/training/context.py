@@ -2,7 +2,7 @@
 
     ctx.nets["D"], ctx.G, ctx.D        the networks (DDP-wrapped under --devices N)
     ctx.batch() -> Batch(x, y)          the next real minibatch (y: labels, conditional runs)
-    ctx.batch("b")                      domain B's next minibatch (two-domain recipes: CycleGAN)
+    ctx.batch("b")                      the next minibatch of data source "b" (CycleGAN's domain B)
     ctx.latent() -> {"z", "y", codes}   a fresh draw of G's inputs; ctx.generate(lat) runs G
     ctx.discriminate(x, y)              D(x) or D(x, y)
     ctx.frozen("D")                     forward without D's weight gradients (G's step)
@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 
@@ -29,6 +30,22 @@ from .latent import LatentSpec
 if TYPE_CHECKING:  # pragma: no cover
     from ..data.base import BatchSampler, TensorData
     from ..losses import LossFamily
+
+
+def couples_examples(D: nn.Module) -> bool:
+    """Whether D's score of one example depends on the rest of its batch (batch norm, or a
+    ``batch_statistics`` attribute: PGGAN's minibatch standard deviation). Such a D must see reals
+    and fakes in separate passes, else its batch statistics mix the two."""
+    has_bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in D.modules())
+    return has_bn or bool(getattr(D, "batch_statistics", False))
+
+
+class Source(NamedTuple):
+    """A named data source and the sampler that walks it (the run's data is source "a"; a
+    two-domain recipe's second domain is "b")."""
+
+    data: "TensorData"
+    sampler: "BatchSampler"
 
 
 class Batch(NamedTuple):
@@ -50,7 +67,6 @@ class StepContext:
     device: torch.device
     rank: int = 0
     world: int = 1
-    joint_d_forward: bool = True  # one D pass on cat(real, fake) when D has no batch norm
     no_sync: Callable[[nn.Module], contextlib.AbstractContextManager] = lambda m: contextlib.nullcontext()
     mean_over_ranks: Callable[[Tensor], Tensor] | None = None  # Fabric's all-reduce (mean) under DDP, else None
     out_range: tuple[float, float] | None = (0.0, 1.0)
@@ -59,8 +75,7 @@ class StepContext:
     updates: dict[str, int] = field(default_factory=dict)  # optimiser updates per player
     player: str = ""  # the player whose step is running
     optimizers: dict = field(default_factory=dict)  # player name → optimiser (for reset_optimizers and lr hooks)
-    data_b: "TensorData | None" = None  # a two-domain recipe's domain B, with its own sampler
-    sampler_b: "BatchSampler | None" = None
+    sources: dict[str, Source] = field(default_factory=dict)  # every data source by name; "a" is data/sampler
 
     # ------------------------------------------------------------------ networks
     @property
@@ -70,6 +85,13 @@ class StepContext:
     @property
     def D(self) -> nn.Module:
         return self.nets["D"]
+
+    @functools.cached_property
+    def joint_d_forward(self) -> bool:
+        """One D pass on cat(real, fake) is the same maths as two when D scores each example on its
+        own (``couples_examples``)."""
+        D = self.raw.get("D")
+        return D is None or not couples_examples(D)
 
     @property
     def conditional(self) -> bool:
@@ -109,14 +131,17 @@ class StepContext:
         """G's per-rank batch (train.g_batch_size, else D's)."""
         return (self.cfg.train.g_batch_size or self.cfg.train.batch_size) // self.world
 
-    def batch(self, domain: str = "a") -> Batch:
-        """The next real minibatch for this rank, in the generator's output range: of the data
-        (``"a"``), or of the second domain (``"b"``) in a two-domain recipe."""
-        if domain not in ("a", "b"):
-            raise ValueError(f"domain must be 'a' or 'b', got {domain!r}")
-        if domain == "b" and self.data_b is None:
-            raise RuntimeError("ctx.batch('b'): this run has one domain (the recipe sets no `domains`)")
-        data, sampler = (self.data, self.sampler) if domain == "a" else (self.data_b, self.sampler_b)
+    def batch(self, source: str = "a") -> Batch:
+        """The next real minibatch for this rank from data source ``source``, in the generator's
+        output range: the run's data (``"a"``), or another named source (``"b"``, a two-domain
+        recipe's second domain)."""
+        if source == "a" and source not in self.sources:
+            data, sampler = self.data, self.sampler
+        elif source in self.sources:
+            data, sampler = self.sources[source]
+        else:
+            raise KeyError(f"ctx.batch({source!r}): this run's data sources are {', '.join(sorted(self.sources))} "
+                           f"(a second domain comes from a recipe's `domains`)")
         idx = sampler.next().to(self.device, non_blocking=True)
         x = data.to_model(data.x.index_select(0, idx), self.out_range)
         y = data.labels.index_select(0, idx) if self.conditional else None

@@ -8,24 +8,24 @@ checkpoint; ``save_samples`` draws the preview grid. The loop in ``loop.py`` dri
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import random
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..config import Config
+from ..config import Config, OptimConfig
 from ..data.base import BatchSampler, load_data, to_unit
 from ..errors import GanforgeError
 from ..registry import LOSSES
 from . import stats
-from .build import build_networks, check_shapes, count_params, has_batch_norm
-from .context import StepContext
+from .build import build_networks, check_shapes, count_params
+from .context import Source, StepContext
 from .ema import EMA
 from .latent import LatentSpec, seeded_global_rng
 from .optim import apply_schedule, build_optimizer, grad_norm, has_schedule
-from .players import Player, Simultaneous
+from .players import GroupStep, Player, Simultaneous
+from .recipe_interface import TrainableRecipe
 
 GRID_SEED_OFFSET = 7919  # the fixed preview noise is drawn from seed + this
 
@@ -44,7 +44,7 @@ def class_grid(latent: LatentSpec, n_grid: int, gen: torch.Generator) -> tuple[d
 
 
 class TrainingRun:
-    def __init__(self, cfg: Config, recipe, fabric) -> None:
+    def __init__(self, cfg: Config, recipe: TrainableRecipe, fabric) -> None:
         t = cfg.train
         self.cfg, self.recipe, self.fabric = cfg, recipe, fabric
         self.rank, self.world = fabric.global_rank, fabric.world_size
@@ -53,15 +53,14 @@ class TrainingRun:
         torch.manual_seed(t.seed)
         np.random.seed(t.seed % 2**32)
         random.seed(t.seed)
-        self.data, self.data_b, shapes = _load_domains(cfg, recipe)
+        self.data, data_b, shapes = _load_domains(cfg, recipe)
         data = self.data
         n_classes = None
-        if cfg.conditional and data.labels is None and getattr(recipe, "unlabelled_trains_unconditional", False):
-            # SAGAN, BigGAN: class-conditional on labelled data, unconditional on a plain image folder;
-            # config.yaml records the unconditional run, so resume and load rebuild the same networks
-            cfg = self.cfg = dataclasses.replace(cfg, conditional=False)
-            if self.is_main:
-                print(f"{data.name} has no class labels: training {cfg.recipe} unconditionally", flush=True)
+        if recipe.adapt_to_data is not None:  # e.g. SAGAN, BigGAN: unconditional on a folder without labels
+            cfg, message = recipe.adapt_to_data(cfg, data)
+            self.cfg = cfg  # config.yaml records the adapted run, so resume and load rebuild the same networks
+            if message and self.is_main:
+                print(message, flush=True)
         if cfg.conditional:
             if data.labels is None:
                 raise GanforgeError(f"recipe {cfg.recipe!r} is conditional and needs class labels, but {data.name!r} has "
@@ -69,7 +68,7 @@ class TrainingRun:
                                     f"per class")
             n_classes = int(data.labels.max()) + 1
         self.latent = LatentSpec.from_config(cfg, n_classes)
-        self.raw = build_networks(cfg, data.shape, self.latent, shapes=shapes)
+        self.raw = build_networks(cfg, data.shape, self.latent, shapes=shapes, network_args=recipe.network_args)
         (recipe.check_networks or check_shapes)(self.raw, cfg, data.shape, self.latent)
         for net in self.raw.values():
             if hasattr(net, "init_from_data"):
@@ -78,14 +77,14 @@ class TrainingRun:
 
         self.device = device = fabric.device
         data.to(device)
-        if self.data_b is not None:
-            self.data_b.to(device)
+        if data_b is not None:
+            data_b.to(device)
         if t.channels_last:
             for net in self.raw.values():
                 net.to(memory_format=torch.channels_last)
         self.players: list[Player | Simultaneous] = recipe.make_players(cfg)
         solo = [q for p in self.players for q in (p.players if isinstance(p, Simultaneous) else [p])]
-        self.opt_cfgs = {p.name: _opt_config(cfg, p) for p in solo}
+        self.opt_cfgs = _opt_configs(cfg, solo)
         self.params = {p.name: _params(self.raw, p) for p in solo}  # each player's parameters, once
         opts = {p.name: build_optimizer(self.params[p.name], self.opt_cfgs[p.name]) for p in solo}
         self.nets = {name: fabric.setup_module(torch.compile(net) if t.compile else net) for name, net in self.raw.items()}
@@ -94,8 +93,11 @@ class TrainingRun:
         self.updates = {p.name: 0 for p in solo}
 
         self.sampler = BatchSampler(len(data), t.batch_size, rank=self.rank, world=self.world, seed=t.seed)
-        self.sampler_b = None if self.data_b is None else BatchSampler(
-            len(self.data_b), t.batch_size, rank=self.rank, world=self.world, seed=t.seed + 1)
+        # every data source by name; each has its own sampler (seeded seed, seed + 1, ...)
+        self.sources = {"a": Source(data, self.sampler)}
+        if data_b is not None:
+            self.sources["b"] = Source(data_b, BatchSampler(len(data_b), t.batch_size, rank=self.rank, world=self.world,
+                                                            seed=t.seed + 1))
         gen_device = device if device.type == "cuda" else torch.device("cpu")
         self.noise_gen = torch.Generator(device=gen_device).manual_seed(t.seed + 1)
         grid_gen = torch.Generator().manual_seed(t.seed + GRID_SEED_OFFSET)
@@ -112,10 +114,10 @@ class TrainingRun:
         self.ctx = StepContext(
             cfg=cfg, nets=self.nets, raw=self.raw, data=data, sampler=self.sampler, loss=family,
             g_loss=family.g_loss(cfg.g_objective), latent_spec=self.latent, noise_gen=self.noise_gen, device=device,
-            rank=self.rank, world=self.world, joint_d_forward=not _couples_examples(self.raw["D"]) if "D" in self.raw else True,
+            rank=self.rank, world=self.world,
             no_sync=no_sync, mean_over_ranks=(lambda v: fabric.all_reduce(v, reduce_op="mean")) if self.world > 1 else None,
             out_range=out_range, state={k: v.to(device) for k, v in state.items()}, updates=self.updates,
-            data_b=self.data_b, sampler_b=self.sampler_b, optimizers=self.opts)
+            sources=self.sources, optimizers=self.opts)
 
     # ------------------------------------------------------------------ one outer step
     def step(self, step: int, log_now: bool) -> dict[str, list[Tensor]]:
@@ -148,33 +150,21 @@ class TrainingRun:
         self.fabric.backward(loss)
         self._finish(p, terms, loss, measure=measure)
 
-    def _update_together(self, group: Simultaneous, terms_by: dict[str, dict[str, Tensor]], *, measure: bool) -> None:
-        """All gradients first (each player's loss w.r.t. its own networks only), then all steps."""
-        link = terms_by.pop("link", None)
-        losses = {p.name: self._prepare(p, terms_by.get(p.name, {})) for p in group.players}
-        if not (link is not None and [p.name for p in group.players] == ["D", "G"]
-                and self._backward_through_d_once(link, losses["D"], losses["G"])):
+    def _update_together(self, group: Simultaneous, out: dict[str, dict[str, Tensor]] | GroupStep, *,
+                         measure: bool) -> None:
+        """All gradients first (each player's loss w.r.t. its own networks only, or the group's own
+        backward where its step supplies one), then all optimiser steps."""
+        step = out if isinstance(out, GroupStep) else GroupStep(out)
+        losses = {p.name: self._prepare(p, step.terms.get(p.name, {})) for p in group.players}
+        if step.backward is None or not step.backward(losses, self.params, self.fabric.backward):
             last = len(group.players) - 1
             for i, p in enumerate(group.players):
                 self.fabric.backward(losses[p.name], inputs=self.params[p.name], retain_graph=i < last)
         for p in group.players:
             self.ctx.player = p.name
-            self._finish(p, terms_by[p.name], losses[p.name], measure=measure)
+            self._finish(p, step.terms[p.name], losses[p.name], measure=measure)
             if p.after_update is not None:
                 p.after_update(self.ctx)
-
-    def _backward_through_d_once(self, link, d_loss: Tensor, g_loss: Tensor) -> bool:
-        """D's and G's gradients from one backward through D (see ``steps.RowLink``): D's loss to
-        D's parameters and to the fakes; G's gradient at the fakes is that, row-scaled. False (and
-        nothing done) when a row's scale is out of range."""
-        scale = link.row_scale(d_loss, g_loss)
-        if scale is None:
-            return False
-        self.fabric.backward(d_loss, inputs=[*self.params["D"], link.fake])
-        grad_fake = (link.fake.grad.float() * scale).to(link.fake.dtype)  # one rounding under bf16-true
-        link.fake.grad = None
-        self.fabric.backward((link.fake * grad_fake).sum(), inputs=self.params["G"])
-        return True
 
     def _prepare(self, p: Player, terms: dict[str, Tensor]) -> Tensor:
         """Sum the terms, apply the lr schedule, clear the gradients."""
@@ -246,9 +236,8 @@ class TrainingRun:
         state = {"step": step, "updates": dict(self.updates)}
         state.update({name: net.state_dict() for name, net in self.raw.items()})
         state.update({f"opt_{name}": opt.state_dict() for name, opt in self.opts.items()})
-        state["sampler"] = self.sampler.state_dict()
-        if self.sampler_b is not None:
-            state["sampler_b"] = self.sampler_b.state_dict()
+        for name, source in self.sources.items():
+            state[_sampler_key(name)] = source.sampler.state_dict()
         state["rng"] = {"noise": self.noise_gen.get_state(), "torch": torch.get_rng_state(),
                         "cuda": torch.cuda.get_rng_state() if torch.cuda.is_available() else None,
                         "numpy": np.random.get_state(), "python": random.getstate()}
@@ -264,9 +253,8 @@ class TrainingRun:
             net.load_state_dict(state[name])
         for name, opt in self.opts.items():
             opt.load_state_dict(state[f"opt_{name}"])
-        self.sampler.load_state_dict(state["sampler"])
-        if self.sampler_b is not None:
-            self.sampler_b.load_state_dict(state["sampler_b"])
+        for name, source in self.sources.items():
+            source.sampler.load_state_dict(state[_sampler_key(name)])
         self.noise_gen.set_state(state["rng"]["noise"])
         self.updates.update(state["updates"])
         for key, value in state.get("recipe_state", {}).items():
@@ -292,9 +280,10 @@ class TrainingRun:
                 "n_examples": len(self.data), "n_classes": self.latent.n_classes, "latent": self.latent.describe(),
                 "sampler": self.recipe.sampler, "ema": self.ema is not None,
                 "out_range": list(sampler.out_range) if getattr(sampler, "out_range", None) else None,
-                **({} if self.data_b is None else {"data_shape_b": list(self.data_b.shape), "data_name_b": self.data_b.name,
-                                                   "n_examples_b": len(self.data_b),
-                                                   "domains": {k: list(v) for k, v in self.recipe.domains.items()}}),
+                **{k: v for name, (src, _) in self.sources.items() if name != "a" for k, v in
+                   {f"data_shape_{name}": list(src.shape), f"data_name_{name}": src.name,
+                    f"n_examples_{name}": len(src)}.items()},
+                **({"domains": {k: list(v) for k, v in self.recipe.domains.items()}} if self.recipe.domains else {}),
                 **{f"params_{name}": count_params(net) for name, net in self.raw.items()}}
 
 
@@ -315,11 +304,9 @@ def _load_domains(cfg: Config, recipe):
     return data, data_b, domain_shapes(recipe.domains, data.shape, data_b.shape)
 
 
-def _couples_examples(D: nn.Module) -> bool:
-    """Whether D's score of one example depends on the rest of its batch (batch norm, or a
-    ``batch_statistics`` attribute: PGGAN's minibatch standard deviation). Such a D must see reals
-    and fakes in separate passes, else its batch statistics mix the two."""
-    return has_batch_norm(D) or bool(getattr(D, "batch_statistics", False))
+def _sampler_key(source: str) -> str:
+    """A source's sampler in the checkpoint: "sampler" for the run's data, "sampler_b" for "b"."""
+    return "sampler" if source == "a" else f"sampler_{source}"
 
 
 def _params(raw: dict[str, nn.Module], p: Player) -> list[nn.Parameter]:
@@ -336,7 +323,13 @@ def _params(raw: dict[str, nn.Module], p: Player) -> list[nn.Parameter]:
     return out
 
 
-def _opt_config(cfg: Config, p: Player):
-    if not hasattr(cfg, p.opt):
-        raise GanforgeError(f"player {p.name}: no optimiser config {p.opt!r}; valid: opt_G, opt_D")
-    return getattr(cfg, p.opt)
+def _opt_configs(cfg: Config, players: list[Player]) -> dict:
+    """Each player's optimiser settings (``cfg.opt[player]``); an ``opt`` entry that names no
+    player of this recipe is refused (a misspelt player would otherwise train with defaults)."""
+    keys = {p.opt_key for p in players}
+    # entries left at the defaults (Config's own G and D) may go unused
+    unknown = sorted(k for k, v in cfg.opt.items() if k not in keys and v != OptimConfig())
+    if unknown:
+        raise GanforgeError(f"opt.{unknown[0]}: recipe {cfg.recipe!r} has no player {unknown[0]!r}; its players' "
+                            f"optimisers: {', '.join(f'opt.{k}' for k in sorted(keys))}")
+    return {p.name: cfg.optimizer(p.opt_key) for p in players}
