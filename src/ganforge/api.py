@@ -277,14 +277,11 @@ def load_network(run_dir: Path, cfg: Config, meta: dict, name: str, latent: Late
     checkpoint, in eval mode: its EMA when the run kept one and ``ema``. Returns (network, the
     checkpoint's step, whether the EMA weights were loaded)."""
     from .training.build import build_networks
-    from .training.checkpoint import check_fits, checkpoint_step, latest_checkpoint, load_checkpoint
+    from .training.checkpoint import check_fits, checkpoint_step, load_latest
 
-    last = latest_checkpoint(run_dir)
-    if last is None:
-        raise GanforgeError(f"{run_dir} has no complete checkpoint yet; train it longer (checkpoints every "
-                            f"train.ckpt_every steps)")
+    last, state = load_latest(run_dir, missing=f"{run_dir} has no complete checkpoint yet; train it longer (checkpoints "
+                                                f"every train.ckpt_every steps)")
     net = build_networks(cfg, tuple(meta["data_shape"]), latent, names=(name,), shapes=run_shapes(meta))[name]
-    state = load_checkpoint(last)
     has_ema = isinstance(state, dict) and isinstance(state.get(f"{name}_ema"), dict)
     key = f"{name}_ema" if has_ema and ema else name
     check_fits({key: net}, state, last)

@@ -175,3 +175,13 @@ def checkpoint_step(path: Path) -> int:
 def latest_checkpoint(run_dir: Path) -> Path | None:
     found = list_checkpoints(Path(run_dir) / "checkpoints")
     return found[-1] if found else None
+
+
+def load_latest(run_dir: Path, *, missing: str) -> tuple[Path, dict]:
+    """The last complete checkpoint of a run and its state; GanforgeError(``missing``) when the run
+    has none. The one way a checkpoint is read back (resume, ``ganforge.load``); the caller checks
+    the networks it restores with ``check_fits`` before copying anything."""
+    last = latest_checkpoint(run_dir)
+    if last is None:
+        raise GanforgeError(missing)
+    return last, load_checkpoint(last)

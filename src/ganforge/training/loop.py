@@ -29,7 +29,7 @@ from ..errors import GanforgeError
 from ..registry import RECIPES
 from ..run_dir import check_run_dir, run_path
 from .build import count_params
-from .checkpoint import check_fits, clean_temporaries, latest_checkpoint, load_checkpoint, save_checkpoint
+from .checkpoint import check_fits, clean_temporaries, latest_checkpoint, load_latest, save_checkpoint
 from .finite import FiniteGuard, check_weights
 from .lock import RunLock, is_lock_file
 from .players import Simultaneous
@@ -208,11 +208,8 @@ def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: boo
 def _restore(run: TrainingRun, out: Path) -> int:
     """Load the last complete checkpoint (after removing an interrupted save's leftovers)."""
     clean_temporaries(out / "checkpoints")
-    last = latest_checkpoint(out)
-    if last is None:
-        raise GanforgeError(f"--resume: {out} has no complete checkpoint left, so there is nothing to continue; "
-                            f"start the run again into a new --out (without --resume)")
-    state = load_checkpoint(last)
+    last, state = load_latest(out, missing=f"--resume: {out} has no complete checkpoint left, so there is nothing to "
+                                           f"continue; start the run again into a new --out (without --resume)")
     check_fits(run.raw, state, last)
     try:
         return run.load_state_dict(state)
