@@ -53,3 +53,11 @@ def test_yaml_roundtrip(tmp_path):
     again = resolve_config(None, config_file=str(path))
     assert again == cfg
     assert build(Config, cfg.to_dict()) == cfg
+
+
+def test_compile_with_a_double_backward_penalty_is_refused():
+    """torch.compile's autograd takes no gradient of a gradient (seen on CUDA: "does not currently
+    support double backward"), so a gradient penalty with --set train.compile=true is one clear error."""
+    with pytest.raises(GanforgeError, match=r"train.compile with the gp penalty"):
+        resolve_config("wgan-gp", sets=["train.compile=true"])
+    assert resolve_config("wgan-gp", sets=["train.compile=true", "d_penalties.gp=0"]).train.compile

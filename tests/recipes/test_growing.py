@@ -1,6 +1,8 @@
 """The growing recipes' schedule (PGGAN, StyleGAN): the image clock, the phases, the optimiser
 reset when a phase begins, and an exact resume in the middle of a fade."""
 
+import math
+
 import pytest
 import torch
 
@@ -86,3 +88,12 @@ def test_drift_penalty_is_the_mean_square_of_the_real_scores():
     drift = PENALTIES.get("drift")
     assert drift(real_logits=torch.tensor([1.0, -2.0, 3.0]), fake_logits=torch.zeros(3)).item() == pytest.approx(14 / 3)
     assert drift.player == "D"
+
+
+@pytest.mark.parametrize("recipe", ["pggan", "stylegan"])
+def test_fades_train_under_bf16_mixed(recipe, tmp_path):
+    """Under autocast a fade's two paths can differ in dtype (bf16 skip, fp32 block output):
+    StyleGAN's D stopped at its first fade with "expected dtype BFloat16 for `end`" (seen on an
+    H200 first, and on the CPU)."""
+    res = _train(recipe, tmp_path / "r", 4, precision="bf16-mixed")  # steps 2-3 fade 8×8 in
+    assert res["step"] == 4 and math.isfinite(res["last"]["d_loss"])

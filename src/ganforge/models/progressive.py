@@ -61,7 +61,7 @@ def fade_reals(x: Tensor, progress: float, levels: int) -> Tensor:
     factor = 2 ** (levels - 1 - top)
     x = downscale2d(x, factor)
     if alpha < 1.0:
-        x = torch.lerp(upscale2d(downscale2d(x)), x, alpha)
+        x = torch.lerp(upscale2d(downscale2d(x)).to(x.dtype), x, alpha)
     return upscale2d(x, factor)
 
 
@@ -152,7 +152,7 @@ class ProgressiveGenerator(GeneratorBase, Growing):
             prev, x = x, self.blocks[i](x)
         img = self.to_rgb[top](x)
         if alpha < 1.0:
-            img = torch.lerp(upscale2d(self.to_rgb[top - 1](prev)), img, alpha)
+            img = torch.lerp(upscale2d(self.to_rgb[top - 1](prev)).to(img.dtype), img, alpha)
         return upscale2d(img, 2 ** (self.levels - 1 - top))
 
 
@@ -204,7 +204,8 @@ class ProgressiveDiscriminator(Growing):
         if top > 0:
             h = self.blocks[top](h)
             if alpha < 1.0:
-                h = torch.lerp(lrelu(self.from_rgb[top - 1](downscale2d(x))), h, alpha)
+                # under autocast the skip path and the block's output can differ in dtype (bf16 / fp32): lerp wants one
+                h = torch.lerp(lrelu(self.from_rgb[top - 1](downscale2d(x))).to(h.dtype), h, alpha)
             for i in range(top - 1, 0, -1):
                 h = self.blocks[i](h)
         if self.mbstd_group_size > 1:

@@ -112,7 +112,7 @@ class StyleGenerator(GeneratorBase, Growing):
             x = self.layers[2 * i + 1](x, ws[:, 2 * i + 1], noise)
         img = self.to_rgb[top](x)
         if alpha < 1.0:
-            img = torch.lerp(upscale2d(self.to_rgb[top - 1](prev)), img, alpha)
+            img = torch.lerp(upscale2d(self.to_rgb[top - 1](prev)).to(img.dtype), img, alpha)
         return upscale2d(img, 2 ** (self.levels - 1 - top))
 
     def truncate(self, ws: Tensor, psi: float, cutoff: int | None = None) -> Tensor:

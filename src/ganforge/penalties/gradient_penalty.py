@@ -26,4 +26,5 @@ def gradient_penalty(*, D: nn.Module, real: Tensor, fake: Tensor, **_) -> Tensor
 
 gradient_penalty.player = "D"  # a D regulariser (d_penalties)
 gradient_penalty.per_example = True  # batch norm in D would couple the examples
+gradient_penalty.double_backward = True  # a gradient of an input gradient (torch.compile's autograd has none)
 PENALTIES.register("gp", gradient_penalty)

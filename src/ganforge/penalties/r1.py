@@ -19,4 +19,5 @@ def r1_penalty(*, D, real: Tensor, **_) -> Tensor:
 
 r1_penalty.player = "D"  # a D regulariser (d_penalties)
 r1_penalty.per_example = True  # batch norm in D would couple the examples
+r1_penalty.double_backward = True  # a gradient of an input gradient (torch.compile's autograd has none)
 PENALTIES.register("r1", r1_penalty)

@@ -224,6 +224,12 @@ def check_config(cfg: Config) -> None:
                             "between the two players' steps; use bf16-mixed or 32")
     check_d_steps_boost(cfg)
     t = cfg.train
+    double = [n for n, spec in cfg.d_penalties.items()
+              if getattr(PENALTIES.get(n), "double_backward", False) and regulariser_schedule(n, spec)[0]]
+    if t.compile and double:
+        raise GanforgeError(f"train.compile with the {double[0]} penalty: it takes the gradient of an input gradient, which "
+                            f"torch.compile's autograd cannot (found on CUDA, torch 2.11); train without --set "
+                            f"train.compile=true, or set d_penalties.{double[0]}=0")
     for key in ("steps", "batch_size", "log_every", "sample_every", "ckpt_every", "devices"):
         if getattr(t, key) < 1:
             raise GanforgeError(f"train.{key} must be ≥ 1, got {getattr(t, key)}")

@@ -55,8 +55,19 @@ def make_fabric(cfg: Config):
     if acc == "mps" and not torch.backends.mps.is_available():
         raise GanforgeError("--device mps asked for, but MPS is not available; use --device cpu or auto")
     precision = "32-true" if t.precision in ("32", "32-true") else t.precision
-    strategy = "ddp" if t.devices > 1 else "auto"
-    return Fabric(accelerator=acc, devices=t.devices, strategy=strategy, precision=precision)
+    return Fabric(accelerator=acc, devices=t.devices, strategy=ddp_strategy() if t.devices > 1 else "auto",
+                  precision=precision)
+
+
+def ddp_strategy():
+    """Fabric's DDP without buffer broadcasts: DDP's default copies rank 0's buffers (batch-norm
+    running statistics) into every module in place at each forward, and a D that scores reals and
+    fakes in two passes then finds, in backward, the statistics its first pass saved overwritten
+    (cuDNN's batch norm saves them; seen on an H200). Rank 0, which writes the checkpoints, keeps its
+    own statistics either way; the others' are used by nothing."""
+    from lightning_fabric.strategies import DDPStrategy
+
+    return DDPStrategy(broadcast_buffers=False)
 
 
 def prepare_run_dir(out: Path | None, *, resume: bool) -> None:
