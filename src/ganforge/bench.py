@@ -34,24 +34,26 @@ from .training.process import matmul_precision, matmul_precision_effect
 
 
 def measure_peak(dtype=torch.float32, n: int = 2048, reps: int = 10, budget_s: float = 3.0) -> float:
-    """Measured matmul throughput (FLOP/s) of this machine for ``dtype`` (n×n×n GEMMs, the best of
-    up to ``reps``). Where one product takes over a fifth of ``budget_s`` (bf16 on a CPU with no
-    bf16 kernel runs at ~1 GFLOP/s: a 2048³ product takes ~15 s) n halves, down to 256."""
+    """Measured matmul throughput (FLOP/s) of this machine for ``dtype``: square products from
+    256 up to ``n``, doubling while one takes under a twentieth of ``budget_s`` (bf16 on a CPU with
+    no bf16 kernel runs at ~1 GFLOP/s, where a 2048³ product takes ~15 s), then the best of up to
+    ``reps`` at the size reached."""
+    size = 256
     while True:
-        a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+        a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
+        a @ b  # warm-up
         t = time.perf_counter()
         a @ b
-        first = time.perf_counter() - t
-        if first <= budget_s / 5 or n <= 256:
+        one = time.perf_counter() - t
+        if size >= n or one * 8 > budget_s / 20:  # the next size (8× the work) would pass the mark
             break
-        n //= 2
-    a @ b
-    best = float("inf")
-    for _ in range(max(1, min(reps, int(budget_s / max(first, 1e-9))))):
+        size *= 2
+    best = one
+    for _ in range(max(0, min(reps, int(budget_s / max(one, 1e-9))) - 1)):
         t = time.perf_counter()
         a @ b
         best = min(best, time.perf_counter() - t)
-    return 2 * n**3 / best
+    return 2 * size**3 / best
 
 
 class RecordMatmuls(TorchDispatchMode):
