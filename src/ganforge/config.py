@@ -139,7 +139,7 @@ class Config:
     # alternating: Algorithm 1 as printed (D's update, then G's on fresh noise); simultaneous: both
     # players' gradients from one minibatch and one forward pass, applied together (the 2014 code)
     update_order: str = "alternating"
-    # the recipe's own hyper-parameters (EBGAN's margin, BEGAN's γ); `ganforge show RECIPE` lists them
+    # the recipe's own hyper-parameters (EBGAN's margin, BEGAN's γ); `ganforge list -v` lists them
     recipe_args: dict = field(default_factory=dict)
     # each player's optimiser, by player name (opt.G, opt.D; a recipe with more players names theirs,
     # e.g. opt.Q); a player with no entry here gets OptimConfig's defaults
