@@ -52,18 +52,22 @@ def state_sha(m: torch.nn.Module) -> str:
 def build_and_run(make, name: str):
     """(net before the forward pass's effects, the output, the state after) for one case: seed 0
     build, seed 1 input, one forward in train mode (BN statistics move)."""
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    net = make()
-    rng_after = torch.rand(1).item()
-    initial = state_sha(net)
-    torch.manual_seed(1)
-    if "_g_" in name:
-        torch.randn(4, 16)  # one batch drawn and dropped before G's input, as first recorded
-    shape = (16,) if "_g_" in name else ((1, 28, 28) if name.endswith("28") else (3, 32, 32))
-    inp = torch.randn(4, *shape)
-    with torch.no_grad():
-        out = net(inp)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as recorded: one thread's reduction order
+    try:
+        torch.manual_seed(0)
+        net = make()
+        rng_after = torch.rand(1).item()
+        initial = state_sha(net)
+        torch.manual_seed(1)
+        if "_g_" in name:
+            torch.randn(4, 16)  # one batch drawn and dropped before G's input, as first recorded
+        shape = (16,) if "_g_" in name else ((1, 28, 28) if name.endswith("28") else (3, 32, 32))
+        inp = torch.randn(4, *shape)
+        with torch.no_grad():
+            out = net(inp)
+    finally:
+        torch.set_num_threads(threads)  # the rest of the suite keeps the machine's threads
     return net, rng_after, initial, out
 
 
