@@ -210,7 +210,7 @@ def sample(run_dir, n, seed, out, class_, codes, sweep, truncation, no_ema) -> N
 
 
 def _live_port(port: int | None) -> int:
-    from .viz.live import DEFAULT_PORT
+    from .viewers.live import DEFAULT_PORT
 
     return DEFAULT_PORT if port is None else port
 
@@ -237,7 +237,7 @@ def translate(run_dir, input_, direction, out) -> None:
 @_clean_errors
 def report(run_dir, out) -> None:
     """One self-contained HTML file of RUN_DIR: recipe, curves, sample grids over time, eval cards, lab figures."""
-    from .viz.report import write_report
+    from .viewers.report import write_report
 
     click.echo(f"wrote {write_report(run_dir, out)}")
 
@@ -251,8 +251,8 @@ def watch(run_dir, port, host) -> None:
     """Serve the live page of RUN_DIR (training in another process, or finished) until Ctrl-C."""
     import time
 
-    from .viz.live import LiveServer
-    from .viz.run_contents import open_run
+    from .viewers.live import LiveServer
+    from .viewers.run_contents import open_run
 
     open_run(run_dir)
     with LiveServer(run_dir, port=_live_port(port), host=host) as server:

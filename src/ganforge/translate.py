@@ -21,7 +21,8 @@ DIRECTIONS = {"a2b": "G", "b2a": "F"}
 
 def load_translator(run_dir: str | Path, direction: str, *, device: str = "cpu") -> tuple[nn.Module, dict]:
     """The network of ``direction`` (a2b: G, b2a: F) in eval mode, and the run's run.json."""
-    from .api import load_network, read_run, run_shapes
+    from .runs.load import load_network
+    from .runs.read import read_run, run_shapes
     from .training.latent import LatentSpec
 
     if direction not in DIRECTIONS:

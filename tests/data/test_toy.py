@@ -9,7 +9,7 @@ import ganforge  # noqa: F401  (registers datasets)
 from ganforge.config import DataConfig
 from ganforge.data.base import load_data
 from ganforge.errors import GanforgeError
-from ganforge.lab import theory
+from ganforge.theory import measures as theory
 
 TOYS = ["gaussian-1d", "bimodal-1d", "sine-1d", "ring-2d", "grid-2d", "spiral-2d"]
 
@@ -21,8 +21,8 @@ def test_toy_loads_as_points_with_probe(name):
     assert data.x.shape == (3000, 1 if name.endswith("1d") else 2)
     assert torch.isfinite(data.x).all()
     assert data.info["target"].dim == data.x.shape[1]
-    from ganforge.lab.probe import default_probes
     from ganforge.losses import LOSSES
+    from ganforge.theory.probe import default_probes
 
     probes = default_probes(None, data, LOSSES.get("minimax"))
     assert len(probes) == 1 and probes[0].probabilistic

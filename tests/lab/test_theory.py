@@ -9,8 +9,8 @@ from torch import nn
 import ganforge  # noqa: F401
 from ganforge.config import DataConfig
 from ganforge.data.base import load_data
-from ganforge.lab import theory
-from ganforge.lab.probe import TheoryProbe
+from ganforge.theory import measures as theory
+from ganforge.theory.probe import TheoryProbe
 
 
 def _normal_pdf(x, mu, s):

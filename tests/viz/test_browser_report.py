@@ -6,7 +6,7 @@ import json
 import shutil
 import time
 
-from ganforge.viz.report import write_report
+from ganforge.viewers.report import write_report
 
 from .conftest import DOCS_IMAGES, SCREENSHOTS
 

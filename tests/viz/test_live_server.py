@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 import ganforge
-from ganforge.viz.live import LiveServer
+from ganforge.viewers.live import LiveServer
 
 from ..conftest import quick_sets
 from ..tiny_run import one_error_line

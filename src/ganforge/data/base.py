@@ -1,4 +1,5 @@
-"""The in-memory dataset and the per-rank batch sampler."""
+"""Loading a dataset by name or path, the per-rank batch sampler, and the data root
+(the in-memory dataset itself is ``tensor_data.TensorData``, re-exported here)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import dataclasses
 import os
 import re
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -16,46 +16,7 @@ from torch import Tensor
 from ..config import DataConfig
 from ..errors import GanforgeError
 from ..registry import DATASETS
-
-
-@dataclass
-class TensorData:
-    """A whole dataset as one tensor.
-
-    x: uint8 [N, C, H, W] (kind "image", pixel values 0..255) or float32 [N, D] (kind "points").
-    labels: int64 [N] or None.
-    """
-
-    x: Tensor
-    kind: str
-    name: str
-    labels: Tensor | None = None
-    info: dict = field(default_factory=dict)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(self.x.shape[1:])
-
-    def __len__(self) -> int:
-        return self.x.shape[0]
-
-    def to(self, device) -> "TensorData":
-        self.x = self.x.to(device)
-        if self.labels is not None:
-            self.labels = self.labels.to(device)
-        return self
-
-    def mean(self) -> Tensor:
-        """Per-feature mean in [0, 1] for images (used to initialise a sigmoid output bias)."""
-        x = self.x.float()
-        return x.mean(0) / 255.0 if self.kind == "image" else x.mean(0)
-
-    def to_model(self, xb: Tensor, out_range: tuple[float, float] | None) -> Tensor:
-        """A raw batch → float32 in the generator's output range ([0,1] or [-1,1] for images)."""
-        if self.kind != "image":
-            return xb.float()
-        lo, hi = out_range or (0.0, 1.0)
-        return xb.float().mul_((hi - lo) / 255.0).add_(lo)
+from .tensor_data import TensorData  # also re-exported: ganforge.data.base.TensorData
 
 
 def to_unit(x: Tensor, out_range: tuple[float, float] | None) -> Tensor:

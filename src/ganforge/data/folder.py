@@ -14,7 +14,7 @@ from torch import Tensor
 
 from ..config import DataConfig
 from ..errors import GanforgeError
-from .base import TensorData
+from .tensor_data import TensorData
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".pgm", ".ppm", ".tif", ".tiff"}
 

@@ -16,8 +16,9 @@ import torch
 from ..config import DataConfig
 from ..errors import GanforgeError
 from ..registry import DATASETS
-from .base import TensorData, data_root, downloads_allowed
+from .base import data_root, downloads_allowed
 from .safe_pickle import load_restricted
+from .tensor_data import TensorData
 
 
 @DATASETS.register("digits")

@@ -2,9 +2,9 @@
 
 Each loader returns a ``TensorData`` of kind "points": ``x`` is a large fixed sample
 (float32 [N, D], drawn with ``data.args.seed``, independent of the training seed), and
-``info["target"]`` is the exact law (a ``Target``), which the theory code in ``ganforge.lab``
+``info["target"]`` is the exact law (a ``Target``), which the theory code in ``ganforge.theory``
 uses for D*, JSD and mode coverage; the recipe attaches the ``TheoryProbe`` that logs those
-numbers at every log interval (``ganforge.lab.probe.default_probes``).
+numbers at every log interval (``ganforge.theory.probe.default_probes``).
 
 Options go in ``data.args`` (``--set data.args.mean=4``). Every loader accepts ``n`` (size of
 the fixed sample) and ``seed``; the others are listed in each loader's docstring.
@@ -23,7 +23,7 @@ from torch import Tensor
 from ..config import DataConfig
 from ..errors import GanforgeError
 from ..registry import DATASETS
-from .base import TensorData
+from .tensor_data import TensorData
 
 _SQRT2 = math.sqrt(2.0)
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from ..config import Config, DataConfig
 from ..errors import GanforgeError
 from ..registry import DATASETS
-from .base import TensorData, data_root, load_data
+from .base import data_root, load_data
+from .tensor_data import TensorData
 
 # named folders in CycleGAN's layout, found under the data root: name → folder
 UNPAIRED_FOLDERS = {"horse2zebra": "horse2zebra", "horse2zebra-64": "horse2zebra"}

@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from ..theory.measures import LOG4
 from ..viz import save_figure
 from .figure1 import _plt
-from .theory import LOG4
 
 
 def _series(records: list[dict], key: str):

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..theory import measures as theory
 from ..viz import save_figure
-from . import theory
 from .snapshots import Snapshot, generate
 
 N_SAMPLES = 50_000

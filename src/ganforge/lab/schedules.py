@@ -23,13 +23,13 @@ SCHEDULES = (
 def run_schedules(recipe: str, *, data: str, steps: int, out: str | Path, sets: list[str] | tuple[str, ...] = (),
                   console: bool = False) -> dict:
     """Train the three schedules into ``out/<k1|k5|g5>`` and draw ``out/schedules.png``."""
-    from .. import api
+    from ..runs.launch import train
 
     out = Path(out)
     runs = {}
     for key, label, sched in SCHEDULES:
         extra = [f"d_steps={sched['d_steps']}", f"g_steps={sched['g_steps']}"]
-        res = api.train(recipe, data=data, steps=steps, out=out / key, set=list(sets) + extra, console=console)
+        res = train(recipe, data=data, steps=steps, out=out / key, set=list(sets) + extra, console=console)
         runs[key] = {"label": label, "seconds": res["seconds"], **sched}
     png = draw_schedules(out, runs)
     summary = {}

@@ -1,12 +1,12 @@
 """G and D at chosen steps of one real training run.
 
-``train_with_snapshots`` runs the standard trainer (``ganforge.train``) up to the first chosen
-step, then continues it with ``resume`` to the next, and so on; after each leg it copies G's
-and D's weights from the run's checkpoint into ``RUN/lab/snapshots/step_NNNNNNN.safetensors``.
-Resuming is exact (weights, optimisers, data order and noise all restored), so the legs make
-the same run as one uninterrupted call; the only visible trace is an extra log record at the
-end of each leg. For a run trained by ``ganforge train`` (no snapshots), ``load_snapshots``
-falls back to its last checkpoint.
+``train_with_snapshots`` runs the standard trainer (``ganforge.train`` less the live page:
+``ganforge.runs.launch.train``) up to the first chosen step, then continues it with ``resume``
+to the next, and so on; after each leg it copies G's and D's weights from the run's checkpoint
+into ``RUN/lab/snapshots/step_NNNNNNN.safetensors``. Resuming is exact (weights, optimisers,
+data order and noise all restored), so the legs make the same run as one uninterrupted call;
+the only visible trace is an extra log record at the end of each leg. For a run trained by
+``ganforge train`` (no snapshots), ``load_snapshots`` falls back to its last checkpoint.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def train_with_snapshots(recipe: str | None, *, data: str, steps: int, out: str 
                          sets: list[str] | tuple[str, ...] = (), console: bool = False) -> dict:
     """Train ``recipe`` on ``data`` for ``steps`` steps into ``out``, snapshotting G and D at
     every step in ``at`` (and at the last step). Returns the last leg's summary."""
-    from .. import api
+    from ..runs.launch import train
     from ..training.checkpoint import latest_checkpoint, load_checkpoint
 
     out = Path(out)
@@ -45,9 +45,9 @@ def train_with_snapshots(recipe: str | None, *, data: str, steps: int, out: str 
     seconds = 0.0
     for i, stop in enumerate(legs):
         if i == 0:
-            summary = api.train(recipe, data=data, steps=stop, out=out, set=list(sets), console=console)
+            summary = train(recipe, data=data, steps=stop, out=out, set=list(sets), console=console)
         else:
-            summary = api.train(None, out=out, steps=stop, resume=True, set=threads, console=console)
+            summary = train(None, out=out, steps=stop, resume=True, set=threads, console=console)
         seconds += summary["seconds"]
         state = load_checkpoint(latest_checkpoint(out))
         save_snapshot(out, int(state["step"]), state["G"], state["D"])
@@ -70,8 +70,8 @@ def save_snapshot(run_dir: Path, step: int, G_state: dict, D_state: dict) -> Pat
 
 def load_run(run_dir: str | Path):
     """(config, run.json metadata, the data set) of a run directory."""
-    from ..api import read_run
     from ..data.base import load_data, no_downloads
+    from ..runs.read import read_run
 
     run_dir = Path(run_dir)
     cfg, meta = read_run(run_dir)

@@ -102,7 +102,7 @@ def load_generated(*, run_dir=None, images=None, labels=None, data_root=None, sp
     if (run_dir is None) == (images is None):
         raise GanforgeError("give a RUN_DIR or --images DIR_OR_NPY (one of the two)")
     if run_dir is not None:
-        from ..api import load
+        from ..runs.load import load
 
         G = load(run_dir, ema=options.ema, truncation=options.truncation)
         t0 = time.time()

@@ -1,5 +1,8 @@
-"""Pictures of a run: sample grids (``grid.py``), the self-contained HTML report (``report.py``),
-the live page (``live.py``) and the curves both draw (``charts.py``, ``static/``)."""
+"""Drawing primitives: sample grids (``grid.py``), StyleGAN's pictures (``style_pictures.py``),
+the curves' layout (``charts.py``), the HTML page template (``page.py``, ``static/``), reading
+metrics.jsonl as it grows (``metrics_tail.py``) and ``save_figure``. The viewers of whole runs
+(the report, the live page) are in ``ganforge.viewers``; nothing here imports them but
+``report.py``, an alias kept for benchmarks/bench_viz.py."""
 
 from pathlib import Path
 

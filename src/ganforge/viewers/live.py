@@ -20,10 +20,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..errors import GanforgeError
 from ..run_dir import run_path
-from .charts import chart_layout, numeric_keys
+from ..viz.charts import chart_layout, numeric_keys
+from ..viz.metrics_tail import MetricsTail
+from ..viz.page import render_page
 from .live_field import FieldPicture
-from .metrics_tail import MetricsTail
-from .page import render_page
 from .run_contents import GRID_NAME, RunFiles, is_probabilistic
 
 DEFAULT_PORT = 8765

@@ -44,7 +44,7 @@ class FieldPicture:
         from ..lab.field2d import draw_field
         from ..lab.snapshots import load_run, load_snapshots
         from ..registry import LOSSES
-        from .metrics_tail import read_records
+        from ..viz.metrics_tail import read_records
 
         if self.loaded is None:
             self.loaded = load_run(self.run.root)

@@ -1,0 +1,48 @@
+"""The in-memory dataset: a whole dataset as one tensor, converted per batch to the
+generator's output range. Imported by every loader; it imports no other part of ``data``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from torch import Tensor
+
+
+@dataclass
+class TensorData:
+    """A whole dataset as one tensor.
+
+    x: uint8 [N, C, H, W] (kind "image", pixel values 0..255) or float32 [N, D] (kind "points").
+    labels: int64 [N] or None.
+    """
+
+    x: Tensor
+    kind: str
+    name: str
+    labels: Tensor | None = None
+    info: dict = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.x.shape[1:])
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    def to(self, device) -> "TensorData":
+        self.x = self.x.to(device)
+        if self.labels is not None:
+            self.labels = self.labels.to(device)
+        return self
+
+    def mean(self) -> Tensor:
+        """Per-feature mean in [0, 1] for images (used to initialise a sigmoid output bias)."""
+        x = self.x.float()
+        return x.mean(0) / 255.0 if self.kind == "image" else x.mean(0)
+
+    def to_model(self, xb: Tensor, out_range: tuple[float, float] | None) -> Tensor:
+        """A raw batch → float32 in the generator's output range ([0,1] or [-1,1] for images)."""
+        if self.kind != "image":
+            return xb.float()
+        lo, hi = out_range or (0.0, 1.0)
+        return xb.float().mul_((hi - lo) / 255.0).add_(lo)

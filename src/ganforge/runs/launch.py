@@ -1,0 +1,63 @@
+"""Starting or resuming a training run from recipe names and flags: ``ganforge.train`` less
+the live page, which the caller may serve through ``page`` (``api.train`` does)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import data as _data  # noqa: F401  (registers datasets)
+from .. import losses as _losses  # noqa: F401  (registers losses)
+from .. import models as _models  # noqa: F401  (registers models)
+from .. import recipes as _recipes  # noqa: F401  (registers recipes)
+from ..data.base import no_downloads
+from ..errors import GanforgeError
+from .resume import resume_config
+
+
+def train(recipe: str | None = None, *, data: str | None = None, data_b: str | None = None, out: str | Path | None = None,
+          steps: int | None = None, batch_size: int | None = None, seed: int | None = None,
+          data_root: str | None = None, device: str | None = None, devices: int | None = None,
+          precision: str | None = None, config: str | None = None, set: list[str] | tuple[str, ...] = (),
+          resume: bool = False, dry_run: bool = False, console: bool = True,
+          page: Callable[[Path], contextlib.AbstractContextManager] | None = None) -> dict:
+    """Train a recipe (see ``ganforge list``) and return a summary.
+
+    Mirrors ``ganforge train``: ``set`` takes ``key=value`` strings like ``--set``; ``resume``
+    continues ``out`` up to ``steps``; ``page``: called with the run directory once it is known,
+    it returns a context (the live page) held open while training (not on a dry run). Returns
+    {"run_dir", "step", "seconds", "last"}.
+    """
+    from ..recipes.base import resolve_config
+    from ..training.loop import run_training
+
+    flags = _flags(data=data, data_b=data_b, data_root=data_root, steps=steps, batch_size=batch_size, seed=seed,
+                   device=device, devices=devices, precision=precision)
+    out_path = Path(out) if out is not None else None
+    if resume:
+        if out_path is None:
+            raise GanforgeError("--resume needs --out RUN_DIR (the run to continue)")
+        cfg = resume_config(out_path, recipe, sets=set, flags=flags, config=config)
+    else:
+        cfg = resolve_config(recipe, config_file=config, sets=set, overrides=flags)
+    if out_path is None and not dry_run:
+        out_path = Path("runs") / f"{cfg.recipe}-{Path(cfg.data.name).name}"
+    # resuming without --data-root takes the root from the run directory: never download into it
+    untrusted_root = resume and data_root is None
+    serving = page(out_path) if (page is not None and not dry_run) else contextlib.nullcontext()
+    with no_downloads() if untrusted_root else contextlib.nullcontext(), serving:
+        return run_training(cfg, out_path, resume=resume, dry_run=dry_run, console=console)
+
+
+def _flags(**kw) -> dict:
+    """CLI flags → a config diff (None means "not given")."""
+    names = {"data": ("data", "name"), "data_b": ("data_b", "name"), "data_root": ("data", "root"), "steps": ("train", "steps"),
+             "batch_size": ("train", "batch_size"), "seed": ("train", "seed"), "device": ("train", "device"),
+             "devices": ("train", "devices"), "precision": ("train", "precision")}
+    out: dict = {}
+    for key, value in kw.items():
+        if value is not None:
+            section, field = names[key]
+            out.setdefault(section, {})[field] = value
+    return out
