@@ -1,4 +1,4 @@
-"""Issue 14, "must hold" 3: the report of a 5,000-step run renders in under a second from disk,
+"""The report of a 5,000-step run renders in under a second from disk,
 and the live page costs training no measurable speed (not a timed test).
 
     python benchmarks/bench_viz.py [--steps 5000] [--rounds 2] [--recipe gan --data digits] [--out runs/bench_viz]
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from ganforge.training.report import mean_sec_per_step, read_metrics
-from ganforge.viz.report import write_report
+from ganforge.viewers.report import write_report
 
 
 def train(out: Path, steps: int, live: bool, browser, recipe: str, data: str) -> float:

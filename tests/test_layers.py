@@ -43,17 +43,9 @@ LAYERS = [
     (9, ["ganforge", "ganforge.cli", "ganforge.bench"]),  # entry points and the package root
 ]
 
-# module -> the higher module it still imports, and the change that removes the allowance.
-KNOWN_UPWARD_IMPORTS = {
-    # recipes/base.py (Recipe.make_probes) imports ``..lab.probe``; the probe moved below the
-    # recipes. Fix: ``from ..theory.probe import default_probes`` there, then delete
-    # src/ganforge/lab/probe.py (a re-export kept only for it).
-    "ganforge.recipes.base": "ganforge.lab.probe",
-    # benchmarks/bench_viz.py imports ``ganforge.viz.report``; the report moved to the viewers.
-    # Fix: ``from ganforge.viewers.report import write_report`` there, then delete
-    # src/ganforge/viz/report.py (a re-export kept only for it).
-    "ganforge.viz.report": "ganforge.viewers.report",
-}
+# module -> a higher module it may still import while a move is under way (with the change that
+# removes the allowance); empty: keep it so.
+KNOWN_UPWARD_IMPORTS: dict[str, str] = {}
 
 
 def modules() -> dict[str, Path]:

@@ -76,7 +76,7 @@ class Recipe:
     def make_probes(self, cfg: Config, data, family) -> list:
         if self.probes is not None:
             return self.probes(cfg, data, family)
-        from ..lab.probe import default_probes
+        from ..theory.probe import default_probes
 
         return default_probes(cfg, data, family)
 
