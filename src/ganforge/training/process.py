@@ -24,32 +24,27 @@ CHANGED_REL = 1e-5
 
 
 @contextlib.contextmanager
+def _scoped(get, set_, value):
+    """``set_(value)`` inside, what ``get()`` gave before it afterwards (None: leave it alone)."""
+    if value is None:
+        yield
+        return
+    before = get()
+    set_(value)
+    try:
+        yield
+    finally:
+        set_(before)
+
+
 def matmul_precision(precision: str | None):
-    """torch.set_float32_matmul_precision(precision) inside, the caller's setting after (None:
-    leave it alone)."""
-    if precision is None:
-        yield
-        return
-    before = torch.get_float32_matmul_precision()
-    torch.set_float32_matmul_precision(precision)
-    try:
-        yield
-    finally:
-        torch.set_float32_matmul_precision(before)
+    """torch.set_float32_matmul_precision(precision) inside, the caller's setting after."""
+    return _scoped(torch.get_float32_matmul_precision, torch.set_float32_matmul_precision, precision)
 
 
-@contextlib.contextmanager
 def num_threads(n: int | None):
-    """torch.set_num_threads(n) inside, the caller's count after (None: leave it alone)."""
-    if n is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    """torch.set_num_threads(n) inside, the caller's count after."""
+    return _scoped(torch.get_num_threads, torch.set_num_threads, n)
 
 
 def run_threads(cfg: Config, accelerator: str) -> int | None:
