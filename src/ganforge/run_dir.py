@@ -7,6 +7,9 @@ writes (``eval.jsonl -> ~/.bashrc``). Every path ganforge writes in a run goes t
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from pathlib import Path
 
 from .errors import GanforgeError
@@ -32,3 +35,25 @@ def check_run_dir(run_dir: str | Path) -> None:
     """Refuse a run directory whose top-level files or folders lead outside it."""
     for name in RUN_ENTRIES:
         run_path(run_dir, name)
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path):
+    """Write ``path`` whole or not at all: yields a fresh temporary file beside it for the writer,
+    renamed over ``path`` once the writer is done and removed if it fails. The temporary name is
+    created exclusively (a random name; an existing file or a link planted in a downloaded run
+    folder is never opened, so a write cannot follow it), and the rename replaces a link at
+    ``path`` itself, never what it points to. Permissions follow the umask, as ``open`` gives."""
+    path = Path(path)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

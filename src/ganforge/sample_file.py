@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import GanforgeError
+from .run_dir import atomic_write
 
 CHUNK = 1000  # samples per generator call
 PNG_LIMIT = 10_000  # a grid of more samples is no picture anyone can read
@@ -31,8 +32,7 @@ def write_npy(G, out: Path, n: int, *, seed: int, y=None, codes: dict | None = N
         raise GanforgeError(f"--n {n} needs {need / 1e9:.3g} GB in {folder}, which has {free / 1e9:.3g} GB free; "
                             f"lower --n or write elsewhere")
     # written under temporary names and renamed when complete: an interrupted run leaves no short file
-    tmp_x, tmp_y = _partial(out), _partial(labels_path) if labels_path else None
-    try:
+    with atomic_write(out) as tmp_x, (atomic_write(labels_path) if labels_path else contextlib.nullcontext()) as tmp_y:
         with open(tmp_x, "wb") as x_file, (open(tmp_y, "wb") if tmp_y else contextlib.nullcontext()) as y_file:
             _header(x_file, np.float32, (n, *shape))
             if y_file is not None:
@@ -41,19 +41,7 @@ def write_npy(G, out: Path, n: int, *, seed: int, y=None, codes: dict | None = N
                 x_file.write(x.numpy().astype("<f4").tobytes())
                 if y_file is not None:
                     y_file.write(labels.numpy().astype("<i8").tobytes())
-    except BaseException:
-        for tmp in (tmp_x, tmp_y):
-            if tmp is not None:
-                tmp.unlink(missing_ok=True)
-        raise
-    tmp_x.replace(out)
-    if tmp_y is not None:
-        tmp_y.replace(labels_path)
     return labels_path
-
-
-def _partial(path: Path) -> Path:
-    return path.with_name(f".{path.name}.partial")
 
 
 def _header(f, dtype, shape: tuple[int, ...]) -> None:

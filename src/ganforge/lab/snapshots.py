@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import GanforgeError
-from ..run_dir import run_path
+from ..run_dir import atomic_write, run_path
 from ..training.report import read_metrics  # noqa: F401  (re-exported for the lab)
 
 SNAP_DIR = Path("lab") / "snapshots"
@@ -62,9 +62,8 @@ def save_snapshot(run_dir: Path, step: int, G_state: dict, D_state: dict) -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {f"G.{k}": v.detach().cpu().contiguous() for k, v in G_state.items()}
     tensors.update({f"D.{k}": v.detach().cpu().contiguous() for k, v in D_state.items()})
-    tmp = path.with_suffix(".tmp")
-    save_file(tensors, str(tmp))
-    tmp.replace(path)
+    with atomic_write(path) as tmp:
+        save_file(tensors, str(tmp))
     return path
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from ..run_dir import atomic_write
 from .features import FeatureNet
 
 
@@ -49,10 +50,9 @@ def reference_features(x: torch.Tensor, describe: dict, net: FeatureNet, *, use_
     if use_cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            save_file({k: v.contiguous() for k, v in feats.items()}, str(tmp),
-                      metadata={"ganforge": json.dumps(key_info, sort_keys=True, default=str)})
-            os.replace(tmp, path)
+            with atomic_write(path) as tmp:
+                save_file({k: v.contiguous() for k, v in feats.items()}, str(tmp),
+                          metadata={"ganforge": json.dumps(key_info, sort_keys=True, default=str)})
         except OSError:  # a read-only home: compute every time rather than fail
             pass
     return feats, {"key": key, "path": str(path), "hit": False}

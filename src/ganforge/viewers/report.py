@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from ..errors import GanforgeError
-from ..run_dir import run_path
+from ..run_dir import atomic_write, run_path
 from ..viz.charts import chart_layout, numeric_keys
 from ..viz.metrics_tail import read_records
 from ..viz.page import render_page
@@ -34,9 +34,8 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     path = Path(out) if out is not None else run_path(run.root, "report.html")
     text = build_report(run, records)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    with atomic_write(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return path
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..run_dir import atomic_write
 from . import save_figure
 
 
@@ -37,9 +38,8 @@ def save_grid(images: Tensor, path: Path, *, nrow: int | None = None, scale: int
     """images: [N, C, H, W] in [0, 1] → one PNG grid (see ``grid_image``), written atomically."""
     img = grid_image(images, nrow=nrow, scale=scale)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.png")
-    img.save(tmp)
-    tmp.replace(path)
+    with atomic_write(path) as tmp:
+        img.save(tmp, format="PNG")
 
 
 def save_points(points: Tensor, path: Path, real: Tensor | None = None) -> None:
