@@ -165,3 +165,20 @@ def test_unseeded_samples_differ_and_codes_are_checked(tmp_path):
     for bad in ({"cat": float("nan")}, {"cat": 2.5}, {"cat": 10}, {"cont1": float("inf")}):
         with pytest.raises(GanforgeError, match="code"):
             G.sample(2, codes=bad)
+
+
+def test_a_tiny_truncation_returns_and_the_fallback_is_the_same_law(monkeypatch):
+    """A threshold of 1e-6 accepts one normal draw in 1.25 million: the redraws stop after a bounded
+    number of rounds and the rest come from the truncated normal's inverse CDF (it used to hang)."""
+    import math
+
+    from ganforge.training import latent
+
+    g = torch.Generator().manual_seed(0)
+    z = latent.truncate(torch.randn(64, 128, generator=g), 1e-6, "normal", generator=g)
+    assert z.abs().max() <= 1e-6 and z.std() > 0
+    monkeypatch.setattr(latent, "REDRAW_ROUNDS", 0)  # the inverse CDF alone, at t = 1
+    z = latent.truncate(torch.randn(200_000, 1, generator=g), 1.0, "normal", generator=g)
+    phi, Phi = math.exp(-0.5) / math.sqrt(2 * math.pi), 0.5 * (1 + math.erf(1 / math.sqrt(2)))
+    assert z.abs().max() <= 1.0 and abs(z.mean().item()) < 0.01
+    assert z.var().item() == pytest.approx(1 - 2 * phi / (2 * Phi - 1), rel=0.02)  # the truncated normal's variance
