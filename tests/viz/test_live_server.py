@@ -60,3 +60,29 @@ def test_a_2d_toy_run_gets_d_field_from_its_newest_checkpoint(tmp_path):
         assert state["kind"] == "points" and state["field"] == {"step": 10, "url": "field.png?step=10"}
         _, kind, png = _get(server.url + state["field"]["url"])
         assert kind == "image/png" and png.startswith(b"\x89PNG")
+
+
+def test_only_this_machines_names_are_served(gan_run, capsys):
+    """DNS rebinding: a page on attacker.example whose name now points at 127.0.0.1 sends
+    ``Host: attacker.example``; the server answers only its own names and IP addresses."""
+    import http.client
+
+    with LiveServer(gan_run, port=0) as server:
+        port = server.server.server_address[1]
+
+        def status(host: str) -> int:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.putrequest("GET", "/state.json", skip_host=True)
+            conn.putheader("Host", host)
+            conn.endheaders()
+            code = conn.getresponse().status
+            conn.close()
+            return code
+
+        assert status("attacker.example") == 403 and status(f"attacker.example:{port}") == 403
+        assert status(f"127.0.0.1:{port}") == 200 and status(f"localhost:{port}") == 200
+        assert status(f"[::1]:{port}") == 200
+    assert "warning" not in capsys.readouterr().err  # loopback: no warning
+    with LiveServer(gan_run, port=0, host="0.0.0.0"):
+        pass
+    assert "anyone who can reach this machine" in capsys.readouterr().err

@@ -10,8 +10,12 @@ state and the run's sample grids.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import ipaddress
 import json
+import socket
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,7 +97,14 @@ class _Handler(BaseHTTPRequestHandler):
     state: LiveState  # set on the server's own subclass
     page: bytes
 
+    allowed_hosts: frozenset = frozenset()
+
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if not _host_allowed(self.headers.get("Host"), self.allowed_hosts):
+            # a page on another site whose name was re-pointed at this address (DNS rebinding) sends its
+            # own name as Host: only this machine's names and IP addresses are served
+            self.send_error(HTTPStatus.FORBIDDEN, "unexpected Host header")
+            return
         url = urlsplit(self.path)
         if url.path in ("/", "/index.html"):
             self._send(self.page, "text/html; charset=utf-8")
@@ -123,11 +134,42 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+def _host_allowed(header: str | None, names: frozenset) -> bool:
+    """The Host header names this machine: an IP address (v4 or bracketed v6), or one of ``names``
+    (localhost, the machine's host names, the bound host), with or without a port."""
+    if not header:
+        return False
+    host = header.strip().lower()
+    if host.startswith("["):  # [::1]:8765
+        host = host[1:host.find("]")] if "]" in host else host
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return host in names
+
+
+def _local_names(bound: str) -> frozenset:
+    names = {"localhost", "localhost.localdomain", bound.lower()}
+    with contextlib.suppress(OSError):
+        names.update({socket.gethostname().lower(), socket.getfqdn().lower()})
+    return frozenset(names)
+
+
 def _int(values: list[str] | None) -> int:
     try:
         return max(0, int(values[0])) if values else 0
     except ValueError:
         return 0
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower() in ("localhost", "localhost.localdomain")
 
 
 class LiveServer:
@@ -139,7 +181,7 @@ class LiveServer:
                  linger_s: float = 0.0) -> None:
         self.linger_s = linger_s
         handler = type("LiveHandler", (_Handler,), {
-            "state": LiveState(Path(run_dir)),
+            "state": LiveState(Path(run_dir)), "allowed_hosts": _local_names(host),
             "page": render_page("live.html", script="live.js", data={"poll_ms": POLL_MS}).encode(),
         })
         try:
@@ -152,6 +194,10 @@ class LiveServer:
             raise GanforgeError(f"cannot serve the live page on {host}:{port} ({err.strerror}); choose another "
                                 f"--port or host") from None
         self.server.daemon_threads = True
+        if not _is_loopback(host):
+            print(f"warning: the live page is served on {host}: anyone who can reach this machine on port "
+                  f"{self.server.server_address[1]} can see the run (--host 127.0.0.1 keeps it to this machine)",
+                  file=sys.stderr, flush=True)
         self.thread = threading.Thread(target=self.server.serve_forever, name="ganforge-live", daemon=True)
 
     @property
