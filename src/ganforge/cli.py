@@ -170,7 +170,7 @@ def sample(run_dir, n, seed, out, class_, codes, sweep, truncation, no_ema) -> N
     import torch
 
     from . import api
-    from .run_dir import run_path
+    from .run_dir import atomic_write, run_path
     from .sample_file import check_png_size, write_npy
 
     out = Path(out) if out else run_path(run_dir, "sample.png")
@@ -183,8 +183,9 @@ def sample(run_dir, n, seed, out, class_, codes, sweep, truncation, no_ema) -> N
         from .viz.grid import save_grid
 
         x, cols = G.code_sweep(sweep, seed=seed)
-        if out.suffix == ".npy":
-            np.save(out, x.numpy().astype(np.float32))
+        if out.suffix.lower() == ".npy":
+            with atomic_write(out) as tmp, open(tmp, "wb") as f:  # np.save(path) would append ".npy" to a name that lacks it
+                np.save(f, x.numpy().astype(np.float32))
         else:
             save_grid(x, out, nrow=cols)
         click.echo(f"wrote the {sweep} sweep ({len(x) // cols} rows × {cols}) from step {G.step} to {out}")

@@ -152,3 +152,21 @@ def test_lab_draw_refuses_a_planted_link(tmp_path):
     (run / "lab" / "figure1.png").symlink_to(victim)
     one_error_line(["lab", "draw", run, "--no-gif"], "refusing to write", "figure1.png")
     assert not victim.exists()
+
+
+def test_an_upper_case_npy_suffix_gets_an_array(tmp_path):
+    """``--out X.NPY`` with a code sweep used to write a PNG under the .NPY name (a case-sensitive
+    suffix check); every suffix check is case-blind."""
+    import ganforge
+    from ganforge.config import deep_merge, to_sets
+    from ganforge.registry import RECIPES
+
+    from ..conftest import quick_sets
+
+    over = deep_merge({"train": {"batch_size": 16}}, RECIPES.get("infogan").test_overrides)
+    ganforge.train("infogan", out=tmp_path / "run", steps=2, set=to_sets(over) + quick_sets(**{"train.ckpt_every": 2}),
+                   console=False)
+    code, out, err = cli("sample", tmp_path / "run", "--sweep", "cont1", "--out", tmp_path / "X.NPY")
+    assert code == 0, err
+    arr = np.load(tmp_path / "X.NPY")
+    assert arr.dtype == np.float32 and arr.ndim == 4

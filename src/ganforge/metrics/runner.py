@@ -120,7 +120,7 @@ def load_generated(*, run_dir=None, images=None, labels=None, data_root=None, sp
         raise GanforgeError("--truncation and --no-ema choose how a run's generator samples; with --images there "
                             "is no generator: drop them, or apply the truncation when writing the images")
     path = Path(images).expanduser()
-    if path.suffix == ".npy" and path.is_file():
+    if path.suffix.lower() == ".npy" and path.is_file():
         arr = load_npy(path, "--images")
         x = as_tensor(arr)[: options.n]
         check_samples(x, f"--images {path}")
