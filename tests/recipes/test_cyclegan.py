@@ -134,3 +134,32 @@ def test_bad_settings_are_refused():
         resolve_config("cyclegan", sets=["update_order=alternating"])
     with pytest.raises(GanforgeError, match="pool_size"):
         resolve_config("cyclegan", sets=["recipe_args.pool_size=2.5"])
+
+
+def test_translate_never_replaces_or_merges_the_inputs(tmp_path):
+    """--out inside (or equal to) --input is refused; inputs that share a stem get distinct outputs;
+    NaN pixels are refused rather than passed through the range check."""
+    from PIL import Image
+
+    from ganforge.translate import output_names
+
+    _train(tmp_path / "run", 2)
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("a.png", "a.jpg", "sub/a.png", "b.png"):
+        Image.fromarray(np.full((8, 8), 128, np.uint8)).save(folder / name)
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    runner = CliRunner()
+    for out in (folder, folder / "translated"):
+        r = runner.invoke(main, ["translate", str(tmp_path / "run"), "--input", str(folder), "--out", str(out)])
+        assert r.exit_code != 0 and "choose an --out outside it" in r.output
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
+    r = runner.invoke(main, ["translate", str(tmp_path / "run"), "--input", str(folder), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    assert len(list((tmp_path / "o").iterdir())) == 4
+    assert output_names(["a.png", "a.jpg", "sub/a.png", "b.png"]) == ["a_png", "a_jpg", "sub_a_png", "b"]
+    bad = np.full((2, 1, 8, 8), np.nan, np.float32)
+    np.save(tmp_path / "nan.npy", bad)
+    r = runner.invoke(main, ["translate", str(tmp_path / "run"), "--input", str(tmp_path / "nan.npy"), "--out",
+                             str(tmp_path / "n.npy")])
+    assert r.exit_code != 0 and "NaN" in r.output
