@@ -170,3 +170,22 @@ def test_an_upper_case_npy_suffix_gets_an_array(tmp_path):
     assert code == 0, err
     arr = np.load(tmp_path / "X.NPY")
     assert arr.dtype == np.float32 and arr.ndim == 4
+
+
+def test_advice_to_delete_only_for_a_damaged_checkpoint(tmp_path):
+    """A run in a folder whose name is not UTF-8 used to read as "unreadable; delete it to fall back",
+    and following that advice deleted every good checkpoint in turn: now it loads and resumes, and a
+    failure to read (not a damaged file) never advises deleting."""
+    import ganforge
+    from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
+
+    run = tmp_path / "run\udcff"  # the byte 0xFF in the folder's name
+    tiny_run(run, steps=2)
+    assert ganforge.load(run).sample(2).shape == (2, 1, 8, 8)
+    assert ganforge.train("gan", data="digits", steps=4, out=run, resume=True, console=False)["step"] == 4
+    ckpt = latest_checkpoint(run)
+    (ckpt / "state.json").unlink()
+    (ckpt / "state.json").mkdir()  # reading fails (IsADirectoryError), the content is not the problem
+    with pytest.raises(GanforgeError) as err:
+        load_checkpoint(ckpt)
+    assert "may be intact" in str(err.value) and "delete it" not in str(err.value)

@@ -137,12 +137,36 @@ def clean_temporaries(ckpt_dir: Path) -> list[str]:
 
 
 def load_checkpoint(path: Path) -> dict:
+    """A checkpoint's state. Only a failure of its content (a damaged file) comes with the advice to
+    delete it; one of reading (permissions, a path the filesystem or safetensors cannot take, the
+    disk) says so, since deleting would lose a good checkpoint."""
     try:
-        tensors = load_file(str(path / "tensors.safetensors"))
-        return _decode(json.loads((path / "state.json").read_text()), tensors)
+        state_text = (path / "state.json").read_text()
+        tensors = _load_tensors(path / "tensors.safetensors")
+    except (OSError, UnicodeError) as err:
+        why = err.strerror if isinstance(err, OSError) and err.strerror else type(err).__name__
+        raise GanforgeError(f"cannot read checkpoint {path} ({why}); the checkpoint itself may be intact: check the "
+                            f"path and its permissions, or move the run to a plain path") from None
+    except Exception as err:  # safetensors' own error: the file is damaged
+        raise GanforgeError(f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); delete it to fall back "
+                            f"to an older one") from None
+    try:
+        return _decode(json.loads(state_text), tensors)
     except Exception as err:
         raise GanforgeError(f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); delete it to fall back "
                             f"to an older one") from None
+
+
+def _load_tensors(file: Path) -> dict:
+    """safetensors' loader takes only UTF-8 paths; a path that is not (a folder name in another
+    encoding) is read by Python and parsed from memory."""
+    try:
+        str(file).encode("utf-8")
+    except UnicodeEncodeError:
+        from safetensors.torch import load
+
+        return load(file.read_bytes())
+    return load_file(str(file))
 
 
 def check_fits(nets: dict[str, torch.nn.Module], state: dict, source: Path) -> None:
