@@ -45,7 +45,7 @@ def build_report(run: RunFiles, records: list[dict]) -> str:
     data = {
         "layout": chart_layout(numeric_keys(records), probabilistic=is_probabilistic(config)),
         "records": [{k: v for k, v in r.items() if _is_number(v)} for r in records],
-        "grids": [{"step": step, "src": data_uri(path.read_bytes())} for step, path in run.grids()],
+        "grids": [{"step": step, "src": data_uri(png)} for step, path in run.grids() if (png := run.png(path))],
     }
     name = config.get("recipe", "?")
     return render_page(
@@ -57,7 +57,7 @@ def build_report(run: RunFiles, records: list[dict]) -> str:
         grids_note="" if data["grids"] else '<p class="muted">no sample grids in samples/ yet</p>',
         class_grids=_class_grids(run, meta, config),
         eval=_eval_table(run.eval_cards()),
-        lab=_lab_section(run.lab_figures()),
+        lab=_lab_section(run),
         config=_e(run.config_text()),
         run_info=_run_info(meta),
     )
@@ -192,10 +192,11 @@ def _number(v) -> str:
     return str(v)
 
 
-def _lab_section(figures: list[Path]) -> str:
+def _lab_section(run: RunFiles) -> str:
+    figures = [(p, png) for p in run.lab_figures() if (png := run.png(p))]
     if not figures:
         return ""
-    pictures = "".join(_figure(data_uri(p.read_bytes()), f"lab/{p.name}") for p in figures)
+    pictures = "".join(_figure(data_uri(png), f"lab/{p.name}") for p, png in figures)
     return f"<section id=\"lab\"><h2>The lab's figures</h2><div class=\"pictures\">{pictures}</div></section>"
 
 

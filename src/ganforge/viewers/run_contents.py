@@ -28,7 +28,7 @@ class RunFiles:
 
         try:
             value = yaml.safe_load((self.root / "config.yaml").read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
             return {}
         return value if isinstance(value, dict) else {}
 
@@ -41,8 +41,8 @@ class RunFiles:
     def meta(self) -> dict:
         """run.json ({} while it is not there yet or unreadable)."""
         try:
-            value = json.loads((self.root / "run.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError, UnicodeDecodeError):
+            value = json.loads((self.root / "run.json").read_text(encoding="utf-8"), parse_constant=lambda _: None)
+        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
             return {}
         return value if isinstance(value, dict) else {}
 
@@ -51,8 +51,26 @@ class RunFiles:
         folder = self.root / "samples"
         if not folder.is_dir():
             return []
-        found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := GRID_NAME.fullmatch(p.name)) and p.is_file()]
+        found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := GRID_NAME.fullmatch(p.name)) and self._own(p)]
         return sorted(found)
+
+    def _own(self, path: Path) -> bool:
+        """A plain file of this run: not a link, and not reached through one that leads out."""
+        try:
+            return path.is_file() and not path.is_symlink() and self.root.resolve() in path.resolve().parents
+        except OSError:
+            return False
+
+    def png(self, path: Path) -> bytes | None:
+        """The bytes of one of the run's own PNG files, or None when it is a link, unreadable, or not
+        a PNG (the report inlines what it reads, and is shared)."""
+        if not self._own(path):
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        return data if data.startswith(b"\x89PNG\r\n\x1a\n") else None
 
     def eval_cards(self) -> list[dict]:
         path = self.root / "eval.jsonl"
@@ -60,8 +78,8 @@ class RunFiles:
         if path.is_file():
             for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
                 try:
-                    card = json.loads(line)
-                except ValueError:
+                    card = json.loads(line, parse_constant=lambda _: None)
+                except (ValueError, RecursionError):
                     continue
                 if isinstance(card, dict) and "metric" in card:
                     cards.append(card)
@@ -69,11 +87,12 @@ class RunFiles:
 
     def lab_figures(self) -> list[Path]:
         folder = self.root / "lab"
-        return sorted(p for p in folder.glob("*.png") if p.is_file()) if folder.is_dir() else []
+        return sorted(p for p in folder.glob("*.png") if self._own(p)) if folder.is_dir() else []
 
     def total_steps(self) -> int | None:
-        steps = self.config().get("train", {}).get("steps")
-        return steps if isinstance(steps, int) else None
+        train = self.config().get("train")
+        steps = train.get("steps") if isinstance(train, dict) else None
+        return steps if isinstance(steps, int) and not isinstance(steps, bool) else None
 
 
 def open_run(run_dir: str | Path) -> RunFiles:

@@ -53,9 +53,12 @@ class MetricsTail:
 
 
 def _parse(line: bytes) -> dict | None:
+    """One record of a metrics file, or None for a line that is not one (a run's files are not
+    trusted: NaN and ±Infinity read as null, as the trainer writes them; nesting too deep for the
+    parser is skipped)."""
     try:
-        record = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
+        record = json.loads(line, parse_constant=lambda _: None)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     if not isinstance(record, dict) or not isinstance(record.get("step"), int):
         return None

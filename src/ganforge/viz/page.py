@@ -29,6 +29,12 @@ def render_page(template: str, *, script: str, data: dict | None = None, **slots
     return _SLOT.sub(fill, asset(template))
 
 
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
+                              "\u2029": "\\u2029"})
+
+
 def script_json(value) -> str:
-    """JSON safe inside a <script> element: no ``</`` can close it early."""
-    return json.dumps(value, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+    """JSON safe inside a <script> element: ``<``, ``>`` and ``&`` (which could close the element or
+    open a comment) and U+2028/9 (line ends to older JavaScript) written as escapes, which JSON
+    reads back as the same characters."""
+    return json.dumps(value, separators=(",", ":"), allow_nan=False).translate(_SCRIPT_SAFE)
