@@ -59,3 +59,20 @@ def test_permissions_follow_the_umask(tmp_path):
     finally:
         os.umask(mask)
     assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644
+
+
+def test_a_checkpoint_never_writes_through_a_planted_link(tmp_path):
+    """Links at the checkpoint's old temporary names (.tmp-step_N-PID, .old-step_N-PID) to a folder
+    outside the run: the save goes on beside them and writes nothing there."""
+    from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    ckpt = tmp_path / "run" / "checkpoints"
+    ckpt.mkdir(parents=True)
+    for name in (f".tmp-step_0000002-{os.getpid()}", f".old-step_0000002-{os.getpid()}"):
+        (ckpt / name).symlink_to(outside, target_is_directory=True)
+    for _ in range(2):  # the second save replaces the first (a resumed run re-saving its step)
+        save_checkpoint(ckpt, 2, {"w": torch.ones(3), "step": 2})
+    assert list(outside.iterdir()) == []
+    assert torch.equal(load_checkpoint(latest_checkpoint(tmp_path / "run"))["w"], torch.ones(3))

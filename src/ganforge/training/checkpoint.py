@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +73,14 @@ def save_checkpoint(ckpt_dir: Path, step: int, state: dict, *, keep: int = 2) ->
     keeping the last ``keep`` complete checkpoints. A failed write (a full disk) leaves the
     earlier checkpoints as they were and raises a GanforgeError naming the directory."""
     ckpt_dir.mkdir(parents=True, exist_ok=True)
-    tmp = ckpt_dir / f".tmp-{_PREFIX}{step:07d}-{os.getpid()}"
+    tmp = None
     try:
+        # created exclusively under a fresh name: a link planted in the folder is never written through
+        tmp = Path(tempfile.mkdtemp(dir=ckpt_dir, prefix=f".tmp-{_PREFIX}{step:07d}-"))
         return _save(ckpt_dir, tmp, step, state, keep)
     except OSError as err:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         kept = latest_checkpoint(ckpt_dir.parent)
         raise GanforgeError(f"cannot write checkpoint {step} in {ckpt_dir}: {err.strerror or err}; free space there "
                             f"or move the run (the last complete checkpoint, {kept.name if kept else 'none'}, is "
@@ -85,8 +89,6 @@ def save_checkpoint(ckpt_dir: Path, step: int, state: dict, *, keep: int = 2) ->
 
 def _save(ckpt_dir: Path, tmp: Path, step: int, state: dict, keep: int) -> Path:
     final = ckpt_dir / f"{_PREFIX}{step:07d}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
     tensors: dict[str, torch.Tensor] = {}
     meta = _encode(state, tensors, "s")
     save_file(tensors, str(tmp / "tensors.safetensors"))
@@ -94,7 +96,7 @@ def _save(ckpt_dir: Path, tmp: Path, step: int, state: dict, keep: int) -> Path:
         os.fsync(f.fileno())
     _fsync_write(tmp / "state.json", json.dumps(meta).encode())
     if final.exists():  # re-saving the same step (e.g. after a resume): replace it
-        old = ckpt_dir / f".old-{final.name}-{os.getpid()}"
+        old = Path(tempfile.mkdtemp(dir=ckpt_dir, prefix=f".old-{final.name}-"))  # empty: rename may replace it
         final.rename(old)
         tmp.rename(final)
         shutil.rmtree(old, ignore_errors=True)
