@@ -53,6 +53,12 @@ def load_domains(cfg: Config) -> tuple[TensorData, TensorData]:
     """(domain A, domain B) for a two-domain recipe."""
     if cfg.data_b is not None:
         b_cfg = cfg.data_b if cfg.data_b.root else dataclasses.replace(cfg.data_b, root=cfg.data.root)
+        for flag, given in (("--data", cfg.data), ("--data-b", b_cfg)):
+            folder = unpaired_folder(given)
+            if folder is not None:  # read as a plain folder it would pour both domains into one
+                raise GanforgeError(f"{flag} {given.name} is a folder in CycleGAN's layout (trainA/, trainB/), which holds "
+                                    f"both domains: pass it alone as --data (without --data-b), or point {flag} at "
+                                    f"{folder}/{cfg.data.split}{'A' if flag == '--data' else 'B'}")
         return load_data(cfg.data), load_data(b_cfg)
     folder = unpaired_folder(cfg.data)
     if folder is None:

@@ -21,7 +21,8 @@ def load_npy(path: Path, what: str) -> np.ndarray:
     except (ValueError, OSError, EOFError) as err:
         raise GanforgeError(f"{what} {path} is not a readable NumPy array ({' '.join(str(err).split())}); "
                             f"save {NPY_FORMAT} with numpy.save") from None
-    if not isinstance(arr, np.ndarray) or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+    if not isinstance(arr, np.ndarray) or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_) \
+            or np.issubdtype(arr.dtype, np.complexfloating):  # a complex pixel has no value to read
         kind = getattr(arr, "dtype", type(arr).__name__)
         raise GanforgeError(f"{what} {path} holds {kind} values; it must hold numbers: {NPY_FORMAT}")
     return arr

@@ -36,6 +36,9 @@ def _validate(cfg):
 
     if cfg.recipe_args["margin"] <= 0:
         raise GanforgeError(f"recipe_args.margin must be > 0 (the paper: 10 on MNIST), got {cfg.recipe_args['margin']}")
+    if cfg.recipe_args["pt_weight"] < 0:
+        raise GanforgeError(f"recipe_args.pt_weight must be ≥ 0 (a weight on the pulling-away term; 0 turns it off), "
+                            f"got {cfg.recipe_args['pt_weight']}")
     if cfg.recipe_args["pt_weight"] and cfg.train.batch_size // cfg.train.devices < 2:
         raise GanforgeError("the pulling-away term compares the samples of a batch: it needs ≥ 2 per device")
 

@@ -76,9 +76,13 @@ class TrainedGenerator(nn.Module):
                 raise GanforgeError("this run is not conditional: it takes no class (drop --class / y=)")
             return None
         try:
-            given = None if y is None else torch.as_tensor(y).long().reshape(-1)
+            raw = None if y is None else torch.as_tensor(y).reshape(-1)
         except (TypeError, ValueError, RuntimeError):
             raise GanforgeError(f"y must be a class index or a list of them, got {y!r}") from None
+        if raw is not None and (raw.is_complex() or raw.dtype == torch.bool or (raw.is_floating_point() and not bool(
+                (raw == raw.round()).all()))):  # 2.5 would silently become class 2
+            raise GanforgeError(f"y must hold whole class indices (0 … {self.n_classes - 1}), got {y!r}")
+        given = None if raw is None else raw.long()
         if given is None:
             return lambda start, m: torch.arange(start, start + m) % self.n_classes
         if given.numel() not in (1, n):
