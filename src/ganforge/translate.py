@@ -21,13 +21,14 @@ DIRECTIONS = {"a2b": "G", "b2a": "F"}
 
 def load_translator(run_dir: str | Path, direction: str, *, device: str = "cpu") -> tuple[nn.Module, dict]:
     """The network of ``direction`` (a2b: G, b2a: F) in eval mode, and the run's run.json."""
-    from .runs.load import load_network
+    from .runs.load import check_device, load_network
     from .runs.read import read_run, run_shapes
     from .training.latent import LatentSpec
 
     if direction not in DIRECTIONS:
         raise GanforgeError(f"unknown direction {direction!r}; valid: a2b (G: A → B), b2a (F: B → A)")
     run_dir = Path(run_dir)
+    device = check_device(device)
     cfg, meta = read_run(run_dir)
     shapes = run_shapes(meta)
     name = DIRECTIONS[direction]

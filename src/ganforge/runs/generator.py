@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator
 
 import torch
@@ -49,8 +50,9 @@ class TrainedGenerator(nn.Module):
         """``sample`` in pieces of ``batch``: (samples, labels or None) per piece, so that any
         number of samples can go straight to a file. Same draws as ``sample`` with the same seed."""
         self._check_samples()
-        if n < 1:
-            raise GanforgeError("n must be ≥ 1")
+        for name, value in (("n", n), ("batch", batch)):
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+                raise GanforgeError(f"{name} must be a whole number ≥ 1, got {value!r}")
         if seed is None:  # a fresh draw each call: take a seed from (and advance) torch's global stream
             seed = int(torch.randint(0, 2**62, (1,)).item())
         gen = torch.Generator().manual_seed(seed)

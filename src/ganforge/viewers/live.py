@@ -14,6 +14,7 @@ import contextlib
 import errno
 import ipaddress
 import json
+import numbers
 import socket
 import sys
 import threading
@@ -180,6 +181,8 @@ class LiveServer:
     def __init__(self, run_dir: str | Path, *, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
                  linger_s: float = 0.0) -> None:
         self.linger_s = linger_s
+        if not isinstance(port, numbers.Integral) or isinstance(port, bool) or not 0 <= port <= 65535:
+            raise GanforgeError(f"port {port!r} is not a port number: use 0-65535 (0 picks a free one)")
         handler = type("LiveHandler", (_Handler,), {
             "state": LiveState(Path(run_dir)), "allowed_hosts": _local_names(host),
             "page": render_page("live.html", script="live.js", data={"poll_ms": POLL_MS}).encode(),
