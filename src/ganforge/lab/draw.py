@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from ..errors import GanforgeError
-from ..run_dir import run_path
+from ..run_dir import atomic_write, run_path
 from .snapshots import load_run, load_snapshots, read_metrics
 
 
@@ -80,6 +80,7 @@ def draw_run(run_dir: str | Path, *, panels: list[int] | None = None, animate: b
                 "value", "critic_real_eval", "critic_fake_eval", "modes_covered", "modes_total", "hq_share", "mode_kl", "missing_modes")
         summary = {k: records[-1][k] for k in keys if k in records[-1]}
         summary_path = run_path(out_dir, "summary.json")
-        summary_path.write_text(json.dumps(summary, indent=2))
+        with atomic_write(summary_path) as tmp:
+            tmp.write_text(json.dumps(summary, indent=2))
         paths["summary"] = str(summary_path)
     return paths

@@ -159,6 +159,9 @@ def figure_to_image(fig):
 
 
 def save_gif(frames, path: Path, ms_per_frame: int = 300) -> Path:
+    from ..run_dir import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0)
+    with atomic_write(path) as tmp:
+        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0)
     return path

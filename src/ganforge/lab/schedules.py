@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..run_dir import atomic_write
 from ..viz import save_figure
 from .curves import draw_curve_axes, last_value
 from .figure1 import _plt
@@ -37,7 +38,8 @@ def run_schedules(recipe: str, *, data: str, steps: int, out: str | Path, sets: 
         recs = read_metrics(out / key)
         summary[key] = {**info, **{k: last_value(recs, k) for k in
                                    ("jsd", "d_real_eval", "d_fake_eval", "value_eval", "modes_covered", "hq_share")}}
-    (out / "schedules.json").write_text(json.dumps(summary, indent=2))
+    with atomic_write(out / "schedules.json") as tmp:
+        tmp.write_text(json.dumps(summary, indent=2))
     return {"png": str(png), "summary": summary}
 
 

@@ -16,7 +16,11 @@ def save_figure(fig, path: Path, *, dpi: int = 100, title: str | None = None, ti
         fig.suptitle(title, fontsize=10)
     if tight_layout:
         fig.tight_layout()
+    from ..run_dir import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, **({"bbox_inches": "tight"} if bbox_tight else {}))
+    with atomic_write(path) as tmp:
+        fig.savefig(tmp, format=path.suffix.lstrip(".").lower() or "png", dpi=dpi,
+                    **({"bbox_inches": "tight"} if bbox_tight else {}))
     plt.close(fig)
     return path
