@@ -73,3 +73,13 @@ def test_patchgan_refuses_too_small_images():
     with pytest.raises(GanforgeError, match="n_layers"):
         PatchDiscriminator(in_shape=(1, 8, 8))
     assert PatchDiscriminator(in_shape=(1, 8, 8), n_layers=1)(torch.zeros(2, 1, 8, 8)).shape == (2, 2, 2)
+
+
+def test_min_input_size_is_the_smallest_and_returns_for_any_depth():
+    """Stepping the size by one took ~2^n_layers rounds (n_layers=40 never returned)."""
+    from ganforge.models.cyclegan import min_input_size, patch_output_size
+
+    for n in range(7):
+        size = min_input_size(n)
+        assert patch_output_size(size, n) >= 1 and patch_output_size(size - 1, n) < 1
+    assert patch_output_size(min_input_size(60), 60) >= 1

@@ -147,10 +147,16 @@ def patch_output_size(size: int, n_layers: int = 3) -> int:
 
 
 def min_input_size(n_layers: int) -> int:
-    size = 1
-    while patch_output_size(size, n_layers) < 1:
-        size += 1
-    return size
+    """The smallest input side that leaves the PatchGAN a score map; found by doubling, then
+    bisection (stepping by one took ~2^n_layers rounds: a large n_layers never returned)."""
+    hi = 1
+    while patch_output_size(hi, n_layers) < 1:
+        hi *= 2
+    lo = hi // 2  # patch_output_size(lo) < 1 unless hi == 1; the size grows with the input
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if patch_output_size(mid, n_layers) >= 1 else (mid, hi)
+    return hi
 
 
 def receptive_field(n_layers: int = 3) -> int:
