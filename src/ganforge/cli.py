@@ -8,10 +8,12 @@ from pathlib import Path
 
 import click
 
+from .config import SEED_MAX
 from .errors import GanforgeError, os_error_message
 
 POSITIVE = click.IntRange(min=1)
 PORT = click.IntRange(min=0, max=65535)
+SEED = click.IntRange(min=0, max=SEED_MAX)
 
 
 def _fail(message: str) -> None:
@@ -115,7 +117,7 @@ def list_cmd(datasets: bool, verbose: bool) -> None:
 @click.option("--data-root", type=click.Path(file_okay=False), help="Where named datasets live (torchvision layout).")
 @click.option("--steps", type=POSITIVE, help="Total steps for the run (with --resume: train up to this step).")
 @click.option("--batch-size", type=POSITIVE, help="Global batch size (split across --devices).")
-@click.option("--seed", type=int)
+@click.option("--seed", type=SEED)
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory (default runs/RECIPE-DATA).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]))
 @click.option("--devices", type=POSITIVE, help="Number of processes/devices (DDP when > 1; gloo on CPU).")
@@ -150,7 +152,7 @@ def train(recipe, data, data_b, data_root, steps, batch_size, seed, out, device,
 @main.command()
 @click.argument("run_dir", type=click.Path())
 @click.option("--n", "n", type=POSITIVE, default=64, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="grid.png (an image grid) or samples.npy (images [N,C,H,W] float32 in [0,1]; points [N,D]).")
 @click.option("--class", "class_", type=int, default=None,
@@ -317,7 +319,7 @@ def bench(recipe, steps, batch_size, data_root, variants, workers, sets, rounds,
               "Inception weights are absent; else inception-v3), mnist-cnn, fashion-mnist-cnn, digits-cnn, "
               "cifar10-cnn, inception-v3, identity.")
 @click.option("--labels", type=click.Path(dir_okay=False), help="With --images: .npy of the class of each image (cacc).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed and KID subset seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Sampling seed and KID subset seed.")
 @click.option("--splits", type=POSITIVE, default=10, show_default=True, help="Splits for IS and FID's std.")
 @click.option("--kid-subsets", type=POSITIVE, default=100, show_default=True)
 @click.option("--kid-subset-size", type=click.IntRange(min=2), default=1000, show_default=True)
@@ -367,7 +369,7 @@ def _steps_list(text: str | None) -> list[int] | None:
 @click.option("--snapshot-every", type=POSITIVE, default=250, show_default=True,
               help="Save G and D every this many steps (frames of the GIF).")
 @click.option("--panels", help="Steps for the still figure's panels (a)-(d), e.g. 100,500,1500,4000.")
-@click.option("--seed", type=int)
+@click.option("--seed", type=SEED)
 @click.option("--threads", type=POSITIVE, help="torch CPU threads (train.threads).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override one config key; repeatable.")
 @_clean_errors
@@ -456,7 +458,7 @@ def lab_draw(run_dir, panels, no_gif) -> None:
 @click.option("--recipe", default="gan-modern", show_default=True)
 @click.option("--steps", type=POSITIVE, default=3000, show_default=True, help="Outer steps per schedule.")
 @click.option("--out", type=click.Path(file_okay=False), help="Folder (default runs/schedules-RECIPE-DATA).")
-@click.option("--seed", type=int)
+@click.option("--seed", type=SEED)
 @click.option("--threads", type=POSITIVE, help="torch CPU threads (train.threads).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override one config key; repeatable.")
 @_clean_errors

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import numbers
 import types
 import typing
 from dataclasses import dataclass, field
@@ -22,6 +23,15 @@ import yaml
 from .errors import GanforgeError
 
 AT_LEAST_1 = {"min": 1}  # field metadata: the smallest valid value (checked by ``build``)
+SEED_MAX = 2**63 - 1  # every seed is a whole number 0 … 2⁶³−1 (torch's and NumPy's generators both take these)
+A_SEED = {"min": 0, "max": SEED_MAX}
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """A seed given to a public entry point: a whole number 0 … 2⁶³−1 (NumPy integers too)."""
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or not 0 <= seed <= SEED_MAX:
+        raise GanforgeError(f"{name} must be a whole number from 0 to 2**63-1, got {seed!r}")
+    return int(seed)
 
 
 @dataclass
@@ -81,7 +91,7 @@ MATMUL_PRECISIONS = ("highest", "high", "medium")  # torch.set_float32_matmul_pr
 class TrainConfig:
     steps: int = 10000  # outer iterations (each: d_steps D updates, then g_steps G updates)
     batch_size: int = 64  # global batch; split across --devices
-    seed: int = 0
+    seed: int = field(default=0, metadata=A_SEED)
     device: str = "auto"  # auto | cpu | cuda | mps
     devices: int = 1
     precision: str = "32"  # 32 | bf16-mixed | 16-mixed
@@ -249,7 +259,7 @@ def build(cls: type, data: dict, path: str = "") -> Any:
                 f"unknown config key {full!r}{hint}; valid keys here: {', '.join(names)}"
             )
         kwargs[key] = _coerce(value, hints[key], full)
-        _check_min(kwargs[key], fields[key].metadata.get("min"), full)
+        _check_range(kwargs[key], fields[key].metadata, full)
     obj = cls()
     for key, value in kwargs.items():
         default = getattr(obj, key)
@@ -260,13 +270,16 @@ def build(cls: type, data: dict, path: str = "") -> Any:
     return obj
 
 
-def _check_min(value: Any, least: int | None, path: str) -> None:
-    """A number (or every number of a list) below a field's declared minimum is refused."""
-    if least is None or value is None:
+def _check_range(value: Any, bounds: dict, path: str) -> None:
+    """A number (or every number of a list) outside a field's declared ``min`` … ``max`` is refused."""
+    least, most = bounds.get("min"), bounds.get("max")
+    if value is None or (least is None and most is None):
         return
     for v in value if isinstance(value, list) else [value]:
-        if v < least:
+        if least is not None and v < least:
             raise GanforgeError(f"config key {path!r} must be ≥ {least}, got {value!r}")
+        if most is not None and v > most:
+            raise GanforgeError(f"config key {path!r} must be ≤ {most}, got {value!r}")
 
 
 LEGACY_KEYS = {"spectral_norm", "opt_G", "opt_D", "d_steps_boost"}

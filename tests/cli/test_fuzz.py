@@ -25,6 +25,8 @@ def work(tmp_path_factory):
     np.save(root / "points3.npy", np.random.rand(50, 3).astype(np.float32))
     np.save(root / "images.npy", np.random.rand(50, 1, 8, 8).astype(np.float32))
     np.save(root / "strings.npy", np.array(["a", "b"]))
+    np.save(root / "complex.npy", (np.random.rand(20, 1, 8, 8) + 1j).astype(np.complex64))
+    (root / "pictures").mkdir()
     return root
 
 
@@ -66,6 +68,12 @@ CASES = [
     ("sample-png-huge", ["sample", "{w}/run", "--n", "100000000", "--out", "{w}/x.png"], ["at most", ".npy"]),
     ("sample-npy-huge", ["sample", "{w}/run", "--n", "1000000000000", "--out", "{w}/x.npy"], ["GB", "lower --n"]),
     ("sample-class-unconditional", ["sample", "{w}/run", "--class", "3"], ["not conditional"]),
+    ("sample-seed-huge", ["sample", "{w}/run", "--seed", str(2**70)], ["--seed", "0<=x<="]),
+    ("train-seed-huge", _train("{w}/o") + ["--seed", "99999999999999999999999"], ["--seed", "0<=x<="]),
+    ("set-seed-huge", _train("{w}/o", f"train.seed={2**64}"), ["train.seed", "≤"]),
+    ("sample-out-upper-jpg", ["sample", "{w}/run", "--out", "{w}/x.JPG"], [".png", ".npy"]),
+    ("sample-class-fractional", ["sample", "{w}/run", "--class", "1.5"], ["--class", "1.5"]),
+    ("sample-truncation-negative", ["sample", "{w}/run", "--truncation", "-1"], ["truncation"]),
     ("sample-code-format", ["sample", "{w}/run", "--code", "cat"], ["NAME=VALUE"]),
     ("eval-nan", EVAL + ["--images", "{w}/nan.npy", "--n", "20"], ["NaN"]),
     ("eval-empty", EVAL + ["--images", "{w}/empty.npy"], ["no samples"]),
@@ -94,6 +102,11 @@ CASES = [
      ["one domain", "cyclegan"]),
     ("translate-direction", ["translate", "{w}/run", "--input", "{w}/images.npy", "--direction", "up", "--out",
                              "{w}/t.npy"], ["--direction", "--help"]),
+    ("translate-out-is-input", ["translate", "{w}/run", "--input", "{w}/pictures", "--out", "{w}/pictures"],
+     ["--out", "is the input", "outside it"]),
+    ("translate-out-inside-input", ["translate", "{w}/run", "--input", "{w}/pictures", "--out",
+                                    "{w}/pictures/done"], ["--out", "inside"]),
+    ("eval-complex", EVAL + ["--images", "{w}/complex.npy"], ["complex"]),
     ("translate-no-input", ["translate", "{w}/run", "--out", "{w}/t.npy"], ["--input"]),
 ]
 

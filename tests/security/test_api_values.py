@@ -1,5 +1,5 @@
 """The Python API's entry points check their values as train() does: the right type with a bad
-value (a batch of 0, a device that does not exist, a port out of range, a count given as text)
+value (a batch of 0, a seed of 2⁷⁰, a device that does not exist, a port out of range, a count given as text)
 is one GanforgeError naming it, never a raw torch, range or socket error."""
 
 import numpy as np
@@ -22,6 +22,11 @@ def test_bad_values_are_one_clear_error(tmp_path):
         (lambda: ganforge.load(run, device="nope"), "unknown device 'nope'"),
         (lambda: ganforge.load(run, device="cuda:99"), "visible CUDA GPU"),
         (lambda: LiveServer(run, port=70000), "0-65535"),
+        (lambda: G.sample(2, seed=2**70), "seed must be a whole number from 0 to 2\\*\\*63-1"),
+        (lambda: G.sample(2, seed=-1), "seed must be a whole number"),
+        (lambda: G.sample(2, seed=1.5), "seed must be a whole number"),
+        (lambda: ganforge.train("gan", data="digits", steps=1, out=tmp_path / "x", seed=2**64, console=False),
+         "train.seed' must be ≤"),
         (lambda: ganforge.train("gan", data="digits", steps=1, out=tmp_path / "x", batch_size=0, console=False),
          "batch_size must be ≥ 1"),
     ]

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..config import DataConfig
+from ..config import DataConfig, check_seed
 from ..data.base import no_downloads
 from ..errors import GanforgeError
 from ..registry import METRICS
@@ -301,6 +301,7 @@ def evaluate(*, run_dir=None, images=None, labels=None, reference: str | None = 
     or a folder; by default the run's own dataset, split ``split``. Returns the cards.
     """
     options = options or EvalOptions()
+    check_seed(options.seed)
     names = [m.strip() for m in (metrics.split(",") if isinstance(metrics, str) else metrics) if m.strip()]
     if not names:
         raise GanforgeError(f"no metrics given; valid: {', '.join(METRICS.names())}")

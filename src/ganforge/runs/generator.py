@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import torch
 from torch import Tensor, nn
 
-from ..config import Config
+from ..config import Config, check_seed
 from ..errors import GanforgeError
 from ..training.latent import LatentSpec, seeded_global_rng
 
@@ -55,7 +55,7 @@ class TrainedGenerator(nn.Module):
                 raise GanforgeError(f"{name} must be a whole number ≥ 1, got {value!r}")
         if seed is None:  # a fresh draw each call: take a seed from (and advance) torch's global stream
             seed = int(torch.randint(0, 2**62, (1,)).item())
-        gen = torch.Generator().manual_seed(seed)
+        gen = torch.Generator().manual_seed(check_seed(seed))
         labels = self._labels(n, y)
         truncation = self.truncation if truncation is None else truncation
         with seeded_global_rng(seed, self.device):
@@ -114,7 +114,7 @@ class TrainedGenerator(nn.Module):
 
         if not self.latent.codes:
             raise GanforgeError("this run has no latent codes (--sweep is for InfoGAN runs)")
-        lat, cols = code_sweep(self.latent, name, torch.Generator().manual_seed(seed), lo=lo, hi=hi, cols=cols)
+        lat, cols = code_sweep(self.latent, name, torch.Generator().manual_seed(check_seed(seed)), lo=lo, hi=hi, cols=cols)
         with seeded_global_rng(seed, self.device):
             return self._generate(lat), cols
 
