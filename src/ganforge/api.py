@@ -23,8 +23,9 @@ from .runs.resume import RESUMABLE, resume_config  # noqa: F401  (re-exported)
 def train(recipe: str | None = None, *, data: str | None = None, data_b: str | None = None, out: str | Path | None = None,
           steps: int | None = None, batch_size: int | None = None, seed: int | None = None,
           data_root: str | None = None, device: str | None = None, devices: int | None = None,
-          precision: str | None = None, config: str | None = None, set: list[str] | tuple[str, ...] = (),
-          resume: bool = False, dry_run: bool = False, console: bool = True, live: int | None = None) -> dict:
+          num_nodes: int | None = None, precision: str | None = None, config: str | None = None,
+          set: list[str] | tuple[str, ...] = (), resume: bool = False, dry_run: bool = False, console: bool = True,
+          live: int | None = None) -> dict:
     """Train a recipe (see ``ganforge list``) and return a summary.
 
     Mirrors ``ganforge train``: ``set`` takes ``key=value`` strings like ``--set``; ``resume``
@@ -33,15 +34,14 @@ def train(recipe: str | None = None, *, data: str | None = None, data_b: str | N
     """
     page = (lambda out_path: _live_page(out_path, live)) if live is not None else None
     return launch.train(recipe, data=data, data_b=data_b, out=out, steps=steps, batch_size=batch_size, seed=seed,
-                        data_root=data_root, device=device, devices=devices, precision=precision, config=config,
+                        data_root=data_root, device=device, devices=devices, num_nodes=num_nodes,
+                        precision=precision, config=config,
                         set=set, resume=resume, dry_run=dry_run, console=console, page=page)
 
 
 def _live_page(out: Path, port: int):
     """The live page of ``out``, served by the first process only (DDP ranks re-run this call)."""
-    import os
-
-    if int(os.environ.get("LOCAL_RANK", "0")) or int(os.environ.get("NODE_RANK", "0")):
+    if not launch.first_process():
         return contextlib.nullcontext()
     from .viewers.live import POLL_MS, LiveServer
 

@@ -120,7 +120,8 @@ def list_cmd(datasets: bool, verbose: bool) -> None:
 @click.option("--seed", type=SEED)
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory (default runs/RECIPE-DATA).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]))
-@click.option("--devices", type=POSITIVE, help="Number of processes/devices (DDP when > 1; gloo on CPU).")
+@click.option("--devices", type=POSITIVE, help="Processes (devices) per node (DDP when > 1; gloo on CPU).")
+@click.option("--num-nodes", type=POSITIVE, help="Machines, each running --devices processes (launch: docs/multi-node.md).")
 @click.option("--precision", type=click.Choice(["32", "bf16-mixed", "16-mixed"]))
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="A YAML file of config overrides.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override one config key; repeatable.")
@@ -129,8 +130,8 @@ def list_cmd(datasets: bool, verbose: bool) -> None:
 @click.option("--live", is_flag=True, help="Serve a page on 127.0.0.1 that shows the run while it trains.")
 @click.option("--port", type=PORT, default=None, help="The live page's port (default 8765; 0: any free port).")
 @_clean_errors
-def train(recipe, data, data_b, data_root, steps, batch_size, seed, out, device, devices, precision, config_file, sets,
-          resume, dry_run, live, port) -> None:
+def train(recipe, data, data_b, data_root, steps, batch_size, seed, out, device, devices, num_nodes, precision, config_file,
+          sets, resume, dry_run, live, port) -> None:
     """Train RECIPE. Writes config.yaml, run.json, metrics.jsonl, samples/ and checkpoints/ to --out."""
     from . import api
 
@@ -139,13 +140,13 @@ def train(recipe, data, data_b, data_root, steps, batch_size, seed, out, device,
     if port is not None and not live:
         raise GanforgeError("--port is the live page's port: add --live")
     summary = api.train(recipe, data=data, data_b=data_b, out=out, steps=steps, batch_size=batch_size, seed=seed,
-                        data_root=data_root, device=device, devices=devices, precision=precision,
+                        data_root=data_root, device=device, devices=devices, num_nodes=num_nodes, precision=precision,
                         config=config_file, set=list(sets), resume=resume, dry_run=dry_run,
                         live=_live_port(port) if live else None)
     if not dry_run and summary.get("run_dir"):
-        import os
+        from .runs.launch import first_process
 
-        if int(os.environ.get("LOCAL_RANK", "0")) == 0:
+        if first_process():
             click.echo(f"done: {summary['step']} steps in {summary['seconds']:.1f}s → {summary['run_dir']}")
 
 

@@ -90,10 +90,11 @@ MATMUL_PRECISIONS = ("highest", "high", "medium")  # torch.set_float32_matmul_pr
 @dataclass
 class TrainConfig:
     steps: int = 10000  # outer iterations (each: d_steps D updates, then g_steps G updates)
-    batch_size: int = 64  # global batch; split across --devices
+    batch_size: int = 64  # global batch; split across every process (--devices × --num-nodes)
     seed: int = field(default=0, metadata=A_SEED)
     device: str = "auto"  # auto | cpu | cuda | mps
-    devices: int = 1
+    devices: int = 1  # processes (GPUs) per node
+    num_nodes: int = field(default=1, metadata=AT_LEAST_1)  # machines, each running --devices processes (docs/multi-node.md)
     precision: str = "32"  # 32 | bf16-mixed | 16-mixed
     # torch.set_float32_matmul_precision while training: highest (exact fp32) | high (TF32 on CUDA GPUs) |
     # medium (bf16 inside fp32 matrix products, on CPUs through oneDNN; weights, activations and gradients
@@ -113,6 +114,11 @@ class TrainConfig:
     ema_start: int = 0  # EMA copies the weights until this step, then averages (BigGAN: 20,000)
     tensorboard: bool = False  # also write scalars and sample grids to RUN/tensorboard (the tensorboard extra)
     keep_freed_memory: bool = True  # glibc: reuse freed blocks instead of re-faulting pages each step (training/memory.py)
+
+    @property
+    def world_size(self) -> int:
+        """Processes in the whole run: the global batch is split across these."""
+        return self.devices * self.num_nodes
 
 
 @dataclass

@@ -39,7 +39,8 @@ class BatchSampler:
                 f"lower --batch-size or use more data"
             )
         if global_batch % world:
-            raise GanforgeError(f"--batch-size {global_batch} is not divisible by --devices {world}")
+            raise GanforgeError(f"--batch-size {global_batch} is not divisible by the {world} processes "
+                                f"(--devices × --num-nodes); choose a multiple of {world}")
         self.n, self.global_batch, self.rank, self.world = n, global_batch, rank, world
         self.local = global_batch // world
         self.gen = torch.Generator().manual_seed(seed)

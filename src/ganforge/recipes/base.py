@@ -230,7 +230,7 @@ def check_config(cfg: Config) -> None:
         raise GanforgeError(f"train.compile with the {double[0]} penalty: it takes the gradient of an input gradient, which "
                             f"torch.compile's autograd cannot (found on CUDA, torch 2.11); train without --set "
                             f"train.compile=true, or set d_penalties.{double[0]}=0")
-    for key in ("steps", "batch_size", "log_every", "sample_every", "ckpt_every", "devices"):
+    for key in ("steps", "batch_size", "log_every", "sample_every", "ckpt_every", "devices", "num_nodes"):
         if getattr(t, key) < 1:
             raise GanforgeError(f"train.{key} must be ≥ 1, got {getattr(t, key)}")
     if t.precision not in ("32", "32-true", "bf16-mixed", "16-mixed", "bf16-true"):
@@ -250,8 +250,9 @@ def check_config(cfg: Config) -> None:
             raise GanforgeError(f"{key}.schedule=step needs {key}.decay_every ≥ 1 (training steps between decays) "
                                 f"and {key}.lr_decay > 0 (the divisor: 2 halves), got decay_every="
                                 f"{opt.decay_every}, lr_decay={opt.lr_decay}")
-    if t.g_batch_size is not None and (t.g_batch_size < 1 or t.g_batch_size % t.devices):
-        raise GanforgeError(f"train.g_batch_size must be ≥ 1 and divisible by --devices, got {t.g_batch_size}")
+    if t.g_batch_size is not None and (t.g_batch_size < 1 or t.g_batch_size % t.world_size):
+        raise GanforgeError(f"train.g_batch_size must be ≥ 1 and divisible by the process count (--devices × "
+                            f"--num-nodes = {t.world_size}), got {t.g_batch_size}")
     if t.ema_decay is not None and not 0.0 <= t.ema_decay < 1.0:
         raise GanforgeError(f"train.ema_decay must be in [0, 1) (e.g. 0.9999), got {t.ema_decay}")
     from ..training.latent import LatentSpec

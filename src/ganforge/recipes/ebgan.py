@@ -39,7 +39,7 @@ def _validate(cfg):
     if cfg.recipe_args["pt_weight"] < 0:
         raise GanforgeError(f"recipe_args.pt_weight must be ≥ 0 (a weight on the pulling-away term; 0 turns it off), "
                             f"got {cfg.recipe_args['pt_weight']}")
-    if cfg.recipe_args["pt_weight"] and cfg.train.batch_size // cfg.train.devices < 2:
+    if cfg.recipe_args["pt_weight"] and cfg.train.batch_size // cfg.train.world_size < 2:
         raise GanforgeError("the pulling-away term compares the samples of a batch: it needs ≥ 2 per device")
 
 

@@ -119,9 +119,9 @@ def validate_growing(cfg) -> None:
             raise GanforgeError(f"recipe_args.{key} must map resolutions to positive numbers, e.g. {{256: 14}}; "
                                 f"got {table!r}")
     for res, n in a["minibatch"].items():
-        if min(n, cfg.train.batch_size) % cfg.train.devices:
-            raise GanforgeError(f"recipe_args.minibatch at {res}: {n} must be divisible by --devices "
-                                f"({cfg.train.devices})")
+        if min(n, cfg.train.batch_size) % cfg.train.world_size:
+            raise GanforgeError(f"recipe_args.minibatch at {res}: {n} must be divisible by the process count "
+                                f"(--devices × --num-nodes = {cfg.train.world_size})")
     if cfg.conditional:
         raise GanforgeError(f"{cfg.recipe} is unconditional here (the paper's class-conditional runs are not offered)")
     if cfg.update_order != "alternating":

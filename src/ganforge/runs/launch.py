@@ -4,6 +4,7 @@ the live page, which the caller may serve through ``page`` (``api.train`` does).
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from .resume import resume_config
 def train(recipe: str | None = None, *, data: str | None = None, data_b: str | None = None, out: str | Path | None = None,
           steps: int | None = None, batch_size: int | None = None, seed: int | None = None,
           data_root: str | None = None, device: str | None = None, devices: int | None = None,
-          precision: str | None = None, config: str | None = None, set: list[str] | tuple[str, ...] = (),
+          num_nodes: int | None = None, precision: str | None = None, config: str | None = None, set: list[str] | tuple[str, ...] = (),
           resume: bool = False, dry_run: bool = False, console: bool = True,
           page: Callable[[Path], contextlib.AbstractContextManager] | None = None) -> dict:
     """Train a recipe (see ``ganforge list``) and return a summary.
@@ -33,7 +34,7 @@ def train(recipe: str | None = None, *, data: str | None = None, data_b: str | N
     from ..training.loop import run_training
 
     flags = _flags(data=data, data_b=data_b, data_root=data_root, steps=steps, batch_size=batch_size, seed=seed,
-                   device=device, devices=devices, precision=precision)
+                   device=device, devices=devices, num_nodes=num_nodes, precision=precision)
     out_path = Path(out) if out is not None else None
     if resume:
         if out_path is None:
@@ -54,10 +55,25 @@ def _flags(**kw) -> dict:
     """CLI flags → a config diff (None means "not given")."""
     names = {"data": ("data", "name"), "data_b": ("data_b", "name"), "data_root": ("data", "root"), "steps": ("train", "steps"),
              "batch_size": ("train", "batch_size"), "seed": ("train", "seed"), "device": ("train", "device"),
-             "devices": ("train", "devices"), "precision": ("train", "precision")}
+             "devices": ("train", "devices"), "num_nodes": ("train", "num_nodes"), "precision": ("train", "precision")}
     out: dict = {}
     for key, value in kw.items():
         if value is not None:
             section, field = names[key]
             out.setdefault(section, {})[field] = value
     return out
+
+
+# what each launcher sets in every process but the run's first: Fabric's own (LOCAL_RANK, NODE_RANK),
+# torchrun (RANK, GROUP_RANK) and SLURM's srun (SLURM_PROCID)
+_RANK_VARIABLES = ("RANK", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK", "SLURM_PROCID")
+
+
+def first_process() -> bool:
+    """True in the run's first process (global rank 0), the one that prints and serves the page; read
+    from the launcher's environment, so it holds before Fabric starts and in every DDP process."""
+    for name in _RANK_VARIABLES:
+        value = os.environ.get(name, "0").strip()
+        if value.isdigit() and int(value) != 0:
+            return False
+    return True

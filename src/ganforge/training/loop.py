@@ -55,8 +55,53 @@ def make_fabric(cfg: Config):
     if acc == "mps" and not torch.backends.mps.is_available():
         raise GanforgeError("--device mps asked for, but MPS is not available; use --device cpu or auto")
     precision = "32-true" if t.precision in ("32", "32-true") else t.precision
-    return Fabric(accelerator=acc, devices=t.devices, strategy=ddp_strategy() if t.devices > 1 else "auto",
-                  precision=precision)
+    check_nodes(t)
+    try:
+        return Fabric(accelerator=acc, devices=t.devices, num_nodes=t.num_nodes,
+                      strategy=ddp_strategy() if t.world_size > 1 else "auto", precision=precision)
+    except ValueError as err:  # e.g. torchrun's --nproc-per-node and --nnodes disagree with --devices / --num-nodes
+        raise GanforgeError(f"the launch does not fit --devices {t.devices} --num-nodes {t.num_nodes}: {err}") from None
+
+
+NODE_VARIABLES = ("MASTER_ADDR", "MASTER_PORT", "NODE_RANK")  # Fabric's own multi-node launch, one command per node
+
+
+def check_nodes(t) -> None:
+    """The processes a launcher started must be the ones the run asks for, and a run over several
+    machines needs to know where they meet: from torchrun or SLURM's srun, else MASTER_ADDR,
+    MASTER_PORT and NODE_RANK in each node's environment (docs/multi-node.md). Without them each
+    node would pick its own port and wait for the others for ever."""
+    from lightning_fabric.plugins.environments import SLURMEnvironment, TorchElasticEnvironment
+
+    asked = f"--devices {t.devices} × --num-nodes {t.num_nodes} = {t.world_size} processes"
+    if TorchElasticEnvironment.detect():
+        local, world = _env_int("LOCAL_WORLD_SIZE"), _env_int("WORLD_SIZE")
+        if (local, world) != (t.devices, t.world_size):
+            raise GanforgeError(f"torchrun started {local} processes per node and {world} in all; the run asks for "
+                                f"{asked}: make torchrun's --nproc-per-node and --nnodes match --devices and --num-nodes")
+        return
+    if SLURMEnvironment.detect():
+        tasks = _env_int("SLURM_NTASKS")
+        if tasks != t.world_size:
+            raise GanforgeError(f"SLURM started {tasks} tasks; the run asks for {asked}: give srun (or sbatch) "
+                                f"--nodes {t.num_nodes} --ntasks-per-node {t.devices}")
+        return
+    if t.num_nodes == 1:
+        return
+    missing = [name for name in NODE_VARIABLES if not os.environ.get(name, "").strip()]
+    if missing:
+        raise GanforgeError(f"--num-nodes {t.num_nodes}: set {', '.join(missing)} on every node (the same MASTER_ADDR "
+                            f"and MASTER_PORT everywhere, NODE_RANK 0 … {t.num_nodes - 1}), or launch with torchrun or "
+                            f"srun; see docs/multi-node.md")
+    rank = os.environ["NODE_RANK"].strip()
+    if not rank.isdigit() or int(rank) >= t.num_nodes:
+        raise GanforgeError(f"NODE_RANK={rank!r}: with --num-nodes {t.num_nodes} it must be 0 … {t.num_nodes - 1}, "
+                            f"a different one on each node")
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else None
 
 
 def ddp_strategy():
