@@ -213,6 +213,25 @@ def sample(run_dir, n, seed, out, class_, codes, sweep, truncation, no_ema) -> N
     click.echo(f"wrote {n} samples from step {G.step} to {out}")
 
 
+@main.command("export")
+@click.argument("run_dir", type=click.Path())
+@click.option("--format", "format_", default=None, metavar="onnx|torchscript",
+              help="File format (default: from --out's suffix, .onnx or .pt).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="The file to write (never overwritten); its model card goes beside it as FILE.card.json.")
+@click.option("--no-ema", is_flag=True, help="Export G's raw weights even when the run keeps an EMA of them.")
+@_clean_errors
+def export_cmd(run_dir, format_, out, no_ema) -> None:
+    """Write RUN_DIR's sampling network as ONNX or TorchScript, with a model card (docs/export.md)."""
+    from .exporting import export
+
+    card = export(run_dir, format=format_, out=out, ema=not no_ema)
+    inputs = ", ".join(f"{i['name']} {i['shape']}" for i in card["inputs"])
+    click.echo(f"wrote {card['format']} ({card['bytes'] / 1e6:.2f} MB) of {card['recipe']} step {card['run']['step']} "
+               f"({card['run']['weights']}) to {out}; inputs: {inputs}; output x {card['outputs'][0]['shape']}; "
+               f"max |diff| vs `ganforge sample`: {card['check']['max_abs_diff_vs_sample']:.2g}; card: {out}.card.json")
+
+
 def _live_port(port: int | None) -> int:
     from .viewers.live import DEFAULT_PORT
 

@@ -27,6 +27,7 @@ def work(tmp_path_factory):
     np.save(root / "strings.npy", np.array(["a", "b"]))
     np.save(root / "complex.npy", (np.random.rand(20, 1, 8, 8) + 1j).astype(np.complex64))
     (root / "pictures").mkdir()
+    (root / "taken.onnx").write_text("")
     return root
 
 
@@ -108,6 +109,12 @@ CASES = [
                                     "{w}/pictures/done"], ["--out", "inside"]),
     ("eval-complex", EVAL + ["--images", "{w}/complex.npy"], ["complex"]),
     ("translate-no-input", ["translate", "{w}/run", "--out", "{w}/t.npy"], ["--input"]),
+    ("export-unknown-format", ["export", "{w}/run", "--format", "tflite", "--out", "{w}/g.tflite"],
+     ["unknown export format", "onnx, torchscript"]),
+    ("export-out-exists", ["export", "{w}/run", "--out", "{w}/taken.onnx"], ["exists", "never overwrites"]),
+    ("export-not-a-run", ["export", "{w}", "--out", "{w}/g.pt"], ["not a ganforge run directory"]),
+    ("export-no-out", ["export", "{w}/run"], ["--out"]),
+    ("export-suffix", ["export", "{w}/run", "--out", "{w}/g.bin"], [".onnx or .pt"]),
 ]
 
 
