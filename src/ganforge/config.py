@@ -66,7 +66,8 @@ class OptimConfig:
     # the lr schedule (registry ``LR_SCHEDULES``): exponential (above; constant when lr_decay is 1),
     # constant, or linear (lr constant until training step ``decay_start``, then linearly down to
     # lr_min at ``decay_end``, default the run's last step: WGAN-GP, CycleGAN), or step (lr divided
-    # by lr_decay every ``decay_every`` training steps, floored at lr_min: BEGAN's halving)
+    # by lr_decay every ``decay_every`` training steps, floored at lr_min: BEGAN's halving), or cosine
+    # (as linear, along half a cosine: R3GAN)
     schedule: str = "exponential"
     decay_start: int = 0
     decay_end: Union[int, None] = None

@@ -73,4 +73,5 @@ def test_families_are_registered_with_both_objectives():
         else:
             assert torch.isfinite(family.d_loss(real_logits=x, fake_logits=-x))
         for g in family.g_losses.values():
-            assert torch.isfinite(g(fake_logits=x))
+            # a relativistic G loss also reads D's scores of reals (RpGAN)
+            assert torch.isfinite(g(fake_logits=x, **({"real_logits": -x} if family.relativistic else {})))

@@ -125,7 +125,7 @@ def test_bad_regulariser_spec_is_refused():
     with pytest.raises(GanforgeError, match="unknown penalty"):
         resolve_config("gan", sets=["g_penalties.nope=1"])
     with pytest.raises(GanforgeError, match="unknown lr schedule"):
-        resolve_config("gan", sets=["opt_G.schedule=cosine"])
+        resolve_config("gan", sets=["opt_G.schedule=sawtooth"])
 
 
 def test_lr_schedules_values():

@@ -165,3 +165,32 @@ def _load_cifar10_jpeg_zip(path: Path, split: str) -> TensorData:
     labels = torch.tensor([c for _, c, _ in members], dtype=torch.int64)
     return TensorData(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), "image", "cifar10", labels,
                       {"source": str(path), "split": split, "format": "jpeg-zip"})
+
+
+STACKED_SIZES = {"train": 60_000, "test": 10_000}  # stacked images per split unless data.args.n says otherwise
+
+
+@DATASETS.register("stacked-mnist")
+def load_stacked_mnist(cfg: DataConfig) -> TensorData:
+    """Stacked MNIST (Metz et al., 2017; VEEGAN, Srivastava et al., 2017; PacGAN, Lin et al., 2018):
+    three MNIST digits of the split, drawn independently and uniformly, as the R, G and B channels
+    of one 28×28 image; its class is 100·d_R + 10·d_G + d_B, one of 1,000 modes. Built from the
+    MNIST files under the data root, ``data.args.n`` images (default 60,000 train / 10,000 test)
+    drawn with ``data.args.seed`` (default 0; the test split adds 1)."""
+    args = dict(cfg.args or {})
+    unknown = set(args) - {"n", "seed"}
+    if unknown:
+        raise GanforgeError(f"stacked-mnist takes data.args.n and data.args.seed, not {', '.join(sorted(unknown))}")
+    mnist = _load_mnist_like(cfg, "MNIST", "MNIST", "mnist")
+    n, seed = args.get("n", STACKED_SIZES.get(cfg.split, 60_000)), args.get("seed", 0)
+    for key, value, least in (("n", n, 1), ("seed", seed, 0)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise GanforgeError(f"data.args.{key} for stacked-mnist must be a whole number ≥ {least}, got {value!r}")
+    gen = torch.Generator().manual_seed(seed + (cfg.split == "test"))
+    idx = torch.randint(0, len(mnist), (n, 3), generator=gen)
+    x = mnist.x[:, 0][idx]  # [n, 3, 28, 28]: one digit per channel
+    digits = mnist.labels[idx]
+    labels = digits[:, 0] * 100 + digits[:, 1] * 10 + digits[:, 2]
+    return TensorData(x, "image", "stacked-mnist", labels,
+                      {"source": mnist.info["source"], "split": cfg.split, "stacked": 3, "n_modes": 1000,
+                       "seed": seed + (cfg.split == "test")})

@@ -28,6 +28,9 @@ class LossFamily:
     # True when D's score is a logit of a probability (sigmoid output in the paper). A family
     # without it (Wasserstein, hinge) refuses recipes that need a bounded D.
     probabilistic: bool = True
+    # True when G's loss also reads D's scores of real data (``g_loss(fake_logits=, real_logits=)``):
+    # the relativistic losses; G's step then draws a real batch as D's does
+    relativistic: bool = False
     doc: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -49,4 +52,4 @@ def register_family(family: LossFamily) -> LossFamily:
     return family
 
 
-from . import energy, hinge, least_squares, minimax, wasserstein  # noqa: E402,F401  (register the families)
+from . import energy, hinge, least_squares, minimax, rpgan, wasserstein  # noqa: E402,F401  (register the families)

@@ -14,7 +14,7 @@ from .conditional import conditional_accuracy_from_probs
 from .fid import fid_from_features
 from .inception_score import inception_score_from_probs
 from .kid import kid_from_features
-from .modes import mode_metrics
+from .modes import mode_metrics, stacked_mode_metrics
 from .parzen import parzen_from_samples
 from .result import MetricResult
 
@@ -78,12 +78,17 @@ def _cacc(ctx):
 
 
 def _modes(ctx):
+    if ctx.ref_info.get("stacked"):  # Stacked MNIST: one digit per channel, 1,000 modes
+        from .features import get_feature_net
+
+        return list(stacked_mode_metrics(ctx.gen_pixels(), get_feature_net("mnist-cnn"),
+                                         reference=ctx.ref_pixels()).values())
     target = ctx.ref_info.get("target")  # toy datasets carry their exact law (ganforge.data.toy)
     centres = getattr(target, "centres", None)
     std = getattr(target, "std", None)
     if centres is None or std is None:
         raise GanforgeError("mode metrics need a Gaussian-mixture toy reference (e.g. --reference ring-2d), "
-                            "whose dataset carries its centres and std")
+                            "whose dataset carries its centres and std, or stacked-mnist")
     return list(mode_metrics(ctx.gen_points(), centres, float(std)).values())
 
 
@@ -101,7 +106,7 @@ for spec in [
                "Goodfellow et al., 2014; Breuleux et al., 2011", ("pixels",), _parzen),
     MetricSpec("cacc", "conditional accuracy: share classified as the conditioning class", "Odena et al., 2017",
                ("probs", "labels"), _cacc),
-    MetricSpec("modes", "modes covered, high-quality share, KL from uniform (toy mixtures)",
-               "Metz et al., 2017; Srivastava et al., 2017", ("modes",), _modes),
+    MetricSpec("modes", "modes covered, KL from uniform (toy mixtures: and the high-quality share; stacked-mnist: "
+               "1,000 digit triples read by mnist-cnn)", "Metz et al., 2017; Srivastava et al., 2017", ("modes",), _modes),
 ]:
     METRICS.register(spec.name, spec)

@@ -5,4 +5,4 @@ expose ``out_range`` ((0, 1), (-1, 1) or None for unbounded point data) and ``sa
 Discriminators take ``in_shape`` and return raw scores of shape [N].
 """
 
-from . import biggan, cgan_mlp, cnn32, cyclegan, dcgan, energy, infogan, mlp, progressive, resnet, stylegan  # noqa: F401
+from . import biggan, cgan_mlp, cnn32, cyclegan, dcgan, energy, infogan, mlp, progressive, r3gan, resnet, stylegan  # noqa: F401

@@ -64,5 +64,5 @@ def _inside_fabric_backward():
         wrappers._in_fabric_backward = before
 
 
-from . import drift, gradient_penalty, orthogonal, r1  # noqa: E402,F401
+from . import drift, gradient_penalty, orthogonal, r1, r2  # noqa: E402,F401
 from .clip import clip_weights_  # noqa: E402,F401

@@ -10,11 +10,17 @@ from torch import Tensor
 from . import PENALTIES, input_grad
 
 
-def r1_penalty(*, D, real: Tensor, **_) -> Tensor:
-    """real: [N, ...] → scalar E[‖∇_x D(x)‖²] (a double backward, like the gradient penalty)."""
-    x = real.detach().requires_grad_(True)
+def squared_slope(D, samples: Tensor) -> Tensor:
+    """E[‖∇_x D(x)‖²] over ``samples`` taken as data (no gradient reaches what made them): a double
+    backward, like the gradient penalty. R1 on reals, R2 on fakes."""
+    x = samples.detach().requires_grad_(True)
     grad = input_grad(D(x), x)
     return grad.flatten(1).pow(2).sum(dim=1).mean()
+
+
+def r1_penalty(*, D, real: Tensor, **_) -> Tensor:
+    """real: [N, ...] → scalar E[‖∇_x D(x)‖²]."""
+    return squared_slope(D, real)
 
 
 r1_penalty.player = "D"  # a D regulariser (d_penalties)

@@ -13,6 +13,7 @@ from . import (  # noqa: F401,E402
     lsgan,
     pggan,
     projection,
+    r3gan,
     sagan,
     sngan,
     stylegan,

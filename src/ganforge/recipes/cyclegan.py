@@ -125,6 +125,11 @@ def display_rows(rows, out_range) -> torch.Tensor:
 
 
 def _validate(cfg):
+    from ..registry import LOSSES
+
+    if LOSSES.get(cfg.loss).relativistic:
+        raise GanforgeError(f"loss {cfg.loss!r} pairs reals with fakes of one domain; cyclegan's translators are judged "
+                            f"on their outputs alone (its loss: least_squares, as the paper)")
     a = cfg.recipe_args
     if a["lambda_cycle"] < 0 or a["identity"] < 0:
         raise GanforgeError(f"recipe_args.lambda_cycle and recipe_args.identity must be ≥ 0, got {a['lambda_cycle']}, "

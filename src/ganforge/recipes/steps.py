@@ -93,18 +93,28 @@ def g_terms(ctx: StepContext, *, aux: bool = False, n: int | None = None) -> tup
     ``fake_aux``."""
     lat = ctx.latent(n or ctx.g_batch)
     fake = ctx.generate(lat)
+    real_logits = None
     with ctx.frozen(ctx.D):
         fake_logits = ctx.discriminate(fake, lat.get("y"), **({"aux": True} if aux else {}))
+        if ctx.loss.relativistic:  # G's loss compares its fakes with a fresh real batch (RpGAN)
+            real = ctx.batch()
+            real_logits = ctx.discriminate(real.x, real.y, **({"aux": True} if aux else {}))
     parts = {"lat": lat}
     if aux:
         fake_logits, parts["fake_aux"] = fake_logits
-    return g_terms_on(ctx, fake, fake_logits), parts
+        if real_logits is not None:
+            real_logits = real_logits[0]
+    return g_terms_on(ctx, fake, fake_logits, real_logits=real_logits), parts
 
 
-def g_terms_on(ctx: StepContext, fake: Tensor, fake_logits: Tensor, *, adv: Tensor | None = None) -> dict[str, Tensor]:
-    """G's named terms given its fakes and D's scores of them: the loss family's G loss (or a
-    recipe's own ``adv``: BEGAN's L(G(z))) and the config's G regularisers."""
-    terms = {"adv": ctx.g_loss(fake_logits=fake_logits) if adv is None else adv}
+def g_terms_on(ctx: StepContext, fake: Tensor, fake_logits: Tensor, *, adv: Tensor | None = None,
+               real_logits: Tensor | None = None) -> dict[str, Tensor]:
+    """G's named terms given its fakes and D's scores of them (and of a real batch, for a
+    relativistic loss): the loss family's G loss (or a recipe's own ``adv``: BEGAN's L(G(z)))
+    and the config's G regularisers."""
+    if adv is None:
+        adv = ctx.g_loss(fake_logits=fake_logits, **({"real_logits": real_logits} if ctx.loss.relativistic else {}))
+    terms = {"adv": adv}
     terms.update(regulariser_terms(ctx, ctx.cfg.g_penalties, G=ctx.G, fake=fake, fake_logits=fake_logits))
     return terms
 

@@ -1,0 +1,80 @@
+"""R3GAN: Huang, Gokaslan, Kuleshov & Tompkin, "The GAN is dead; long live the GAN! A Modern GAN
+Baseline", NeurIPS 2024.
+
+The relativistic pairing loss (losses/rpgan.py) with both zero-centred gradient penalties, R1 on
+reals and R2 on fakes (γ/2 each), which the paper proves locally convergent; with that loss, a
+plain modern ResNet (models/r3gan.py: grouped inverted bottlenecks, fix-up initialisation, no
+normalisation) trains without StyleGAN's tricks. Adam with β1 = 0, an EMA of G.
+"""
+
+from .base import Recipe, register_recipe, unconditional_without_labels
+
+# The CPU presets: the paper's CIFAR-10 shape (4 stages of 2 blocks, expansion 2, z of 64) at a width a
+# laptop trains in minutes; the lr follows its cosine to the preset's last step
+_CPU_NETS = {"args": {"widths": [32, 32, 32, 32], "cardinality": 4, "blocks": 1}}
+_MNIST = {
+    "data": {"image_size": [32, 32]},
+    "G": _CPU_NETS, "D": _CPU_NETS,
+    "train": {"batch_size": 64, "steps": 3000, "ema_decay": 0.999, "log_every": 100, "sample_every": 500,
+              "ckpt_every": 500},
+}
+
+register_recipe(Recipe(
+    name="r3gan",
+    title="R3GAN",
+    paper="Huang, Gokaslan, Kuleshov & Tompkin, 2024, The GAN is dead; long live the GAN! A Modern GAN Baseline",
+    year=2024,
+    url="https://arxiv.org/abs/2501.05441",
+    defaults={
+        "data": {"name": "cifar10"},
+        "conditional": True,
+        "G": {"arch": "r3gan_generator", "args": {"widths": [768, 768, 768, 768], "cardinality": 96, "blocks": 2,
+                                                  "expansion": 2}},
+        "D": {"arch": "r3gan_discriminator", "args": {"widths": [768, 768, 768, 768], "cardinality": 96, "blocks": 2,
+                                                      "expansion": 2}},
+        "z_dim": 64, "z_dist": "normal",
+        "loss": "rpgan", "g_objective": "rpgan",
+        "d_penalties": {"r1": 0.025, "r2": 0.025},
+        "d_steps": 1,
+        "opt": {player: {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.9], "eps": 1e-8, "schedule": "cosine",
+                         "lr_min": 5e-5, "decay_end": 39063} for player in ("D", "G")},
+        "train": {"batch_size": 512, "steps": 39063, "ema_decay": 0.999},
+    },
+    adapt_to_data=unconditional_without_labels,
+    dataset_defaults={"mnist": _MNIST, "fashion-mnist": _MNIST,
+                      "stacked-mnist": {**_MNIST, "conditional": False}},
+    test_overrides={"data": {"name": "digits", "image_size": [16, 16]},
+                    "G": {"args": {"widths": [8, 8, 8], "cardinality": 2, "blocks": 1}},
+                    "D": {"args": {"widths": [8, 8, 8], "cardinality": 2, "blocks": 1}}, "z_dim": 8,
+                    "train": {"batch_size": 8}},
+    sources={
+        "RpGAN loss: D softplus(D(G(z)) − D(x)), G softplus(D(x) − D(G(z))), each real paired with one fake":
+            "paper, Eq. 2; released R3GAN/Trainer.py",
+        "R1 + R2, (γ/2)·(R1 + R2); γ 0.05 → 0.005 on CIFAR-10": "paper, Eq. 4; released train.py, preset CIFAR10",
+        "widths 768 (3/4 of 1024) × 4 stages, cardinality 96, 2 blocks per stage, expansion 2, z 64":
+            "released train.py, preset CIFAR10",
+        "fix-up init (L^(−1/4) in a block's first two layers, 0 in its last), leaky ReLU 0.2 with bias, "
+        "[1, 2, 1]-derived resampling filter, 4×4 basis in G, depth-wise 4×4 + linear at D's end":
+            "released R3GAN/Networks.py, Resamplers.py, FusedOperators.py",
+        "Adam β = (0, 0.9 → 0.99), ε 1e-8; lr 2e-4 → 5e-5 by a cosine over 20M images; batch 512":
+            "released train.py and training_loop.py (cosine_decay_with_warmup)",
+        "class-conditional on CIFAR-10 (embedding of the class appended to z; projection in D)":
+            "released README's CIFAR-10 command (--cond=1) and Networks.py",
+    },
+    deviations=(
+        "γ is constant at its starting value (0.05, so r1 = r2 = 0.025); the released code lowers it by a cosine "
+        "to 0.005 over 20M images (ganforge has no schedule for a penalty weight yet).",
+        "Adam's β2 is constant at 0.9; the released code raises it by a cosine to 0.99 over 20M images.",
+        "The EMA of G has a constant decay 0.999 after every step; the released code's EMA half-life ramps by a "
+        "cosine from 0 to 5M images (so early in training its EMA is close to G itself).",
+        "No augmentation: the released CIFAR-10 and FFHQ runs use ADA's pipeline with p ramped to 0.55 / 0.3; "
+        "ganforge has no ADA yet.",
+        "The lr's cosine is over training steps: 39,063 steps of 512 (20M images) on CIFAR-10; presets end it at "
+        "their last step.",
+        "R1 and R2 each run D once more on the detached batch (the released code takes both gradients from the "
+        "loss's own D pass): the same values, more compute.",
+        "The released code keeps the last stages in bf16 (FP16Stages); ganforge trains in the run's precision.",
+        "Named datasets other than cifar10 get a CPU preset: widths 32 at every stage, cardinality 4, one block per "
+        "stage, batch 64, 3,000 steps, 32×32 (MNIST padded by resizing).",
+    ),
+))
