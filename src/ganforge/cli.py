@@ -330,7 +330,7 @@ def bench(recipe, steps, batch_size, data_root, variants, workers, sets, rounds,
 @click.option("--reference", help="NAME[:SPLIT] or a folder of images (default: the run's dataset).")
 @click.option("--data-root", type=click.Path(file_okay=False), help="Where named datasets live (torchvision layout).")
 @click.option("--metrics", default="fid,kid,is,pr,dc", show_default=True,
-              help="Comma-separated: fid, kid, is, pr, dc, parzen, cacc, modes.")
+              help="Comma-separated: fid, kid, is, pr, dc, parzen, cacc, modes, memo.")
 @click.option("--n", "n", type=click.IntRange(min=2), default=10000, show_default=True, help="Generated samples (and reference images).")
 @click.option("--n-ref", type=click.IntRange(min=2), default=None, help="Reference images (default: --n, capped by the split).")
 @click.option("--split", default="test", show_default=True, help="Reference split when --reference names none.")
@@ -348,11 +348,12 @@ def bench(recipe, steps, batch_size, data_root, variants, workers, sets, rounds,
 @click.option("--truncation", type=float, default=None, metavar="T",
               help="A run's z with entries beyond ±T redrawn (BigGAN's truncation trick; recorded in the cards).")
 @click.option("--no-ema", is_flag=True, help="Measure a run's raw G even when it keeps an EMA of its weights.")
+@click.option("--train-set", help="memo: NAME[:SPLIT] or a folder, the images G was trained on (default: a run's own).")
 @click.option("--out", type=click.Path(dir_okay=False), help="JSONL file the cards are appended to "
               "(default RUN_DIR/eval.jsonl, or IMAGES.eval.jsonl).")
 @_clean_errors
 def eval_cmd(run_dir, images, reference, data_root, metrics, n, n_ref, split, features, labels, seed, splits,
-             kid_subsets, kid_subset_size, no_cache, threads, truncation, no_ema, out) -> None:
+             kid_subsets, kid_subset_size, no_cache, threads, truncation, no_ema, train_set, out) -> None:
     """Measure RUN_DIR's generator (or --images) against a reference set; one protocol card per number."""
     from .metrics.runner import EvalOptions, evaluate
 
@@ -362,7 +363,7 @@ def eval_cmd(run_dir, images, reference, data_root, metrics, n, n_ref, split, fe
         torch.set_num_threads(threads)
     options = EvalOptions(n=n, n_ref=n_ref, seed=seed, splits=splits, kid_subsets=kid_subsets,
                           kid_subset_size=kid_subset_size, use_cache=not no_cache, ema=not no_ema,
-                          truncation=truncation)
+                          truncation=truncation, train_set=train_set)
     evaluate(run_dir=run_dir, images=images, labels=labels, reference=reference, data_root=data_root, split=split,
              metrics=metrics, features=features, out=out, options=options, echo=click.echo)
 

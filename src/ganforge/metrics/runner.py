@@ -54,6 +54,7 @@ class EvalOptions:
     use_cache: bool = True
     ema: bool = True  # a run's EMA generator when it keeps one (False: the raw weights)
     truncation: float | None = None  # BigGAN's truncation threshold for a run's z (None: plain z)
+    train_set: str | None = None  # memorisation: the images G was trained on (default: a run's own data and split)
 
 
 @dataclass
@@ -108,6 +109,7 @@ def load_generated(*, run_dir=None, images=None, labels=None, data_root=None, sp
         t0 = time.time()
         x, lab = G.sample(options.n, seed=options.seed, return_labels=True)
         describe = {"run_dir": str(Path(run_dir).resolve()), "step": int(G.step), "recipe": G.cfg.recipe,
+                    "trained_on": f"{G.cfg.data.name}:{G.cfg.data.split}",
                     "sample_seed": options.seed, "sampling_seconds": round(time.time() - t0, 3),
                     "generator": "EMA" if G.ema else "trained weights"}
         if options.truncation is not None:
@@ -242,6 +244,22 @@ class EvalContext:
 
     def gen_points(self) -> np.ndarray:
         return self.gen.x.reshape(len(self.gen.x), -1).double().numpy()
+
+    @cached_property
+    def training_set(self) -> SampleSet:
+        """The images G was trained on (memorisation): ``--train-set``, else the run's own data."""
+        spec = self.options.train_set or self.gen.describe.get("trained_on")
+        if spec is None:
+            raise GanforgeError("memorisation compares samples with the images G was trained on: give --train-set "
+                                "NAME[:SPLIT] or a folder (a run knows its own)")
+        name, split = parse_dataset_spec(spec)
+        return load_dataset_set(spec, split=split or "train", data_root=self.ref.data_root, n=10**9)
+
+    def training_features(self) -> np.ndarray:
+        train = self.training_set
+        out, _ = reference_features(train.x, train.describe, self.feature_net, use_cache=self.options.use_cache,
+                                    batch_size=self.options.batch_size, quantize=self.options.quantize)
+        return out["features"].numpy()
 
     def validation_pixels(self) -> torch.Tensor:
         if self.ref.dataset is None:

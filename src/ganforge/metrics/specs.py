@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+import torch
 
 from ..errors import GanforgeError
 from ..registry import METRICS
@@ -14,6 +15,7 @@ from .conditional import conditional_accuracy_from_probs
 from .fid import fid_from_features
 from .inception_score import inception_score_from_probs
 from .kid import kid_from_features
+from .memorisation import memorisation
 from .modes import mode_metrics, stacked_mode_metrics
 from .parzen import parzen_from_samples
 from .result import MetricResult
@@ -92,6 +94,28 @@ def _modes(ctx):
     return list(mode_metrics(ctx.gen_points(), centres, float(std)).values())
 
 
+def _memo(ctx):
+    from .features import prepare
+
+    train = ctx.training_set
+    if train.x.dim() != 4 or ctx.gen.x.dim() != 4:
+        raise GanforgeError("memorisation compares images: the generated and training sets must both be images")
+    size, channels = tuple(train.x.shape[2:]), int(train.x.shape[1])
+
+    def pixels(x):  # [0, 1], the training images' size and channels, flattened
+        return torch.cat([prepare(c, size, channels).flatten(1) for c in torch.as_tensor(x).split(500)])
+
+    train_px = pixels(train.x)
+    results = [memorisation(pixels(ctx.gen_pixels()), train_px, held_out=pixels(ctx.ref_pixels()), space="pixels",
+                            seed=ctx.options.seed)]
+    train_feats = torch.from_numpy(ctx.training_features())
+    results.append(memorisation(torch.from_numpy(ctx.gen_features), train_feats,
+                                held_out=torch.from_numpy(ctx.ref_features), space="features", seed=ctx.options.seed))
+    for result in results:
+        result.params["training_set"] = train.describe
+    return results
+
+
 for spec in [
     MetricSpec("fid", "Fréchet distance of feature Gaussians (lower is better)", "Heusel et al., 2017",
                ("features",), _fid),
@@ -106,6 +130,9 @@ for spec in [
                "Goodfellow et al., 2014; Breuleux et al., 2011", ("pixels",), _parzen),
     MetricSpec("cacc", "conditional accuracy: share classified as the conditioning class", "Odena et al., 2017",
                ("probs", "labels"), _cacc),
+    MetricSpec("memo", "share of samples nearer to a training image than half the median gap between training "
+               "images, in pixels and in features (reference_value: held-out reals)", "ganforge; cf. Carlini et al., 2023",
+               ("features",), _memo),
     MetricSpec("modes", "modes covered, KL from uniform (toy mixtures: and the high-quality share; stacked-mnist: "
                "1,000 digit triples read by mnist-cnn)", "Metz et al., 2017; Srivastava et al., 2017", ("modes",), _modes),
 ]:

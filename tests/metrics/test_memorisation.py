@@ -1,0 +1,57 @@
+"""The memorisation share: copies of training images are counted, new draws from the same law
+are counted as often as held-out real data, and the card says against what."""
+
+import numpy as np
+import pytest
+import torch
+
+from ganforge.errors import GanforgeError
+from ganforge.metrics.memorisation import memorisation, nearest
+from ganforge.metrics.runner import EvalOptions, evaluate
+
+
+def test_nearest_finds_the_closest_row_and_can_skip_itself():
+    base = torch.tensor([[0.0, 0.0], [1.0, 0.0], [5.0, 5.0]])
+    d, i = nearest(torch.tensor([[0.9, 0.1], [5.0, 5.0]]), base)
+    assert i.tolist() == [1, 2] and d[1] == 0
+    d, i = nearest(base, base, skip=torch.arange(3))
+    assert i.tolist() == [1, 0, 1] and d[0] == pytest.approx(1.0)
+
+
+def test_copies_count_and_fresh_draws_match_held_out_data():
+    g = torch.Generator().manual_seed(0)
+    train, held_out, fresh = (torch.randn(n, 16, generator=g) for n in (3000, 500, 500))
+    copies = train[:300] + 1e-3 * torch.randn(300, 16, generator=g)
+    out = memorisation(copies, train, held_out=held_out)
+    assert out.value == 1.0 and out.metric == "memorised_pixels"
+    assert out.params["closest_pairs"][0]["training"] < 300
+    new = memorisation(fresh, train, held_out=held_out)
+    assert new.value == pytest.approx(new.params["reference_value"], abs=0.05)
+    assert new.value < 0.2
+    half = memorisation(torch.cat([copies[:250], fresh[:250]]), train, held_out=held_out)
+    assert half.value == pytest.approx(0.5 + 0.5 * new.value, abs=0.06)
+
+
+def test_eval_memo_against_the_training_set(tmp_path):
+    from sklearn.datasets import load_digits
+
+    x = np.round(load_digits().images * (255 / 16)).astype(np.uint8)[:, None]
+    np.save(tmp_path / "copies.npy", x[:200])
+    cards = evaluate(images=tmp_path / "copies.npy", reference="digits", metrics="memo", features="identity",
+                     out=tmp_path / "e.jsonl", options=EvalOptions(n=200, train_set="digits", use_cache=False))
+    assert [c["metric"] for c in cards] == ["memorised_pixels", "memorised_features"]
+    assert all(c["value"] == 1.0 for c in cards)  # every image is a training image
+    assert cards[0]["params"]["training_set"]["dataset"] == "digits"
+    with pytest.raises(GanforgeError, match="--train-set"):
+        evaluate(images=tmp_path / "copies.npy", reference="digits", metrics="memo", features="identity",
+                 out=tmp_path / "e.jsonl", options=EvalOptions(n=200, use_cache=False))
+
+
+def test_a_run_is_compared_with_its_own_training_data(tmp_path):
+    from tests.tiny_run import tiny_run
+
+    run = tiny_run(tmp_path / "run", steps=2)
+    cards = evaluate(run_dir=run, metrics="memo", features="identity", options=EvalOptions(n=100, use_cache=False))
+    assert cards[0]["generated"]["trained_on"] == "digits:train"
+    assert cards[0]["params"]["training_set"]["dataset"] == "digits"
+    assert 0.0 <= cards[0]["value"] <= 1.0 and "reference_value" in cards[0]["params"]
