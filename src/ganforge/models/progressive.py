@@ -29,6 +29,7 @@ from torch import Tensor, nn
 
 from ..errors import GanforgeError
 from ..nn.equalized import SQRT2, EqualizedConv2d, EqualizedLinear
+from ..nn.host_scalar import HostScalar
 from ..nn.minibatch_std import minibatch_stddev
 from ..nn.pixel_norm import pixel_norm
 from ..nn.style import Blur
@@ -91,14 +92,26 @@ class Growing(nn.Module):
 
     def _init_progress(self) -> None:
         self.register_buffer("progress", torch.tensor(float(self.levels - 1)))
+        self._progress_host = HostScalar()  # every forward reads progress: from the host, not the device
 
     def set_progress(self, p: float) -> None:
         if not 0.0 <= p <= self.levels - 1:
             raise ValueError(f"progress must be in [0, {self.levels - 1}], got {p}")
-        self.progress.fill_(p)
+        self._progress_host.set(self.progress, p)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        loaded = state_dict.get(prefix + "progress")
+        if isinstance(loaded, Tensor) and loaded.dim() == 0 and loaded.device.type == "cpu":  # a checkpoint's
+            self._progress_host.remember(self.progress, loaded.item())
+
+    def progress_value(self) -> float:
+        """The ``progress`` buffer as a number (read from the device only after a write elsewhere:
+        a loaded state dict, the EMA's copy)."""
+        return float(self._progress_host.get(self.progress))
 
     def fade(self) -> tuple[int, float]:
-        return fade_weights(float(self.progress))
+        return fade_weights(self.progress_value())
 
 
 class _GBlock(nn.Module):

@@ -57,7 +57,7 @@ def minibatch(ctx, progress: float | None = None) -> int:
     """This rank's minibatch at the current resolution (recipe_args.minibatch overrides
     train.batch_size per resolution, capped at it; the paper's 14, 6 and 3 at 256², 512², 1024²)."""
     if progress is None:
-        progress = float(ctx.raw["G"].progress)
+        progress = ctx.raw["G"].progress_value()
     n = _per_resolution(ctx.cfg.recipe_args["minibatch"], resolution_of(progress), ctx.cfg.train.batch_size)
     return min(int(n), ctx.cfg.train.batch_size) // ctx.world
 
@@ -68,13 +68,13 @@ def grow(ctx, nets: tuple[str, ...] = ("G", "D")) -> None:
     a = ctx.cfg.recipe_args
     levels = ctx.raw[nets[0]].levels
     start_level = int(math.log2(a["start_resolution"])) - 2
-    images = int(ctx.state["images"])
+    images = int(ctx.state_value("images"))  # the clock is kept on the host too: no sync per step
     p, phase = growth_at(images, levels=levels, start_level=start_level, stabilise=int(a["stabilise_images"]),
                          fade=int(a["fade_images"]))
-    if phase != int(ctx.state["phase"]):
+    if phase != ctx.state_value("phase"):
         if a["reset_optimizers"]:
             ctx.reset_optimizers()
-        ctx.state["phase"] = torch.tensor(phase, dtype=torch.int64, device=ctx.device)
+        ctx.set_state("phase", phase)
     for name in nets:
         ctx.raw[name].set_progress(p)
     res = resolution_of(p)
@@ -84,7 +84,7 @@ def grow(ctx, nets: tuple[str, ...] = ("G", "D")) -> None:
             lr = float(_per_resolution(a["lr"], res, base))
             for group in opt.param_groups:
                 group["lr"] = lr * group.get("lr_mult", 1.0)
-    ctx.state["images"] = torch.tensor(images + minibatch(ctx, p) * ctx.world, dtype=torch.int64, device=ctx.device)
+    ctx.set_state("images", images + minibatch(ctx, p) * ctx.world)
     ctx.report("progress", p)
     ctx.report("resolution", float(res))
     ctx.report("kimg", images / 1000.0)
@@ -97,7 +97,7 @@ def initial_state(cfg) -> dict:
 def d_step(ctx):
     """D's terms on the real batch served at the current resolution and fakes of the same size."""
     D = ctx.raw["D"]
-    return d_terms(ctx, n=minibatch(ctx), real_transform=lambda real: fade_reals(real, float(D.progress), D.levels))[0]
+    return d_terms(ctx, n=minibatch(ctx), real_transform=lambda real: fade_reals(real, D.progress_value(), D.levels))[0]
 
 
 def g_step(ctx):

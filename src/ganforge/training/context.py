@@ -7,6 +7,7 @@
     ctx.discriminate(x, y)              D(x) or D(x, y)
     ctx.frozen("D")                     forward without D's weight gradients (G's step)
     ctx.state["k"]                      recipe state, checkpointed with everything else
+    ctx.state_value("k"), ctx.set_state  a 0-d state tensor read / written as a number, without a sync
     ctx.report("m_global", m)           statistics, averaged over the log interval
     ctx.global_mean(t)                  t averaged over the ranks (state every rank must agree on)
     ctx.step, ctx.updates[player]       the outer step and each player's update count
@@ -24,6 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from ..config import Config
+from ..nn.host_scalar import HostScalar
 from . import stats
 from .latent import LatentSpec
 
@@ -76,6 +78,7 @@ class StepContext:
     player: str = ""  # the player whose step is running
     optimizers: dict = field(default_factory=dict)  # player name → optimiser (for reset_optimizers and lr hooks)
     sources: dict[str, Source] = field(default_factory=dict)  # every data source by name; "a" is data/sampler
+    _host: dict[str, HostScalar] = field(default_factory=dict, repr=False)  # state values kept on the host
 
     # ------------------------------------------------------------------ networks
     @property
@@ -174,6 +177,24 @@ class StepContext:
             self.optimizers[name].state.clear()
 
     # ------------------------------------------------------------------ schedule and statistics
+    def state_value(self, name: str) -> float | int | bool:
+        """``state[name]`` as a number without a device sync: remembered from the last
+        ``set_state`` or read, and read from the device again only when the tensor changed
+        elsewhere (a resume)."""
+        return self._host.setdefault(name, HostScalar()).get(self.state[name])
+
+    def set_state(self, name: str, value: float | int | bool) -> None:
+        """Write a number into the 0-d state tensor ``state[name]`` in place (no sync)."""
+        self._host.setdefault(name, HostScalar()).set(self.state[name], value)
+
+    def place_state(self, values: dict[str, Tensor]) -> None:
+        """Put recipe state held on the host (a recipe's initial state, a checkpoint's) on the
+        device, remembering each 0-d value so that ``state_value`` reads none back."""
+        for name, value in values.items():
+            self.state[name] = value.to(self.device)
+            if value.dim() == 0 and value.device.type == "cpu":
+                self._host.setdefault(name, HostScalar()).remember(self.state[name], value.item())
+
     def every(self, interval: int) -> bool:
         """True on the current player's updates 0, interval, 2·interval, ... (lazy regularisers)."""
         return interval <= 1 or self.updates.get(self.player, 0) % interval == 0

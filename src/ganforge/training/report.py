@@ -41,20 +41,23 @@ class Reporter:
             self.bar = tqdm(total=total_steps, initial=start_step, unit="step", dynamic_ncols=True)
 
     def add(self, stats: dict[str, Tensor | list[Tensor]]) -> None:
-        """Accumulate detached scalars (one value or a list per name); no host sync."""
+        """Accumulate detached scalars (one value or a list per name); no host sync. A sum stays
+        where its values are: numbers reported from the host (a schedule's progress) are summed on
+        the host and meet the device's sums once, at the flush, instead of being copied every step."""
         for key, values in stats.items():
             for value in values if isinstance(values, list) else [values]:
-                value = value.detach().float().to(self._device(value))
-                if key in self.sums:
-                    self.sums[key] += value
-                    self.counts[key] += 1
-                else:
+                value = value.detach().float()
+                total = self.sums.get(key)
+                if total is None:
                     self.sums[key] = value.clone()
                     self.counts[key] = 1
-
-    def _device(self, value: Tensor) -> torch.device:
-        """All sums live on one device (reports may mix CPU numbers and GPU tensors)."""
-        return self.device if self.device is not None else value.device
+                    continue
+                if total.device != value.device:  # one name reported from both sides: sum on the device
+                    device = self.device if self.device is not None else value.device
+                    total, value = total.to(device), value.to(device)
+                    self.sums[key] = total
+                total += value
+                self.counts[key] += 1
 
     def tick(self) -> None:
         if self.bar is not None:
@@ -65,7 +68,13 @@ class Reporter:
         keys = sorted(self.sums)
         record: dict = {"step": step}
         if keys:
-            means = torch.stack([self.sums[k] / self.counts[k] for k in keys])
+            means = [self.sums[k] / self.counts[k] for k in keys]
+            away = [i for i, m in enumerate(means) if self.device is not None and m.device != self.device]
+            if away:  # the host's sums reach the device in one copy
+                moved = torch.stack([means[i] for i in away]).to(self.device)
+                for j, i in enumerate(away):
+                    means[i] = moved[j]
+            means = torch.stack(means)
             if self.all_reduce is not None:
                 means = self.all_reduce(means)
             record.update({k: _clean(v) for k, v in zip(keys, means.tolist())})

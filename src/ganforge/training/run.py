@@ -116,8 +116,8 @@ class TrainingRun:
             g_loss=family.g_loss(cfg.g_objective), latent_spec=self.latent, noise_gen=self.noise_gen, device=device,
             rank=self.rank, world=self.world,
             no_sync=no_sync, mean_over_ranks=(lambda v: fabric.all_reduce(v, reduce_op="mean")) if self.world > 1 else None,
-            out_range=out_range, state={k: v.to(device) for k, v in state.items()}, updates=self.updates,
-            sources=self.sources, optimizers=self.opts)
+            out_range=out_range, updates=self.updates, sources=self.sources, optimizers=self.opts)
+        self.ctx.place_state(state)
 
     # ------------------------------------------------------------------ one outer step
     def step(self, step: int, log_now: bool) -> dict[str, list[Tensor]]:
@@ -257,8 +257,7 @@ class TrainingRun:
             source.sampler.load_state_dict(state[_sampler_key(name)])
         self.noise_gen.set_state(state["rng"]["noise"])
         self.updates.update(state["updates"])
-        for key, value in state.get("recipe_state", {}).items():
-            self.ctx.state[key] = value.to(self.device)
+        self.ctx.place_state(state.get("recipe_state", {}))
         if self.ema is not None:
             self.ema.load_state_dict(state[f"{self.recipe.sampler}_ema"])
         start = int(state["step"])
