@@ -22,8 +22,9 @@ def test_dry_run_exercises_every_phase(tmp_path):
     assert {n: eager[n]["status"] for n in eager} == {"gan": "ok", "dcgan": "ok", "wgan": "ok"}
     assert ph["ddp_one_device"]["result"]["strategy"] == "DDPStrategy"
     assert all(r["bitwise"] for r in ph["exact_resume"]["result"].values())  # on the CPU resume is exact
-    # the 2014 GAN's shared backward reads one flag back per step (RowLink.row_scale's bool)
-    assert ph["host_syncs"]["result"]["gan"]["scalar_reads"] == 1.0
+    # no value read back in a training step (the 2014 GAN's shared backward read one flag a step until issue 29)
+    assert {n: ph["host_syncs"]["result"][n]["scalar_reads"] for n in ("gan", "dcgan", "wgan")} == \
+        dict.fromkeys(("gan", "dcgan", "wgan"), 0.0)
     md = (tmp_path / "cuda_check.md").read_text()
     for name in ("gan", "dcgan", "wgan"):
         assert f"| {name} | ok" in md

@@ -151,10 +151,16 @@ def test_the_row_scale_is_the_ratio_of_the_two_losses_slopes():
     # d/dl softplus(l) = σ(l) for D's fake term, d/dl softplus(−l) = −σ(−l) for G's: ratio −e^(−l)
     torch.testing.assert_close(scale.view(-1), -torch.exp(-logits.detach()))
     assert scale.shape == (4, 1)
-    # D sure beyond the range (σ(−60) ≈ 1e−26 on D's side): no scale, the trainer takes two passes
-    far = torch.full((4,), -60.0, requires_grad=True)
+    # D sure beyond the range (σ(−60) ≈ 1e−26 on D's side) in two rows, its slope 0 in a third (σ(−200)
+    # underflows): those scales are capped at −MAX_RATIO on the device (no flag read back), and reported
+    far = torch.tensor([-60.0, -200.0, 1.0, -60.0], requires_grad=True)
     d_far = family.d_loss(real_logits=torch.zeros(4), fake_logits=far)
-    assert RowLink(fake, far).row_scale(d_far, family.g_loss("non_saturating")(fake_logits=far)) is None
+    reported = []
+    capped = RowLink(fake, far, lambda name, v: reported.append((name, float(v)))).row_scale(
+        d_far, family.g_loss("non_saturating")(fake_logits=far))
+    cap = torch.tensor(-RowLink.MAX_RATIO)
+    torch.testing.assert_close(capped.view(-1), torch.stack([cap, cap, -torch.exp(torch.tensor(-1.0)), cap]))
+    assert reported == [("g_rows_capped", 0.75)]
 
 
 def test_no_shared_backward_where_a_regulariser_or_batch_statistics_reach_the_fakes():

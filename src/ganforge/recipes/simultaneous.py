@@ -6,12 +6,14 @@ same dropout masks, and SGD applies both updates at once), open to every standar
 Where one backward through D can serve both players (``RowLink``), the step hands the trainer
 its own backward for the group (``training.players.GroupStep``): D's loss back to D's parameters
 and to the fakes, and G's gradient at the fakes as that, row-scaled. Same gradients up to
-rounding, one pass through D instead of two.
+rounding, one pass through D instead of two, and no host sync: a row whose scale is out of range
+is capped on the device (reported as ``g_rows_capped``) instead of the step being redone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from torch import Tensor
@@ -34,7 +36,7 @@ def simultaneous_step(ctx: StepContext) -> GroupStep:
     g = g_terms_on(ctx, fake, parts["fake_logits"], real_logits=parts["real_logits"])
     logits = parts["fake_logits"]
     shared = ctx.joint_d_forward and len(d) == 1 and len(g) == 1 and logits.numel() == fake.shape[0]
-    return GroupStep({"D": d, "G": g}, backward=RowLink(fake, logits).backward if shared else None)
+    return GroupStep({"D": d, "G": g}, backward=RowLink(fake, logits, ctx.report).backward if shared else None)
 
 
 @dataclass
@@ -49,28 +51,30 @@ class RowLink:
 
     fake: Tensor  # G's output as D read it (the end of G's graph)
     logits: Tensor  # D's scores of those rows, [N] or [N, 1]
+    report: Callable[[str, Tensor], None] = lambda name, value: None  # ctx.report
 
-    # the ratio stays within fp32's (and bf16's) range with room for D's backward below it; beyond
-    # (D sure a fake is fake by more than ~27 logits under the minimax loss) the trainer takes the
-    # second pass instead
+    # the ratio stays within fp32's (and bf16's) range with room for D's backward below it. Beyond it
+    # (D sure a fake is fake by more than ~27 logits under the minimax loss, or D's slope underflowing
+    # to 0) the row's scale is capped at ±MAX_RATIO (0 where both slopes are 0): G's gradient for that
+    # row keeps its direction and loses size. Deciding on the host to take a second pass through D
+    # instead would read a flag back every step; the share of capped rows is reported instead
     MAX_RATIO = 1e12
 
-    def row_scale(self, d_loss: Tensor, g_loss: Tensor) -> Tensor | None:
-        """(dL_G/dl_i) / (dL_D/dl_i) per row, shaped to broadcast over ``fake``; None where a row's
-        D gradient is 0 or the ratio is out of range (the caller then backpropagates G's loss)."""
+    def row_scale(self, d_loss: Tensor, g_loss: Tensor) -> Tensor:
+        """(dL_G/dl_i) / (dL_D/dl_i) per row, shaped to broadcast over ``fake``, capped at
+        ±MAX_RATIO where a row's D slope is 0 or the ratio is out of range (no host sync)."""
         g_d, = torch.autograd.grad(d_loss, self.logits, retain_graph=True)
         g_g, = torch.autograd.grad(g_loss, self.logits, retain_graph=True)
         ratio = g_g.float().reshape(-1) / g_d.float().reshape(-1)
-        if not bool(torch.isfinite(ratio).all() & (ratio.abs() <= self.MAX_RATIO).all()):
-            return None
+        in_range = ratio.abs() <= self.MAX_RATIO  # False for NaN too
+        self.report("g_rows_capped", 1.0 - in_range.float().mean())
+        ratio = torch.nan_to_num(ratio, nan=0.0).clamp(-self.MAX_RATIO, self.MAX_RATIO)
         return ratio.view(-1, *[1] * (self.fake.dim() - 1))
 
     def backward(self, losses: dict[str, Tensor], params: dict[str, list], run_backward) -> bool:
         """The group's backward (``training.players.GroupBackward``): D's and G's gradients from one
-        pass through D; False (and nothing done) when a row's scale is out of range."""
+        pass through D."""
         scale = self.row_scale(losses["D"], losses["G"])
-        if scale is None:
-            return False
         run_backward(losses["D"], inputs=[*params["D"], self.fake])
         grad_fake = (self.fake.grad.float() * scale).to(self.fake.dtype)  # one rounding under bf16-true
         self.fake.grad = None
