@@ -230,6 +230,7 @@ def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: boo
     last_record: dict = {}
     step = start
     t0 = time.perf_counter()
+    clock = TimeLimit(t.time_limit_s, t0, world=run.world, broadcast=fabric.broadcast)
     try:
         with _StopFlag(enabled=run.world == 1) as flag:
             while step < t.steps:
@@ -239,9 +240,7 @@ def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: boo
                 step += 1
                 guard.observe(step, stats)
                 reporter.tick()
-                out_of_time = t.time_limit_s is not None and time.perf_counter() - t0 > t.time_limit_s
-                if run.world > 1 and t.time_limit_s is not None:  # every rank must stop at the same step
-                    out_of_time = bool(fabric.broadcast(out_of_time, src=0))
+                out_of_time = clock.out_of_time(log_now)
                 stop_now = (flag.stop and run.world == 1) or out_of_time
                 if log_now or stop_now:  # a stopped run logs its last, partial interval too
                     last_record = reporter.flush(step, run.log_extras(step))
@@ -259,6 +258,25 @@ def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: boo
     finally:
         reporter.close()
     return {"run_dir": str(out), "step": step, "seconds": time.perf_counter() - t0, "last": last_record}
+
+
+class TimeLimit:
+    """train.time_limit_s, read on the host clock. One process stops after the step that runs past
+    the limit; under DDP every rank must stop at the same step, so rank 0's clock decides and is
+    broadcast at log steps only (a broadcast makes every rank wait for the device): the run stops
+    at the first log step past the limit."""
+
+    def __init__(self, limit_s: float | None, t0: float, *, world: int, broadcast) -> None:
+        self.limit_s, self.t0, self.world, self.broadcast = limit_s, t0, world, broadcast
+
+    def out_of_time(self, log_now: bool) -> bool:
+        if self.limit_s is None:
+            return False
+        if self.world == 1:
+            return time.perf_counter() - self.t0 > self.limit_s
+        if not log_now:
+            return False
+        return bool(self.broadcast(time.perf_counter() - self.t0 > self.limit_s, src=0))
 
 
 def _restore(run: TrainingRun, out: Path) -> int:
