@@ -127,6 +127,10 @@ register_recipe(Recipe(
         "D scores real and fake in one pass over their concatenation (the released code: two "
         "dropout_fprop calls); every row draws its own dropout mask either way, and G's gradient "
         "uses the very pass that made D's fake term, as released.",
+        "G's gradient reuses D's backward, each fake row scaled by (∂L_G/∂l)/(∂L_D/∂l); where D is so sure a "
+        "fake is fake (about 27 logits) that the ratio passes 1e12, it is capped there, shrinking that row's "
+        "gradient, instead of a second backward (which needs the step's values read back on the host). "
+        "The share of capped rows is logged as g_rows_capped; 0 in every run measured.",
         "Momentum as PyTorch's SGD applies it (v ← m·v + g, θ ← θ − lr·v; pylearn2: v ← m·v − lr·g): "
         "the same while lr is constant; here lr changes by 4e-6 per update.",
         "The momentum ramp is counted in updates (500 → 125,000, linear per update), the released "
