@@ -45,7 +45,7 @@ def image_context() -> EvalContext:
     g = torch.Generator().manual_seed(1)
     gen = SampleSet(torch.rand(100, 1, 8, 8, generator=g), torch.randint(0, 10, (100,), generator=g), {"images": "x"})
     opts = EvalOptions(n=100, splits=4, kid_subsets=5, kid_subset_size=50, parzen_validation=200,
-                       parzen_sigmas=(0.1, 0.3, 1.0))
+                       parzen_sigmas=(0.1, 0.3, 1.0), train_set="digits")
     return EvalContext(gen, ref, tiny_net(), opts)
 
 
