@@ -83,6 +83,11 @@ class DataConfig:
     channels: Union[int, None] = field(default=None, metadata=AT_LEAST_1)  # 1 or 3 to convert to; None: native
     limit: Union[int, None] = field(default=None, metadata=AT_LEAST_1)  # use only the first N examples
     args: dict = field(default_factory=dict)  # dataset-specific options (toy targets)
+    # a folder / .zip streamed from disk instead of held in memory (docs/streaming.md): auto streams when
+    # its decoded images would take more than half of the available memory; true forces it, false never
+    stream: Union[bool, str] = "auto"
+    stream_cache: Union[str, None] = None  # the streamed chunks' folder; None: $GANFORGE_CACHE/stream or ~/.cache/ganforge/stream
+    workers: Union[int, str] = "auto"  # processes reading a streamed set per rank (0: the training process); auto: litdata's advice
 
 
 MATMUL_PRECISIONS = ("highest", "high", "medium")  # torch.set_float32_matmul_precision's values

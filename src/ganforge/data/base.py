@@ -9,6 +9,7 @@ import os
 import re
 from contextvars import ContextVar
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
@@ -17,6 +18,9 @@ from ..config import DataConfig
 from ..errors import GanforgeError
 from ..registry import DATASETS
 from .tensor_data import TensorData  # also re-exported: ganforge.data.base.TensorData
+
+if TYPE_CHECKING:
+    from .stream import StreamedData
 
 
 def to_unit(x: Tensor, out_range: tuple[float, float] | None) -> Tensor:
@@ -106,25 +110,41 @@ def parse_split(split: str) -> tuple[str, int | None, int | None]:
     return m["base"], lo, hi
 
 
-def load_data(cfg: DataConfig) -> TensorData:
+def load_data(cfg: DataConfig, *, allow_stream: bool = False) -> TensorData | StreamedData:
     """Load ``cfg.name``: a registered dataset, a .csv of points, or a folder / .zip of images.
     ``cfg.split`` may select a slice of the split: ``train[0:50000]`` (the 2014 GAN's MNIST
-    training set, with train[50000:60000] its validation set)."""
-    from .folder import load_image_folder
+    training set, with train[50000:60000] its validation set).
+
+    With ``allow_stream`` (training) a folder or .zip may come back as a ``stream.StreamedData``
+    (``data.stream``); the decision is in ``info["stream_decision"]``. Else a ``TensorData``."""
+    from .folder import _entries, load_image_folder
+    from .stream import open_streamed, refuse_stream, select, should_stream, stream_mode
 
     split, lo, hi = parse_split(cfg.split)
     if split != cfg.split:
         cfg = dataclasses.replace(cfg, split=split)
     name = cfg.name
     path = Path(name).expanduser()
+    decision = None
     if name not in DATASETS and name.lower().endswith(".csv"):
         from .toy import load_csv_points
 
+        refuse_stream(cfg, f"{name} is a set of points, held in memory")
         data = load_csv_points(path, cfg)
     elif name not in DATASETS and (path.exists() or "/" in name or name.endswith(".zip")):
-        data = load_image_folder(path, cfg)
+        entries = _entries(path)
+        if allow_stream and stream_mode(cfg) is not False:
+            limited, part = select(entries, cfg, lo, hi)
+            stream, decision = should_stream(path, cfg, limited[part]) if limited[part] else (False, None)
+            if stream:
+                data = open_streamed(path, cfg, limited, part)
+                data.info["stream_decision"] = decision
+                return data
+        data = load_image_folder(path, cfg, entries)
     else:
         data = DATASETS.get(name)(cfg)  # an unknown name raises with the valid ones
+        refuse_stream(cfg, f"{name!r} is {'a named dataset' if data.kind == 'image' else 'a set of points'}, held "
+                           f"in memory")
     if lo is not None or hi is not None:
         n = len(data)
         if (lo or 0) >= min(hi if hi is not None else n, n):
@@ -142,4 +162,6 @@ def load_data(cfg: DataConfig) -> TensorData:
         from .folder import resize_uint8
 
         data.x = resize_uint8(data.x, cfg.image_size, cfg.channels)
+    if decision:
+        data.info["stream_decision"] = decision
     return data

@@ -92,30 +92,60 @@ def resize_uint8(x: Tensor, size: list[int] | None, channels: int | None) -> Ten
     return x
 
 
-def load_image_folder(path: Path, cfg: DataConfig) -> TensorData:
+def decode_image(path: Path, name: str, read) -> np.ndarray:
+    """One image file's pixels, uint8 [H, W] or [H, W, 3] (``to_uint8``); a file that does not
+    decode is refused in one message naming it."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(read())) as im:
+            im.load()
+            return to_uint8(im)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise GanforgeError(f"corrupt or unreadable image {path / name}: {unreadable(err)}; remove or replace that "
+                            f"file") from None
+
+
+def unreadable(err: Exception) -> str:
+    """Why Pillow could not read a file, without the in-memory buffer's repr it names."""
+    from PIL import UnidentifiedImageError
+
+    return "not an image format Pillow can read" if isinstance(err, UnidentifiedImageError) else str(err)
+
+
+def resize_one(a: np.ndarray, size: list[int] | None, channels: int) -> Tensor:
+    """uint8 [H, W] or [H, W, 3] → uint8 [1, C, H', W'], resized and converted as ``resize_uint8``."""
+    t = torch.from_numpy(a.copy())
+    t = t[None] if t.ndim == 2 else t.permute(2, 0, 1)
+    return resize_uint8(t[None], size, channels)
+
+
+def labels_from_names(names: list[str]) -> Tensor | None:
+    """Class indices from the first-level sub-folder of each name (sorted class names), when every
+    image sits in a sub-folder and there are at least two; else None."""
+    parts = [Path(n).parts for n in names]
+    if not all(len(p) >= 2 for p in parts):
+        return None
+    classes = sorted({p[-2] for p in parts})
+    if len(classes) < 2:
+        return None
+    index = {c: i for i, c in enumerate(classes)}
+    return torch.tensor([index[p[-2]] for p in parts])
+
+
+def load_image_folder(path: Path, cfg: DataConfig, entries: list | None = None) -> TensorData:
     """Every image under ``path`` (a folder, searched recursively, or a .zip).
 
     Labels are the first-level sub-folder names, sorted, when every image sits in one.
     Images of different sizes need ``data.image_size``; channels default to RGB unless every
     image is grayscale.
     """
-    from PIL import Image, UnidentifiedImageError
-
-    entries = _entries(path)
+    entries = _entries(path) if entries is None else entries
     if cfg.limit is not None:
         entries = entries[: cfg.limit]
     if not entries:
         raise GanforgeError(f"no image files ({', '.join(sorted(IMAGE_SUFFIXES))}) found in {path}")
-    arrays = []
-    for name, read in entries:
-        try:
-            with Image.open(io.BytesIO(read())) as im:
-                im.load()
-                arrays.append(to_uint8(im))
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-            raise GanforgeError(
-                f"corrupt or unreadable image {path / name}: {err}; remove or replace that file"
-            ) from None
+    arrays = [decode_image(path, name, read) for name, read in entries]
     channels = cfg.channels or (1 if all(a.ndim == 2 for a in arrays) else 3)
     size = list(cfg.image_size) if cfg.image_size else None
     shapes = {a.shape[:2] for a in arrays}
@@ -124,17 +154,6 @@ def load_image_folder(path: Path, cfg: DataConfig) -> TensorData:
             f"images in {path} have {len(shapes)} different sizes; choose one with "
             f"--set data.image_size=SIZE (e.g. 64)"
         )
-    batch = []
-    for a in arrays:
-        t = torch.from_numpy(a.copy())
-        t = t[None] if t.ndim == 2 else t.permute(2, 0, 1)
-        batch.append(resize_uint8(t[None], size, channels))
-    x = torch.cat(batch)
-    parts = [Path(n).parts for n, _ in entries]
-    labels = None
-    if all(len(p) >= 2 for p in parts):
-        classes = sorted({p[-2] for p in parts})
-        if len(classes) > 1:
-            index = {c: i for i, c in enumerate(classes)}
-            labels = torch.tensor([index[p[-2]] for p in parts])
+    x = torch.cat([resize_one(a, size, channels) for a in arrays])
+    labels = labels_from_names([n for n, _ in entries])
     return TensorData(x, "image", str(path), labels, {"source": str(path), "n_files": len(entries)})

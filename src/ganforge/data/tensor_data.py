@@ -35,6 +35,12 @@ class TensorData:
             self.labels = self.labels.to(device)
         return self
 
+    def take(self, idx: Tensor, sampler=None, *, labels: bool) -> tuple[Tensor, Tensor | None]:
+        """Rows ``idx`` (int64 [B], any device) and, when asked, their labels, on the data's device.
+        (``sampler`` is for the streamed set's read-ahead; a tensor in memory needs none.)"""
+        idx = idx.to(self.x.device, non_blocking=True)
+        return self.x.index_select(0, idx), self.labels.index_select(0, idx) if labels else None
+
     def mean(self) -> Tensor:
         """Per-feature mean in [0, 1] for images (used to initialise a sigmoid output bias)."""
         x = self.x.float()

@@ -17,6 +17,7 @@ from ..config import Config, DataConfig
 from ..errors import GanforgeError
 from ..registry import DATASETS
 from .base import data_root, load_data
+from .stream import refuse_stream
 from .tensor_data import TensorData
 
 # named folders in CycleGAN's layout, found under the data root: name → folder
@@ -50,7 +51,10 @@ def _domain(folder: Path, cfg: DataConfig, letter: str) -> TensorData:
 
 
 def load_domains(cfg: Config) -> tuple[TensorData, TensorData]:
-    """(domain A, domain B) for a two-domain recipe."""
+    """(domain A, domain B) for a two-domain recipe (held in memory: they do not stream)."""
+    for part in (cfg.data, cfg.data_b):
+        if part is not None:
+            refuse_stream(part, f"recipe {cfg.recipe!r}'s two domains are held in memory")
     if cfg.data_b is not None:
         b_cfg = cfg.data_b if cfg.data_b.root else dataclasses.replace(cfg.data_b, root=cfg.data.root)
         for flag, given in (("--data", cfg.data), ("--data-b", b_cfg)):

@@ -237,6 +237,12 @@ def check_config(cfg: Config) -> None:
         raise GanforgeError(f"unknown precision {t.precision!r}; valid: 32, bf16-mixed, 16-mixed")
     if t.matmul_precision is not None and t.matmul_precision not in MATMUL_PRECISIONS:
         raise GanforgeError(f"unknown train.matmul_precision {t.matmul_precision!r}; valid: {', '.join(MATMUL_PRECISIONS)}")
+    from ..data.stream import check_workers, stream_mode
+
+    for part in (cfg.data, cfg.data_b):
+        if part is not None:
+            stream_mode(part)
+            check_workers(part)
     if t.device not in ("auto", "cpu", "cuda", "mps", "gpu"):
         raise GanforgeError(f"unknown device {t.device!r}; valid: auto, cpu, cuda, mps")
     from ..training.schedules import LR_SCHEDULES

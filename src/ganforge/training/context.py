@@ -145,10 +145,8 @@ class StepContext:
         else:
             raise KeyError(f"ctx.batch({source!r}): this run's data sources are {', '.join(sorted(self.sources))} "
                            f"(a second domain comes from a recipe's `domains`)")
-        idx = sampler.next().to(self.device, non_blocking=True)
-        x = data.to_model(data.x.index_select(0, idx), self.out_range)
-        y = data.labels.index_select(0, idx) if self.conditional else None
-        return Batch(x, y)
+        x, y = data.take(sampler.next(), sampler, labels=self.conditional)
+        return Batch(data.to_model(x, self.out_range), y)
 
     def real(self) -> Tensor:
         return self.batch().x

@@ -8,6 +8,7 @@ file stays after the run (emptied): unlinking it would let a waiting process loc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from pathlib import Path
@@ -20,6 +21,18 @@ except ImportError:  # pragma: no cover  (Windows: no lock, as before)
     fcntl = None
 
 LOCK_NAME = ".lock"
+_HELD: set[int] = set()  # descriptors of the run locks this process holds
+_HOOKED = False
+
+
+def _close_in_child() -> None:
+    """In a forked child (a streamed set's reader): close the inherited lock descriptors. The
+    flock belongs to the open file, so a child holding a copy would keep the run locked after the
+    training process was killed, until the child noticed; the parent's lock is unaffected."""
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
 
 
 class RunLock:
@@ -41,10 +54,16 @@ class RunLock:
         os.ftruncate(fd, 0)
         os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
         self._fd = fd
+        global _HOOKED
+        if not _HOOKED and hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=_close_in_child)
+            _HOOKED = True
+        _HELD.add(fd)
         return self
 
     def __exit__(self, *exc) -> bool:
         if self._fd is not None:
+            _HELD.discard(self._fd)
             os.ftruncate(self._fd, 0)
             os.close(self._fd)  # closing drops the flock
             self._fd = None

@@ -257,6 +257,7 @@ def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: boo
                     break
     finally:
         reporter.close()
+        run.close()
     return {"run_dir": str(out), "step": step, "seconds": time.perf_counter() - t0, "last": last_record}
 
 

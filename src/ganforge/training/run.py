@@ -55,6 +55,9 @@ class TrainingRun:
         random.seed(t.seed)
         self.data, data_b, shapes = _load_domains(cfg, recipe)
         data = self.data
+        if self.is_main and data.info.get("stream_decision"):
+            readers = getattr(data, "describe_readers", None)
+            print(data.info["stream_decision"] + (f", {readers(self.world)}" if readers else ""), flush=True)
         n_classes = None
         if recipe.adapt_to_data is not None:  # e.g. SAGAN, BigGAN: unconditional on a folder without labels
             cfg, message = recipe.adapt_to_data(cfg, data)
@@ -272,6 +275,11 @@ class TrainingRun:
             torch.manual_seed(self.cfg.train.seed + 1000 * self.rank + 1 + start)
         return start
 
+    def close(self) -> None:
+        """End what the data sources keep running (a streamed set's reader processes)."""
+        for source in self.sources.values():
+            getattr(source.data, "close", lambda: None)()
+
     def describe(self) -> dict:
         """What run.json records about the run's shape."""
         sampler = self.raw[self.recipe.sampler]
@@ -293,7 +301,7 @@ def _load_domains(cfg: Config, recipe):
         if cfg.data_b is not None:
             raise GanforgeError(f"recipe {cfg.recipe!r} trains on one dataset; data_b (--data-b) is for two-domain "
                                 f"recipes such as cyclegan")
-        return load_data(cfg.data), None, None
+        return load_data(cfg.data, allow_stream=True), None, None
     from ..data.unpaired import domain_shapes, load_domains
 
     data, data_b = load_domains(cfg)
