@@ -68,12 +68,13 @@ def refuse_stream(cfg: DataConfig, what: str) -> None:
 
 def worker_count(workers: int | str, world: int) -> int:
     """data.workers, or for "auto" litdata's advice: one loader process per CPU core this process
-    may use (its default for its own worker pools), shared among the ``world`` ranks, and no more
-    than its memory check (``posix_max_data_workers``) allows."""
+    may use (its default for its own worker pools), shared among the ranks on this machine, and no
+    more than its memory check (``posix_max_data_workers``) allows."""
     if workers != "auto":
         return int(workers)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    n = max(1, cores // max(1, world))
+    ranks_here = int(os.environ.get("LOCAL_WORLD_SIZE") or world)  # set by torchrun on each node
+    n = max(1, cores // max(1, ranks_here))
     try:
         from litdata.streaming.posix_fast import posix_max_data_workers
     except ImportError:  # older litdata: no memory check
@@ -109,7 +110,8 @@ def should_stream(path: Path, cfg: DataConfig, entries: list) -> tuple[bool, str
     need, avail = n * c * pixels, available_memory()
     stream = need > AUTO_SHARE * avail
     how = "streamed from disk" if stream else "held in memory"
-    return stream, (f"data: {n:,} images ≈ {need / 1e9:.2f} GB decoded, {avail / 1e9:.1f} GB available: {how} "
+    size = f"{need / 1e9:.2f} GB" if need >= 1e8 else f"{need / 1e6:.1f} MB"
+    return stream, (f"data: {n:,} images ≈ {size} decoded, {avail / 1e9:.1f} GB available: {how} "
                     f"(data.stream=auto streams above {AUTO_SHARE:.0%} of available memory)")
 
 
