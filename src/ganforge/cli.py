@@ -396,69 +396,26 @@ def _steps_list(text: str | None) -> list[int] | None:
 @_clean_errors
 def lab_run(data, recipe, steps, out, snapshot_every, panels, seed, threads, sets) -> None:
     """Train RECIPE on toy DATA (gaussian-1d, ring-2d, ... or a .csv of points) with snapshots, then draw."""
+    from .lab.commands import check_lab_target, csv_preset, lab_advice
     from .lab.draw import draw_run
     from .lab.snapshots import train_with_snapshots
 
     chosen = _steps_list(panels) or []
     out = Path(out or Path("runs") / f"lab-{recipe}-{Path(data).stem}")
-    _check_lab_target(data, out)
+    check_lab_target(data, out)
     extra = [f"train.seed={seed}"] if seed is not None else []
     extra += [f"train.threads={threads}"] if threads else []
     if data.lower().endswith(".csv"):
-        extra = _csv_preset(recipe) + extra
+        extra = csv_preset(recipe) + extra
     at = list(range(snapshot_every, steps, snapshot_every)) + chosen
     try:
         summary = train_with_snapshots(recipe, data=data, steps=steps, out=out, at=at, sets=extra + list(sets),
                                        console=True)
     except GanforgeError as err:
-        raise GanforgeError(_lab_advice(str(err))) from None
+        raise GanforgeError(lab_advice(str(err))) from None
     click.echo(f"trained {summary['step']} steps in {summary['seconds_total']:.1f}s → {out}")
     for name, path in draw_run(out, panels=chosen or None).items():
         click.echo(f"{name}: {path}")
-
-
-def _check_lab_target(data: str, out: Path) -> None:
-    """What `lab run` can draw (toy targets, a .csv of points), into a fresh directory."""
-    from .recipes.base import POINT_DATASETS_1D, POINT_DATASETS_2D
-    from .training.lock import is_lock_file
-
-    toys = POINT_DATASETS_1D + POINT_DATASETS_2D
-    if data not in toys and not data.lower().endswith(".csv"):
-        raise GanforgeError(f"the lab draws toy targets: {', '.join(toys)}, or a .csv of points; got {data!r} "
-                            f"(train image data with `ganforge train`)")
-    if out.is_dir() and any(not is_lock_file(p) for p in out.iterdir()):
-        raise GanforgeError(f"{out} already exists; choose another --out, or redraw it with `ganforge lab draw {out}`")
-
-
-# the advice of the shared training code names `ganforge train`'s flags; `lab run` has --set instead
-_LAB_ADVICE = [
-    (r"--precision (\S+)", r"--set train.precision=\1"),
-    (r"--device (\w+)( or auto)?", r"--set train.device=\1"),
-    (r"--devices (\d+)", r"--set train.devices=\1"),
-    (r"--batch-size (\d+)", r"batch size \1"),
-    (r"lower --batch-size", r"lower it with --set train.batch_size=N"),
-    (r"--batch-size", r"--set train.batch_size=N"),
-    (r"kept for --resume", r"kept (continue with `ganforge train --out RUN --resume`)"),
-]
-
-
-def _lab_advice(message: str) -> str:
-    import re
-
-    for pattern, replacement in _LAB_ADVICE:
-        message = re.sub(pattern, replacement, message)
-    return message
-
-
-def _csv_preset(recipe: str) -> list[str]:
-    """A CSV of points has no preset of its own: use the recipe's 2-D toy preset (spiral-2d)."""
-    import yaml
-
-    from . import api  # noqa: F401  (registers recipes)
-    from .registry import RECIPES
-
-    diff = RECIPES.get(recipe).dataset_defaults.get("spiral-2d", {})
-    return [f"{k}={yaml.safe_dump(v, default_flow_style=True).strip()}" for k, v in diff.items()]
 
 
 @lab.command("draw")
@@ -485,13 +442,14 @@ def lab_draw(run_dir, panels, no_gif) -> None:
 @_clean_errors
 def lab_schedules(data, recipe, steps, out, seed, threads, sets) -> None:
     """Train DATA with k = 1, k = 5 and 1 D : 5 G steps; draw their curves side by side."""
+    from .lab.commands import csv_preset
     from .lab.schedules import run_schedules
 
     out = Path(out or Path("runs") / f"schedules-{recipe}-{Path(data).stem}")
     extra = [f"train.seed={seed}"] if seed is not None else []
     extra += [f"train.threads={threads}"] if threads else []
     if data.lower().endswith(".csv"):
-        extra = _csv_preset(recipe) + extra
+        extra = csv_preset(recipe) + extra
     res = run_schedules(recipe, data=data, steps=steps, out=out, sets=extra + list(sets), console=False)
     for key, row in res["summary"].items():
         click.echo(f"{row['label']:28s} JSD {row['jsd']:.4f}  D(real) {row['d_real_eval']:.3f}  "
