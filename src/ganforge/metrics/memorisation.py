@@ -25,24 +25,35 @@ SPACING_SUBSET = 2000  # training images whose nearest-other distance sets the t
 CLOSEST_PAIRS = 8
 
 
-def nearest(queries: torch.Tensor, base: torch.Tensor, *, skip: torch.Tensor | None = None,
-            chunk: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
-    """For each row of ``queries`` [Q, D], the Euclidean distance to and the index of its nearest
-    row of ``base`` [B, D]; ``skip`` [Q]: a row of base each query must not match (itself, when the
-    queries are base's own rows). Squared norms in float64, the products in float32 (a training
-    set of CIFAR-10's size stays at 600 MB)."""
-    q, b = queries.float(), base.float()
-    b_sq = b.double().pow(2).sum(1)
-    dists, index = [], []
-    for start in range(0, len(q), chunk):
-        part = q[start:start + chunk]
-        d2 = part.double().pow(2).sum(1, keepdim=True) - 2 * (part @ b.T).double() + b_sq[None]
-        if skip is not None:
-            d2[torch.arange(len(part)), skip[start:start + chunk]] = float("inf")
-        best, at = d2.min(1)
-        dists.append(best.clamp_min(0).sqrt())
-        index.append(at)
-    return torch.cat(dists), torch.cat(index)
+class NearestIndex:
+    """Nearest-neighbour search over the rows of ``base`` [B, D] (Euclidean). The float32 copy and
+    the float64 squared norms are made once, however many query sets follow; the products run in
+    float32 (a training set of CIFAR-10's size stays at 600 MB)."""
+
+    def __init__(self, base: torch.Tensor) -> None:
+        self.base = base.float()
+        self.sq = self.base.double().pow(2).sum(1)
+
+    def query(self, queries: torch.Tensor, *, skip: torch.Tensor | None = None,
+              chunk: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+        """For each row of ``queries`` [Q, D], the distance to and the index of its nearest row of
+        base; ``skip`` [Q]: a row of base each query must not match (itself, for base's own rows)."""
+        q = queries.float()
+        dists, index = [], []
+        for start in range(0, len(q), chunk):
+            part = q[start:start + chunk]
+            d2 = part.double().pow(2).sum(1, keepdim=True) - 2 * (part @ self.base.T).double() + self.sq[None]
+            if skip is not None:
+                d2[torch.arange(len(part)), skip[start:start + chunk]] = float("inf")
+            best, at = d2.min(1)
+            dists.append(best.clamp_min(0).sqrt())
+            index.append(at)
+        return torch.cat(dists), torch.cat(index)
+
+
+def nearest(queries: torch.Tensor, base: torch.Tensor, *, skip: torch.Tensor | None = None):
+    """``NearestIndex(base).query(queries, skip=skip)``: one search."""
+    return NearestIndex(base).query(queries, skip=skip)
 
 
 def memorisation(gen: torch.Tensor, train: torch.Tensor, *, held_out: torch.Tensor | None = None,
@@ -54,10 +65,11 @@ def memorisation(gen: torch.Tensor, train: torch.Tensor, *, held_out: torch.Tens
     g = torch.Generator().manual_seed(seed)
     subset = torch.randperm(len(train), generator=g)[: min(SPACING_SUBSET, len(train))]
     # the subset's nearest other training image, searched over the whole training set
-    spacing_d, _ = nearest(train[subset], train, skip=subset)
+    index = NearestIndex(train)
+    spacing_d, _ = index.query(train[subset], skip=subset)
     median = float(spacing_d.median())
     threshold = factor * median
-    d, idx = nearest(gen, train)
+    d, idx = index.query(gen)
     copies = d < threshold
     order = torch.argsort(d)[:CLOSEST_PAIRS]
     params = {"space": space, "factor": factor, "threshold": threshold, "median_training_spacing": median,
@@ -66,7 +78,7 @@ def memorisation(gen: torch.Tensor, train: torch.Tensor, *, held_out: torch.Tens
               "definition": "share of samples nearer to a training image than factor × the median distance from a "
                             "training image to its nearest other training image"}
     if held_out is not None:
-        d_ref, _ = nearest(held_out, train)
+        d_ref, _ = index.query(held_out)
         params["reference_value"] = float((d_ref < threshold).double().mean())
     share = copies.double()
     se = float(share.std() / np.sqrt(len(share))) if len(share) > 1 else None

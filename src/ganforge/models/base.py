@@ -40,6 +40,22 @@ def sample_noise(n: int, z_dim: int, dist: str, *, device=None, generator: torch
 Z_DISTS = ("normal", "uniform", "uniform01", "uniform-unit-variance")
 
 
+def check_classes(n_classes: int | None, which: str) -> int | None:
+    """A net's ``n_classes``: None (unconditional) or a whole number ≥ 2."""
+    if n_classes is not None and int(n_classes) < 2:
+        raise GanforgeError(f"{which}: n_classes must be ≥ 2 for a conditional net, or None for an unconditional one; "
+                            f"got {n_classes}")
+    return None if n_classes is None else int(n_classes)
+
+
+def need_y(y: Tensor | None, n_classes: int | None, which: str) -> None:
+    """A class y given exactly when the net was built conditional."""
+    if n_classes is not None and y is None:
+        raise GanforgeError(f"{which} was built with n_classes={n_classes}: call it with a class y (int64 [N])")
+    if n_classes is None and y is not None:
+        raise GanforgeError(f"{which} is unconditional: build it with n_classes=K to condition it on a class")
+
+
 class GeneratorBase(nn.Module):
     """What every generator offers beyond forward: its noise law and ``sample(n)``."""
 

@@ -29,8 +29,8 @@ from ..errors import GanforgeError
 from ..nn.conditional_bn import ConditionalBatchNorm2d, LinearConditionalBatchNorm2d
 from ..nn.self_attention import SelfAttention
 from ..registry import MODELS
-from .base import GeneratorBase
-from .resnet import DownBlock, UpBlock, _check_classes, _levels, _need_y
+from .base import GeneratorBase, check_classes, need_y
+from .resnet import DownBlock, UpBlock, _levels
 
 INITS = ("N02", "ortho", "xavier", "torch")
 
@@ -80,7 +80,7 @@ class BigGANGenerator(GeneratorBase):
                  n_classes: int | None = None) -> None:
         super().__init__()
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
-        self.n_classes = _check_classes(n_classes, "biggan_generator")
+        self.n_classes = check_classes(n_classes, "biggan_generator")
         n = _levels(self.out_shape, "biggan_generator")
         self.hier = bool(hier)
         self.chunk = z_dim // (n + 1) if self.hier else 0
@@ -116,7 +116,7 @@ class BigGANGenerator(GeneratorBase):
             _init_table_(self.shared, init)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
-        _need_y(y, self.n_classes, "biggan_generator")
+        need_y(y, self.n_classes, "biggan_generator")
         chunks = z.split(self.chunk, dim=1) if self.hier else [z] + [None] * len(self.blocks)
         h = self.project(chunks[0]).view(z.shape[0], *self.base)
         emb = F.embedding(y, self.shared) if self.shared is not None else None
@@ -136,7 +136,7 @@ class BigGANDiscriminator(nn.Module):
     def __init__(self, *, in_shape: Sequence[int], ch: int = 256, attn_res: int | None = 16, init: str = "N02",
                  n_classes: int | None = None) -> None:
         super().__init__()
-        self.n_classes = _check_classes(n_classes, "biggan_discriminator")
+        self.n_classes = check_classes(n_classes, "biggan_discriminator")
         n = _levels(in_shape, "biggan_discriminator")
         blocks = [DownBlock(in_shape[0], ch, down=True, first=True)]
         blocks += [DownBlock(ch, ch, down=True) for _ in range(n - 2)]
@@ -150,7 +150,7 @@ class BigGANDiscriminator(nn.Module):
         init_weights_(self, init)
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        _need_y(y, self.n_classes, "biggan_discriminator")
+        need_y(y, self.n_classes, "biggan_discriminator")
         h = x
         for i, block in enumerate(self.blocks):
             h = block(h)

@@ -31,7 +31,7 @@ from torch import Tensor, nn
 from ..errors import GanforgeError
 from ..nn.conditional_bn import ConditionalBatchNorm2d
 from ..registry import MODELS
-from .base import GeneratorBase
+from .base import GeneratorBase, check_classes
 
 
 def stages_for(shape: Sequence[int], which: str) -> tuple[int, int, int]:
@@ -70,12 +70,6 @@ def _kernel_padding(kernel: int, which: str) -> tuple[int, int]:
     return pad, 2 + 2 * pad - kernel
 
 
-def _check_classes(n_classes: int | None, which: str) -> int | None:
-    if n_classes is not None and int(n_classes) < 2:
-        raise GanforgeError(f"{which}: n_classes must be ≥ 2 for a conditional net, or None for an unconditional one; "
-                            f"got {n_classes}")
-    return None if n_classes is None else int(n_classes)
-
 
 @MODELS.register("dcgan_generator")
 class DCGANGenerator(GeneratorBase):
@@ -89,7 +83,7 @@ class DCGANGenerator(GeneratorBase):
         super().__init__()
         pad, out_pad = _kernel_padding(kernel, "dcgan_generator")
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
-        self.n_classes = _check_classes(n_classes, "dcgan_generator")
+        self.n_classes = check_classes(n_classes, "dcgan_generator")
         if conditioning not in ("concat", "cbn"):
             raise GanforgeError(f"dcgan_generator: conditioning {conditioning!r} unknown; valid: concat (one-hot joined "
                                 f"to z, AC-GAN), cbn (class-conditional batch norm, Miyato & Koyama 2018)")
@@ -151,7 +145,7 @@ class DCGANDiscriminator(nn.Module):
         pad, _ = _kernel_padding(kernel, "dcgan_discriminator")
         if norm not in ("batch", "layer", "none"):
             raise GanforgeError(f"unknown norm {norm!r} for dcgan_discriminator; valid: batch, layer, none")
-        self.n_classes = _check_classes(n_classes, "dcgan_discriminator")
+        self.n_classes = check_classes(n_classes, "dcgan_discriminator")
         if aux_classifier and self.n_classes is None:
             raise GanforgeError("dcgan_discriminator: aux_classifier=True needs n_classes (the number of class logits)")
         self.aux_classifier = aux_classifier

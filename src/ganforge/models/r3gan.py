@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from ..errors import GanforgeError
 from ..registry import MODELS
-from .base import GeneratorBase
+from .base import GeneratorBase, check_classes, need_y
 
 SLOPE = 0.2
 ACT_GAIN = math.sqrt(2 / (1 + SLOPE**2))  # He's gain for a leaky ReLU of slope 0.2
@@ -126,11 +126,6 @@ def _per_stage(value, n: int, key: str, name: str) -> list[int]:
     return values
 
 
-def _check_classes(n_classes, name: str):
-    if n_classes is not None and int(n_classes) < 2:
-        raise GanforgeError(f"{name}: n_classes must be ≥ 2, or None for an unconditional net; got {n_classes}")
-    return None if n_classes is None else int(n_classes)
-
 
 @MODELS.register("r3gan_generator")
 class R3GANGenerator(GeneratorBase):
@@ -144,7 +139,7 @@ class R3GANGenerator(GeneratorBase):
         n = _stages((h, w), widths, "r3gan_generator")
         cards, depth = _per_stage(cardinality, n, "cardinality", "r3gan_generator"), _per_stage(blocks, n, "blocks",
                                                                                                  "r3gan_generator")
-        self.z_dim, self.n_classes = z_dim, _check_classes(n_classes, "r3gan_generator")
+        self.z_dim, self.n_classes = z_dim, check_classes(n_classes, "r3gan_generator")
         total = sum(depth)
         in_dim = z_dim
         if self.n_classes is not None:
@@ -162,9 +157,7 @@ class R3GANGenerator(GeneratorBase):
         self.to_image = conv(widths[-1], c_out)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
-        if (y is None) != (self.n_classes is None):
-            raise GanforgeError(f"r3gan_generator built with n_classes={self.n_classes}: "
-                                f"{'call it with a class y' if y is None else 'it takes no class'}")
+        need_y(y, self.n_classes, "r3gan_generator")
         if y is not None:
             z = torch.cat([z, self.embed(F.one_hot(y, self.n_classes).to(z.dtype))], dim=1)
         x = self.basis[None] * self.to_basis(z)[:, :, None, None]
@@ -183,7 +176,7 @@ class R3GANDiscriminator(nn.Module):
         n = _stages((h, w), widths, "r3gan_discriminator")
         cards, depth = (_per_stage(cardinality, n, "cardinality", "r3gan_discriminator"),
                         _per_stage(blocks, n, "blocks", "r3gan_discriminator"))
-        self.n_classes = _check_classes(n_classes, "r3gan_discriminator")
+        self.n_classes = check_classes(n_classes, "r3gan_discriminator")
         total = sum(depth)
         self.from_image = conv(c_in, widths[0])
         stages = []
@@ -200,9 +193,7 @@ class R3GANDiscriminator(nn.Module):
             self.embed = he_init_(nn.Linear(self.n_classes, out, bias=False), gain=1 / math.sqrt(out))
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        if (y is None) != (self.n_classes is None):
-            raise GanforgeError(f"r3gan_discriminator built with n_classes={self.n_classes}: "
-                                f"{'call it with a class y' if y is None else 'it takes no class'}")
+        need_y(y, self.n_classes, "r3gan_discriminator")
         h = self.head(self.basis(self.stages(self.from_image(x))).flatten(1))
         if y is not None:
             h = (h * self.embed(F.one_hot(y, self.n_classes).to(h.dtype))).sum(1, keepdim=True)

@@ -37,7 +37,7 @@ from torch import Tensor, nn
 from ..errors import GanforgeError
 from ..nn.conditional_bn import ConditionalBatchNorm2d
 from ..registry import MODELS
-from .base import GeneratorBase
+from .base import GeneratorBase, check_classes, need_y
 
 
 def _levels(shape: Sequence[int], which: str) -> int:
@@ -126,18 +126,6 @@ def _check_choice(value: str, valid: tuple[str, ...], what: str) -> str:
     return value
 
 
-def _check_classes(n_classes: int | None, which: str) -> int | None:
-    if n_classes is not None and int(n_classes) < 2:
-        raise GanforgeError(f"{which}: n_classes must be ≥ 2 for a conditional net, or None for an unconditional one; "
-                            f"got {n_classes}")
-    return None if n_classes is None else int(n_classes)
-
-
-def _need_y(y: Tensor | None, n_classes: int | None, which: str) -> None:
-    if n_classes is not None and y is None:
-        raise GanforgeError(f"{which} was built with n_classes={n_classes}: call it with a class y (int64 [N])")
-    if n_classes is None and y is not None:
-        raise GanforgeError(f"{which} is unconditional: build it with n_classes=K to condition it on a class")
 
 
 @MODELS.register("resnet_generator")
@@ -151,7 +139,7 @@ class ResNetGenerator(GeneratorBase):
         super().__init__()
         _check_choice(init, INITS, "resnet_generator: init")
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
-        self.n_classes = _check_classes(n_classes, "resnet_generator")
+        self.n_classes = check_classes(n_classes, "resnet_generator")
         n = _levels(self.out_shape, "resnet_generator")
         w0 = self.out_shape[2] // 2**n
         self.base = (ch, 4, w0)
@@ -163,7 +151,7 @@ class ResNetGenerator(GeneratorBase):
             glorot_init_(self)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
-        _need_y(y, self.n_classes, "resnet_generator")
+        need_y(y, self.n_classes, "resnet_generator")
         h = self.project(z).view(z.shape[0], *self.base)
         if y is None:
             return self.out(self.blocks(h))
@@ -186,7 +174,7 @@ class ResNetDiscriminator(nn.Module):
         super().__init__()
         self.pool = _check_choice(pool, POOLS, "resnet_discriminator: pool")
         _check_choice(init, INITS, "resnet_discriminator: init")
-        self.n_classes = _check_classes(n_classes, "resnet_discriminator")
+        self.n_classes = check_classes(n_classes, "resnet_discriminator")
         n = _levels(in_shape, "resnet_discriminator")
         blocks = [DownBlock(in_shape[0], ch, down=True, first=True)]
         blocks += [DownBlock(ch, ch, down=True) for _ in range(n - 2)]
@@ -201,7 +189,7 @@ class ResNetDiscriminator(nn.Module):
             glorot_init_(self)
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        _need_y(y, self.n_classes, "resnet_discriminator")
+        need_y(y, self.n_classes, "resnet_discriminator")
         h = F.relu(self.blocks(x))
         h = h.sum(dim=(2, 3)) if self.pool == "sum" else h.mean(dim=(2, 3))  # global pooling
         out = self.head(h).squeeze(1)
