@@ -155,6 +155,10 @@ class Config:
     conditional: bool = False  # labels from the data reach G(z, y) and D(x, y)
     codes: list[CodeConfig] = field(default_factory=list)  # latent codes beside z (InfoGAN)
     g_penalties: dict = field(default_factory=dict)  # regularisers of G: name → weight or {weight, every}
+    # differentiable augmentation of every image D sees (docs/augmentation.md): diffaugment (color,
+    # translation, cutout; or a list of them) | ada (adaptive p); None: off
+    augment: Union[str, list[str], None] = None
+    augment_args: dict = field(default_factory=dict)  # ADA's {target, interval, kimg, p, groups}
     d_clip: Union[float, None] = None  # clip every D parameter to [−c, c] after each D update (WGAN)
     d_steps: int = 1  # D updates per outer iteration (k in Algorithm 1)
     g_steps: int = 1  # G updates per outer iteration (the reverse ratio when > 1)

@@ -55,3 +55,12 @@ def test_a_run_is_compared_with_its_own_training_data(tmp_path):
     assert cards[0]["generated"]["trained_on"] == "digits:train"
     assert cards[0]["params"]["training_set"]["dataset"] == "digits"
     assert 0.0 <= cards[0]["value"] <= 1.0 and "reference_value" in cards[0]["params"]
+
+
+def test_a_run_on_the_first_n_images_is_compared_with_those_n(tmp_path):
+    from tests.tiny_run import tiny_run
+
+    run = tiny_run(tmp_path / "run", steps=2, **{"data.limit": 300})
+    cards = evaluate(run_dir=run, metrics="memo", features="identity", options=EvalOptions(n=100, use_cache=False))
+    assert cards[0]["generated"]["trained_on_first"] == 300
+    assert cards[0]["params"]["training_set"]["selection"].startswith("[0:300]")

@@ -110,6 +110,7 @@ def load_generated(*, run_dir=None, images=None, labels=None, data_root=None, sp
         x, lab = G.sample(options.n, seed=options.seed, return_labels=True)
         describe = {"run_dir": str(Path(run_dir).resolve()), "step": int(G.step), "recipe": G.cfg.recipe,
                     "trained_on": f"{G.cfg.data.name}:{G.cfg.data.split}",
+                    **({"trained_on_first": G.cfg.data.limit} if G.cfg.data.limit else {}),
                     "sample_seed": options.seed, "sampling_seconds": round(time.time() - t0, 3),
                     "generator": "EMA" if G.ema else "trained weights"}
         if options.truncation is not None:
@@ -253,7 +254,9 @@ class EvalContext:
             raise GanforgeError("memorisation compares samples with the images G was trained on: give --train-set "
                                 "NAME[:SPLIT] or a folder (a run knows its own)")
         name, split = parse_dataset_spec(spec)
-        return load_dataset_set(spec, split=split or "train", data_root=self.ref.data_root, n=10**9)
+        # a run trained on the first N images (data.limit) is compared with those N only
+        first = None if self.options.train_set else self.gen.describe.get("trained_on_first")
+        return load_dataset_set(spec, split=split or "train", data_root=self.ref.data_root, n=first or 10**9)
 
     def training_features(self) -> np.ndarray:
         train = self.training_set

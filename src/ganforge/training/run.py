@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..augment import build_augment
 from ..config import Config, OptimConfig
 from ..data.base import BatchSampler, load_data, to_unit
 from ..errors import GanforgeError
@@ -110,6 +111,9 @@ class TrainingRun:
         if t.ema_decay is not None:
             self.ema = EMA(self.raw[recipe.sampler], decay=t.ema_decay, start=t.ema_start)
         state = recipe.initial_state(cfg) if recipe.initial_state else {}
+        augment = build_augment(cfg, family, data.kind, two_domain=bool(recipe.domains))
+        if augment is not None:
+            state.update(augment.initial_state())
         self.probes = recipe.make_probes(cfg, data, family)
 
         out_range = getattr(self.raw.get(recipe.sampler), "out_range", None)
@@ -119,7 +123,7 @@ class TrainingRun:
             g_loss=family.g_loss(cfg.g_objective), latent_spec=self.latent, noise_gen=self.noise_gen, device=device,
             rank=self.rank, world=self.world,
             no_sync=no_sync, mean_over_ranks=(lambda v: fabric.all_reduce(v, reduce_op="mean")) if self.world > 1 else None,
-            out_range=out_range, updates=self.updates, sources=self.sources, optimizers=self.opts)
+            out_range=out_range, updates=self.updates, sources=self.sources, optimizers=self.opts, augment=augment)
         self.ctx.place_state(state)
 
     # ------------------------------------------------------------------ one outer step
