@@ -64,3 +64,17 @@ def test_a_run_on_the_first_n_images_is_compared_with_those_n(tmp_path):
     cards = evaluate(run_dir=run, metrics="memo", features="identity", options=EvalOptions(n=100, use_cache=False))
     assert cards[0]["generated"]["trained_on_first"] == 300
     assert cards[0]["params"]["training_set"]["selection"].startswith("[0:300]")
+
+
+def test_the_closest_pairs_are_drawn_beside_the_cards_and_shown_in_the_report(tmp_path):
+    from PIL import Image
+
+    from ganforge.viewers.report import write_report
+    from tests.tiny_run import tiny_run
+
+    run = tiny_run(tmp_path / "run", steps=2)
+    evaluate(run_dir=run, metrics="memo", features="identity", options=EvalOptions(n=100, use_cache=False))
+    with Image.open(run / "eval.memo-pairs.png") as im:
+        assert im.width > im.height  # two rows of eight
+    html = write_report(run).read_text()
+    assert "the samples nearest to a training image" in html

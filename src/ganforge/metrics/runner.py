@@ -339,6 +339,16 @@ def evaluate(*, run_dir=None, images=None, labels=None, reference: str | None = 
                         features=features, out=out, options=options, echo=echo)
 
 
+def _write_picture(path: Path, images) -> None:
+    """Two rows of images (a metric's pictures: generated above, what they are compared with below)
+    as one PNG, written whole or not at all."""
+    from ..run_dir import atomic_write
+    from ..viz.grid import grid_image
+
+    with atomic_write(path) as tmp:
+        grid_image(images, nrow=len(images) // 2).save(tmp, format="PNG")
+
+
 def _default_out(run_dir, images) -> Path:
     """RUN_DIR/eval.jsonl (never through a link leading out of the run), else beside --images."""
     if run_dir is not None:
@@ -357,7 +367,7 @@ def _measure(gen: SampleSet, reference: str, *, split, data_root, chosen, featur
         raise GanforgeError(f"generated samples {list(gen.x.shape[1:])} and reference {list(ref.x.shape[1:])} "
                             f"are not the same kind of data")
     ctx = EvalContext(gen, ref, features, options)
-    cards = []
+    cards, pictures = [], {}
     for spec in chosen:
         t0 = time.time()
         try:
@@ -366,6 +376,7 @@ def _measure(gen: SampleSet, reference: str, *, split, data_root, chosen, featur
             raise GanforgeError(f"{spec.name}: {' '.join(str(err).split())}; raise --n or check the inputs") from None
         seconds = time.time() - t0
         for result in results:
+            pictures.update(result.pictures)
             card = card_for(result, ctx, spec, seconds)
             cards.append(card)
             if echo:
@@ -375,6 +386,8 @@ def _measure(gen: SampleSet, reference: str, *, split, data_root, chosen, featur
     with open(out, "a") as f:
         for card in cards:
             f.write(json.dumps(card, default=_json_default) + "\n")
+    for name, images in pictures.items():
+        _write_picture(out.with_name(f"{out.stem}.{name}.png"), images)
     if echo:
         src = gen.describe.get("run_dir") or gen.describe.get("images")
         net = ctx.feature_net.name if "feature_net" in ctx.__dict__ else "-"
