@@ -40,6 +40,15 @@ class Augment:
     def initial_state(self) -> dict[str, Tensor]:
         return self.controller.initial_state() if self.controller else {}
 
+    def describe(self) -> str:
+        """One line for the console: what D sees."""
+        if self.kind == "diffaugment":
+            return f"augment: DiffAugment ({', '.join(self.policies)}) on every image D sees"
+        c = self.controller
+        how = (f"p from {c.p0:g}, steered every {c.interval} D steps towards r_t = {c.target:g}"
+               if c.adaptive else f"p fixed at {c.p0:g}")
+        return f"augment: ADA ({', '.join(self.groups)}) on every image D sees, {how}"
+
     def __call__(self, ctx, x: Tensor) -> Tensor:
         """x: a batch of images in the generator's output range → augmented, same range and shape."""
         n = x.shape[0]

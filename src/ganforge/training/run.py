@@ -114,6 +114,8 @@ class TrainingRun:
         augment = build_augment(cfg, family, data.kind, two_domain=bool(recipe.domains))
         if augment is not None:
             state.update(augment.initial_state())
+            if self.is_main:
+                print(augment.describe(), flush=True)
         self.probes = recipe.make_probes(cfg, data, family)
 
         out_range = getattr(self.raw.get(recipe.sampler), "out_range", None)
