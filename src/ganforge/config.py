@@ -69,8 +69,10 @@ class OptimConfig:
     # by lr_decay every ``decay_every`` training steps, floored at lr_min: BEGAN's halving), or cosine
     # (as linear, along half a cosine: R3GAN)
     schedule: str = "exponential"
-    decay_start: int = 0
-    decay_end: Union[int, None] = None
+    # decay_start / decay_end: a training step, or a number between 0 and 1 for that share of the run
+    # (0.5: half of train.steps, however long the run), so that a schedule follows --steps
+    decay_start: Union[int, float] = 0
+    decay_end: Union[int, float, None] = None
     decay_every: Union[int, None] = None
 
 

@@ -139,6 +139,9 @@ def test_lr_schedules_values():
     assert f(lin, updates=0, step=100, total_steps=200) == 2e-4
     assert f(lin, updates=0, step=150, total_steps=200) == pytest.approx(1e-4)
     assert f(lin, updates=0, step=200, total_steps=200) == pytest.approx(0.0)
+    half = OptimConfig(lr=2e-4, schedule="linear", decay_start=0.5)  # a share of the run: follows its length
+    assert f(half, updates=0, step=100, total_steps=200) == f(half, updates=0, step=1000, total_steps=2000) == 2e-4
+    assert f(half, updates=0, step=150, total_steps=200) == f(half, updates=0, step=1500, total_steps=2000)
     wgan_gp = OptimConfig(lr=1e-4, schedule="linear")  # lr·(1 − t/T)
     assert f(wgan_gp, updates=0, step=25, total_steps=100) == pytest.approx(0.75e-4)
     assert LR_SCHEDULES.get("constant")(exp, updates=10**6, step=0, total_steps=1) == 0.1

@@ -245,13 +245,22 @@ def check_config(cfg: Config) -> None:
             check_workers(part)
     if t.device not in ("auto", "cpu", "cuda", "mps", "gpu"):
         raise GanforgeError(f"unknown device {t.device!r}; valid: auto, cpu, cuda, mps")
-    from ..training.schedules import LR_SCHEDULES
+    from ..training.schedules import LR_SCHEDULES, at_step
 
     for player, opt in cfg.opt.items():
         key = f"opt.{player}"
         if opt.name not in ("sgd", "adam", "rmsprop"):
             raise GanforgeError(f"{key}.name {opt.name!r} unknown; valid: sgd, adam, rmsprop")
         LR_SCHEDULES.get(opt.schedule)
+        for name in ("decay_start", "decay_end"):
+            value = getattr(opt, name)
+            if value is not None and (value < 0 or (isinstance(value, float) and not 0 < value < 1)):
+                raise GanforgeError(f"{key}.{name}={value}: give a training step (a whole number ≥ 0) or a share of "
+                                    f"the run between 0 and 1 (0.5: half of train.steps)")
+        if opt.schedule in ("linear", "cosine") and at_step(opt.decay_start, t.steps) >= t.steps:
+            raise GanforgeError(f"{key}.decay_start={opt.decay_start} is not before the last step ({t.steps}): the "
+                                f"learning rate would never decay; set {key}.decay_start to a step or a share of the "
+                                f"run (0.5: half)")
         if opt.schedule == "step" and (opt.decay_every is None or opt.decay_every < 1 or opt.lr_decay <= 0):
             raise GanforgeError(f"{key}.schedule=step needs {key}.decay_every ≥ 1 (training steps between decays) "
                                 f"and {key}.lr_decay > 0 (the divisor: 2 halves), got decay_every="
