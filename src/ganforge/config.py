@@ -120,6 +120,9 @@ class TrainConfig:
     g_batch_size: Union[int, None] = None  # G's batch when it differs from D's (SN-GAN's code: 2× D's)
     ema_decay: Union[float, None] = None  # EMA of the sampling network's weights (BigGAN 0.9999); None: off
     ema_start: int = 0  # EMA copies the weights until this step, then averages (BigGAN: 20,000)
+    # the EMA network's buffers (batch-norm statistics, spectral-norm vectors): copy (StyleGAN2-ADA) or
+    # average (BigGAN-PyTorch averages the whole state dict, buffers included)
+    ema_buffers: str = "copy"
     tensorboard: bool = False  # also write scalars and sample grids to RUN/tensorboard (the tensorboard extra)
     keep_freed_memory: bool = True  # glibc: reuse freed blocks instead of re-faulting pages each step (training/memory.py)
 

@@ -109,7 +109,7 @@ class TrainingRun:
         self.grid_latent = {k: v.to(device) for k, v in lat.items()}
         self.ema = None
         if t.ema_decay is not None:
-            self.ema = EMA(self.raw[recipe.sampler], decay=t.ema_decay, start=t.ema_start)
+            self.ema = EMA(self.raw[recipe.sampler], decay=t.ema_decay, start=t.ema_start, buffers=t.ema_buffers)
         state = recipe.initial_state(cfg) if recipe.initial_state else {}
         augment = build_augment(cfg, family, data.kind, two_domain=bool(recipe.domains))
         if augment is not None:
