@@ -90,6 +90,13 @@ class DataConfig:
     stream: Union[bool, str] = "auto"
     stream_cache: Union[str, None] = None  # the streamed chunks' folder; None: $GANFORGE_CACHE/stream or ~/.cache/ganforge/stream
     workers: Union[int, str] = "auto"  # processes reading a streamed set per rank (0: the training process); auto: litdata's advice
+    # a CSV of file,label rows (file paths relative to the folder; header optional) giving a folder's class
+    # labels; None: the first-level sub-folders name the classes (DIR/<class>/*.png), when every image sits in one
+    labels: Union[str, None] = None
+    # how images are brought to data.image_size when their aspect ratio differs (docs/own-data.md): crop
+    # (scale to cover, centre crop), pad (scale to fit inside, pad by repeating the edge pixels) or stretch
+    fit: str = "crop"
+    mirror: bool = False  # flip each real image left-right with probability ½ as it is drawn (never G's samples)
 
 
 MATMUL_PRECISIONS = ("highest", "high", "medium")  # torch.set_float32_matmul_precision's values

@@ -103,8 +103,10 @@ def resolve_config(
     config_file: str | None = None,
     sets: list[str] | tuple[str, ...] = (),
     overrides: dict | None = None,
+    data_diff: dict | None = None,
 ) -> Config:
-    """Build the full config: defaults ← recipe ← recipe's dataset diff ← file ← --set ← flags."""
+    """Build the full config: defaults ← recipe ← recipe's dataset diff ← ``data_diff`` (settings
+    chosen from the data, ``recipes/auto.py``) ← file ← --set ← flags."""
     file_diff = _current(load_yaml(config_file)) if config_file else {}
     user = deep_merge(deep_merge(file_diff, _current(parse_set(list(sets)))), _current(overrides or {}))
     name = recipe or user.get("recipe")
@@ -116,6 +118,7 @@ def resolve_config(
     merged = deep_merge({"recipe": name}, _current(rec.defaults))
     data_name = (user.get("data") or {}).get("name") or rec.default_data
     merged = _merge_layer(merged, _current(rec.dataset_defaults.get(data_name, {})))
+    merged = _merge_layer(merged, data_diff or {})
     merged = _merge_layer(merged, user)
     merged["recipe_args"] = _recipe_args(rec, merged.get("recipe_args") or {})
     if "loss" in user and "g_objective" not in user:
@@ -193,6 +196,9 @@ def point_data_defaults(one: dict | None = None, two: dict | None = None) -> dic
 
 def check_config(cfg: Config) -> None:
     """Cross-field checks that types alone cannot express."""
+    from ..data.fit import check_fit
+
+    check_fit(cfg.data.fit)
     family = LOSSES.get(cfg.loss)
     family.g_loss(cfg.g_objective)
     if family.extra.get("d_loss_from_recipe") and not RECIPES.get(cfg.recipe).own_d_loss:

@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from ..augment import build_augment
 from ..config import Config, OptimConfig
 from ..data.base import BatchSampler, load_data, to_unit
+from ..data.labels import class_names, describe_classes
 from ..errors import GanforgeError
 from ..registry import LOSSES
 from . import stats
@@ -68,9 +69,12 @@ class TrainingRun:
         if cfg.conditional:
             if data.labels is None:
                 raise GanforgeError(f"recipe {cfg.recipe!r} is conditional and needs class labels, but {data.name!r} has "
-                                    f"none; use digits, mnist, fashion-mnist, cifar10, or a folder with one sub-folder "
-                                    f"per class")
+                                    f"none; use digits, mnist, fashion-mnist, cifar10, a folder with one sub-folder "
+                                    f"per class, or a CSV of file,label rows (--set data.labels=FILE.csv)")
             n_classes = int(data.labels.max()) + 1
+        classes_line = describe_classes(data, cfg.conditional, cfg.recipe)
+        if self.is_main and classes_line:
+            print(classes_line, flush=True)
         self.latent = LatentSpec.from_config(cfg, n_classes)
         self.raw = build_networks(cfg, data.shape, self.latent, shapes=shapes, network_args=recipe.network_args)
         (recipe.check_networks or check_shapes)(self.raw, cfg, data.shape, self.latent)
@@ -291,6 +295,7 @@ class TrainingRun:
         sampler = self.raw[self.recipe.sampler]
         return {"data_kind": self.data.kind, "data_shape": list(self.data.shape), "data_name": self.data.name,
                 "n_examples": len(self.data), "n_classes": self.latent.n_classes, "latent": self.latent.describe(),
+                **class_names(self.data, self.latent.n_classes),
                 "sampler": self.recipe.sampler, "ema": self.ema is not None,
                 "out_range": list(sampler.out_range) if getattr(sampler, "out_range", None) else None,
                 **{k: v for name, (src, _) in self.sources.items() if name != "a" for k, v in
