@@ -82,7 +82,7 @@ class Choices:
         out: dict = {}
         for c in self.items:
             if c.value is None or c.key.split(".")[0] not in cfg_fields:
-                continue  # None: left at the default; a key this version lacks (augment) is not set
+                continue  # None: left at the default
             node = out
             *path, last = c.key.split(".")
             for part in path:
@@ -154,11 +154,9 @@ def choose(base: Config) -> Choices:
     out.items.append(Choice("train.batch_size", batch, why))
     small = found.n < SMALL_SET
     aug = "ada" if small else None
-    has_augment = "augment" in {f.name for f in dataclasses.fields(Config)}
     out.items.append(Choice("augment", aug, (f"{found.n:,} images, below {SMALL_SET:,}: adaptive augmentation keeps "
                                               f"D from memorising them (Karras et al. 2020)" if small else
-                                              f"{found.n:,} images: enough not to need augmentation")
-                            + ("" if has_augment else "; this version has no augment key, so none is applied")))
+                                              f"{found.n:,} images: enough not to need augmentation")))
     r1 = r1_weight(base.d_penalties.get("r1"), size, batch)
     if r1 is not None:
         out.items.append(Choice("d_penalties.r1", r1, f"StyleGAN2-ADA's heuristic γ = 0.0002·H·W/batch = "
