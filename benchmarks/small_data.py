@@ -8,7 +8,9 @@ images it trained on. One training at a time, one thread each; evaluation is not
     python benchmarks/small_data.py --data-root ../shared/data --only dcgan-ada  # one row again
     python benchmarks/small_data.py --write-only                                 # the table from the saved rows
 
-Writes OUT/<row>/ (the runs), OUT/results.json, docs/results/small-data.md and the final grids in
+Also the AT&T faces (400 images) at their own aspect ratio, without and with augmentation (rows
+faces, faces-ada, faces-diffaugment). Writes OUT/<row>/ (the run and its result.json),
+docs/results/small-data.md, and the final grids, nearest sample–training pairs and ADA's p curve in
 docs/images/small-data/.
 """
 
@@ -17,7 +19,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import platform
 import shutil
 import subprocess
 import sys
@@ -30,20 +31,37 @@ ARMS = {"full": [], "500": ["data.limit=500"], "500-diffaugment": ["data.limit=5
         "500-ada": ["data.limit=500", "augment=ada"]}
 
 
+# the AT&T faces (400 gray images, 112×92) at their own aspect ratio, halved for a CPU: 56×48 (H×W) by
+# padding, dcgan at a quarter of its width, batch 32; without and with ADA
+FACES = ["data.image_size=[56,48]", "data.fit=pad", "G.args.ngf=32", "D.args.ndf=32", "train.batch_size=32",
+         "train.steps=1500", "train.sample_every=250"]
+FACE_ARMS = {"faces": FACES, "faces-ada": FACES + ["augment=ada"], "faces-diffaugment": FACES + ["augment=diffaugment"]}
+
+
 def rows() -> list[tuple[str, str, list[str]]]:
     return [(f"{r}-{arm}", r, sets) for r in RECIPES for arm, sets in ARMS.items()]
+
+
+def face_rows() -> list[tuple[str, str, list[str]]]:
+    return [(name, "dcgan", sets) for name, sets in FACE_ARMS.items()]
 
 
 def run_row(name: str, recipe: str, sets: list[str], args) -> dict:
     out = Path(args.out) / name
     if out.exists():
         shutil.rmtree(out)
-    cmd = [sys.executable, "-m", "ganforge.cli", "train", recipe, "--data", "mnist", "--data-root", args.data_root,
+    faces = name.startswith("faces")
+    data = str(Path(args.data_root) / "faces/att_faces") if faces else "mnist"
+    cmd = [sys.executable, "-m", "ganforge.cli", "train", recipe, "--data", data, "--data-root", args.data_root,
            "--out", str(out), "--set", "train.threads=1", *sum((["--set", s] for s in sets + args.sets), [])]
     t0 = time.time()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     train_s = time.time() - t0
-    eval_cmd = [sys.executable, "-m", "ganforge.cli", "eval", str(out), "--metrics", "fid,pr,memo", "--n", str(args.n),
+    # faces: no feature network knows them offline, so memorisation is measured in pixels only (identity
+    # features) and no FID is taken; MNIST: mnist-cnn features against the 10,000 test images
+    measure = ["--metrics", "memo", "--features", "identity", "--n", "2000"] if faces else \
+        ["--metrics", "fid,pr,memo", "--n", str(args.n)]
+    eval_cmd = [sys.executable, "-m", "ganforge.cli", "eval", str(out), *measure,
                 "--data-root", args.data_root, "--threads", "1", "--out", str(out / "small-data.eval.jsonl")]
     subprocess.run(eval_cmd, check=True, stdout=subprocess.DEVNULL)
     cards = [json.loads(line) for line in (out / "small-data.eval.jsonl").read_text().splitlines() if line.strip()]
@@ -69,32 +87,96 @@ def grid_of(run: Path) -> Path | None:
 def write(results: dict, args) -> None:
     images = ROOT / "docs/images/small-data"
     images.mkdir(parents=True, exist_ok=True)
-    lines = ["# Small data: 500 MNIST images, with and without augmentation", "",
-             f"Measured {datetime.date.today()} on {platform.processor() or platform.machine()} "
-             f"({args.machine}), one thread per training, torch {_torch()}; produced by "
-             "`python benchmarks/small_data.py --data-root DATA`.", "",
+
+    def pictures(name: str) -> str:
+        links = []
+        grid = grid_of(Path(args.out) / name)
+        if grid is not None:
+            shutil.copy(grid, images / f"{name}.png")
+            links.append(f"[grid](../images/small-data/{name}.png)")
+        pairs = Path(args.out) / name / "small-data.eval.memo-pairs.png"
+        if pairs.is_file():
+            shutil.copy(pairs, images / f"{name}-pairs.png")
+            links.append(f"[nearest pairs](../images/small-data/{name}-pairs.png)")
+        return ", ".join(links)
+
+    def p(r) -> str:
+        return "–" if r["final_p"] is None else f"{r['final_p']:.3f}"
+
+    lines = ["# Small data: 500 MNIST images and 400 faces, with and without augmentation", "",
+             f"Measured {datetime.date.today()} on {args.machine}, one thread per training (other work shared the "
+             f"two cores, so minutes and ms/step are loaded figures), torch {_torch()}; produced by "
+             "`python benchmarks/small_data.py --data-root DATA` (`--only ROW` re-runs one row).", "",
+             "## MNIST", "",
              "Each recipe's MNIST preset (its steps, batch and widths) on the first 500 training images "
              "(`--set data.limit=500`) or on all 60,000, measured on "
              f"{args.n:,} samples against the 10,000 test images with `mnist-cnn` features. Memorised: the share "
              "of samples nearer to one training image than half the median gap between training images "
-             "(features; the test images' own share in brackets).", "",
-             "| row | steps | min | ms/step | FID | precision | recall | memorised (test's) | final p | grid |",
+             "(in `mnist-cnn` features; the test images' own share in brackets). Final p: ADA's probability at "
+             "the end.", "",
+             "| row | steps | min | ms/step | FID | precision | recall | memorised (test's) | final p | pictures |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for name, _, _ in rows():
         r = results.get(name)
-        if r is None:
-            continue
-        grid = grid_of(Path(args.out) / name)
-        link = ""
-        if grid is not None:
-            shutil.copy(grid, images / f"{name}.png")
-            link = f"[grid](../images/small-data/{name}.png)"
-        p = "" if r["final_p"] is None else f"{r['final_p']:.3f}"
-        lines.append(f"| {name} | {r['steps']} | {r['train_minutes']} | {r['ms_per_step']} | {r['fid']:.1f} | "
-                     f"{r['precision']:.3f} | {r['recall']:.3f} | {r['memorised_features']:.3f} "
-                     f"({r['memorised_reference']:.3f}) | {p} | {link} |")
-    lines += ["", "Commands (each row):", ""] + [f"    {results[n]['command']}" for n, _, _ in rows() if n in results]
+        if r is not None:
+            lines.append(f"| {name} | {r['steps']} | {r['train_minutes']} | {r['ms_per_step']} | {r['fid']:.1f} | "
+                         f"{r['precision']:.3f} | {r['recall']:.3f} | {r['memorised_features']:.3f} "
+                         f"({r['memorised_reference']:.3f}) | {p(r)} | {pictures(name)} |")
+    lines += ["", "## AT&T faces at their own aspect ratio", "",
+              "400 gray faces of 112×92 (H×W), halved and padded to 56×48, `dcgan` at ngf = ndf = 32, batch 32. No "
+              "feature network knows faces offline, so there is no FID: memorised is the pixel share on 2,000 "
+              "samples (same definition; the training images themselves score 1.0).", "",
+              "| row | steps | min | ms/step | memorised (pixels) | final p | pictures |", "|---|---|---|---|---|---|---|"]
+    for name, _, _ in face_rows():
+        r = results.get(name)
+        if r is not None:
+            lines.append(f"| {name} | {r['steps']} | {r['train_minutes']} | {r['ms_per_step']} | "
+                         f"{r['memorised_pixels']:.3f} | {p(r)} | {pictures(name)} |")
+    curve = p_curve(Path(args.out), images / "faces-ada-p.png")
+    if curve:
+        lines += ["", "ADA's p and r_t on the faces: ![p curve](../images/small-data/faces-ada-p.png)"]
+    lines += ["", "Commands (each row):", ""] + [f"    {results[n]['command']}" for n, _, _ in rows() + face_rows()
+                                                if n in results]
     (ROOT / "docs/results/small-data.md").write_text("\n".join(lines) + "\n")
+
+
+def p_curve(out: Path, path: Path) -> bool:
+    """ADA's p and r_t along the faces-ada run (and p along every ADA row), as one PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    drawn = False
+    for name in ("faces-ada", "dcgan-500-ada", "stylegan-500-ada"):
+        metrics = out / name / "metrics.jsonl"
+        if not metrics.is_file():
+            continue
+        recs = [json.loads(line) for line in metrics.read_text().splitlines() if line.strip()]
+        recs = [r for r in recs if "augment_p" in r]
+        ax.plot([r["step"] for r in recs], [r["augment_p"] for r in recs], label=f"{name}: p")
+        if name == "faces-ada":
+            ax.plot([r["step"] for r in recs], [r.get("augment_rt") for r in recs], "--", label=f"{name}: r_t")
+        drawn = True
+    if drawn:
+        ax.axhline(0.6, color="grey", lw=0.8)
+        ax.set_xlabel("step")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return drawn
+
+
+def load_results(out: Path) -> dict:
+    """Every row measured so far: OUT/results.json, then each OUT/<row>/result.json (one per row, so that
+    two invocations may run side by side)."""
+    path = out / "results.json"
+    results = json.loads(path.read_text()) if path.is_file() else {}
+    for row in sorted(out.glob("*/result.json")):
+        results[row.parent.name] = json.loads(row.read_text())
+    return results
 
 
 def _torch() -> str:
@@ -113,23 +195,21 @@ def main() -> None:
     ap.add_argument("--machine", default="2-core AMD EPYC, no GPU")
     ap.add_argument("--write-only", action="store_true")
     args = ap.parse_args()
-    results_path = Path(args.out) / "results.json"
-    results = json.loads(results_path.read_text()) if results_path.exists() else {}
     if not args.write_only:
         if args.data_root is None:
             ap.error("--data-root DIR is needed to train")
+        every = rows() + face_rows()
         wanted = set(args.only.split(",")) if args.only else None
-        unknown = (wanted or set()) - {n for n, _, _ in rows()}
+        unknown = (wanted or set()) - {n for n, _, _ in every}
         if unknown:
-            ap.error(f"unknown rows {sorted(unknown)}; valid: {', '.join(n for n, _, _ in rows())}")
-        for name, recipe, sets in rows():
+            ap.error(f"unknown rows {sorted(unknown)}; valid: {', '.join(n for n, _, _ in every)}")
+        for name, recipe, sets in every:
             if wanted is None or name in wanted:
                 print(f"{name}: training", flush=True)
-                results[name] = run_row(name, recipe, sets, args)
-                print(json.dumps(results[name]), flush=True)
-                results_path.parent.mkdir(parents=True, exist_ok=True)
-                results_path.write_text(json.dumps(results, indent=1))
-    write(results, args)
+                result = run_row(name, recipe, sets, args)
+                (Path(args.out) / name / "result.json").write_text(json.dumps(result, indent=1))
+                print(json.dumps(result), flush=True)
+    write(load_results(Path(args.out)), args)
 
 
 if __name__ == "__main__":
