@@ -68,9 +68,9 @@ def test_a_run_on_the_first_n_images_is_compared_with_those_n(tmp_path):
 
 def test_the_closest_pairs_are_drawn_beside_the_cards_and_shown_in_the_report(tmp_path):
     from PIL import Image
+    from tests.tiny_run import tiny_run
 
     from ganforge.viewers.report import write_report
-    from tests.tiny_run import tiny_run
 
     run = tiny_run(tmp_path / "run", steps=2)
     evaluate(run_dir=run, metrics="memo", features="identity", options=EvalOptions(n=100, use_cache=False))
@@ -84,10 +84,10 @@ def test_a_run_on_a_resized_folder_is_compared_with_its_images_as_it_saw_them(tm
     """A folder trained at another size (or aspect ratio) is measured against its images brought to that
     size by the run's data.fit: identity features of 8×6 samples against 12×10 files would not compare."""
     from PIL import Image
-
-    import ganforge
     from tests.conftest import quick_sets
     from tests.tiny_run import TINY
+
+    import ganforge
 
     folder = tmp_path / "imgs"
     folder.mkdir()

@@ -17,8 +17,8 @@ from ganforge.recipes.base import resolve_config
 from ganforge.recipes.image_pool import pool_query
 from ganforge.registry import RECIPES
 from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
-from ganforge.training.schedules import at_step
 from ganforge.training.optim import schedule_values
+from ganforge.training.schedules import at_step
 
 from ..conftest import quick_sets
 

@@ -1,8 +1,9 @@
 """Exponential moving average of a network's weights (Karras et al. 2018; Yazıcı et al. 2019;
 BigGAN's G_ema): after each outer step, θ_ema ← d·θ_ema + (1 − d)·θ, with d = 0 (a plain copy)
 before ``start`` steps. Buffers (batch-norm statistics, spectral-norm vectors) are copied, as
-StyleGAN2-ADA does, or averaged like the weights (``buffers="average"``: BigGAN-PyTorch's ``ema``
-averages the whole state dict; integer buffers such as BN's batch count are copied). The EMA network is what samples, ``load``, ``sample`` and
+StyleGAN2-ADA does, or averaged like the weights (``buffers="average"``: BigGAN-PyTorch's
+``ema`` averages the whole state dict; integer buffers such as BN's batch count are copied).
+The EMA network is what samples, ``load``, ``sample`` and
 ``eval`` use when a run has one."""
 
 from __future__ import annotations
