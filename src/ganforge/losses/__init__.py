@@ -31,6 +31,8 @@ class LossFamily:
     # True when G's loss also reads D's scores of real data (``g_loss(fake_logits=, real_logits=)``):
     # the relativistic losses; G's step then draws a real batch as D's does
     relativistic: bool = False
+    # False when D scores real data *lower* (an energy): what reads D's verdict (the health check) flips it
+    real_is_high: bool = True
     doc: str = ""
     extra: dict = field(default_factory=dict)
 
