@@ -15,7 +15,7 @@ on training reals beside the same on held-out reals, and the gap between them re
 The held-out features are computed once per run (and cached on disk, metrics/cache.py).
 
 Nothing here moves the training's random streams: samples come from their own seed inside
-``seeded_global_rng``, the networks are read in eval mode and put back as they were.
+``seeded_global_rng``; G samples in eval mode, D scores as in training, and both are put back as they were.
 """
 
 from __future__ import annotations
@@ -57,6 +57,23 @@ def unavailable(run) -> str | None:
     if run.recipe.domains or len(run.sources) != 1:
         return f"recipe {run.cfg.recipe!r} translates images rather than drawing them from noise"
     return None
+
+
+@contextlib.contextmanager
+def _as_in_training(net):
+    """D scores as it does in training (batch norm on the batch's statistics, as ADA reads r_t from
+    training outputs; in eval mode a batch-norm D's running statistics, gathered over mixed real and
+    fake passes, can flip every verdict), with its buffers put back after: the run is unchanged."""
+    saved = {name: b.clone() for name, b in net.named_buffers()}
+    was = net.training
+    net.train()
+    try:
+        yield
+    finally:
+        net.train(was)
+        with torch.no_grad():
+            for name, b in net.named_buffers():
+                b.copy_(saved[name])
 
 
 @contextlib.contextmanager
@@ -151,7 +168,9 @@ class Evaluator:
     def _d_signal(self, fake01: torch.Tensor, fake_labels) -> dict:
         """ADA's r_t on training and held-out reals, and the overfitting gap: how far D's mean score
         of held-out reals has moved from that of training reals towards that of fakes (0: D treats
-        them alike; 1: held-out reals look as fake as G's samples)."""
+        them alike; 1: held-out reals look as fake as G's samples; None while D's scores of training
+        reals and fakes are less than one standard deviation apart). A shift of all D's scores
+        (a gradient spike) flips r_t but leaves the gap as it was."""
         run = self.run
         D = run.raw.get("D")
         if D is None or tuple(fake01.shape[1:]) != tuple(run.data.shape):  # a growing run below full size
@@ -168,7 +187,7 @@ class Evaluator:
             return s if real_high else -s
 
         n = min(D_REALS, len(run.data))
-        with _eval_mode(D), seeded_global_rng(EVAL_SEED, run.device):
+        with _as_in_training(D), seeded_global_rng(EVAL_SEED, run.device):
             train = scores(run.data.x[:n].cpu().float() / 255, _first(self.train_labels, n))
             fake = scores(fake01, fake_labels)
             out = {"d_score_train": float(train.mean()), "d_score_fake": float(fake.mean())}
@@ -181,8 +200,9 @@ class Evaluator:
         out["d_score_heldout"] = float(held.mean())
         if out.get("r_t_train") is not None:
             out["r_t_heldout"] = float(torch.sign(held).mean())
-        span = float(train.mean() - fake.mean())
-        out["d_overfit_gap"] = float(train.mean() - held.mean()) / span if span > 1e-6 else None
+        span = float(train.mean() - fake.mean())  # read only where D tells training reals from fakes clearly
+        separated = span > float(((train.var() + fake.var()) / 2).sqrt())
+        out["d_overfit_gap"] = float(train.mean() - held.mean()) / span if separated else None
         return out
 
 

@@ -11,16 +11,18 @@ States, checked in this order (the first that fires wins):
 
 - ``diverging``: samples not finite, or FID at least ``diverge_ratio`` × the best FID so far at
   this evaluation and the one before (a sustained rise, not one noisy reading);
-- ``mode_collapse``: the samples' spread in feature space is below ``collapse_spread`` × that of
-  held-out reals (``spread``: G draws nearly the same image); or, among the samples the classifier
-  reads confidently (at least ``collapse_confident`` of them: a G that draws nothing recognisable
-  yet has not collapsed), fewer than ``collapse_classes`` × the classes of held-out reals; or
-  recall below ``collapse_recall`` while precision is at least ``collapse_precision`` (realistic
-  samples that cover a small part of the data);
+- ``mode_collapse``: diversity lost that the run had (early training has little yet, so the
+  first two rules compare with the run's own earlier evaluations): the samples' spread in feature
+  space below ``collapse_spread`` × that of held-out reals and at most ``collapse_drop`` × its
+  largest earlier value (``spread``: G draws nearly the same image); or, with precision at least
+  ``collapse_precision`` (samples that look like data), recall below ``collapse_recall`` and at
+  most ``collapse_drop`` × its earlier best, or, among the samples the classifier reads
+  confidently (at least ``collapse_confident`` of them), fewer than ``collapse_classes`` × the
+  classes of held-out reals;
 - ``memorising``: a share of samples that are near-copies of training images at least
   ``memo_share`` and ``memo_ratio`` × the share among held-out reals;
 - ``d_overfit``: D scores held-out reals at least ``overfit_gap`` of the way from training reals
-  to fakes (``d_overfit_gap``), with ADA's r_t on training reals at least ``overfit_rt``;
+  to fakes (``d_overfit_gap``; ADA's r_t on both sets is in the row to read beside it);
 - ``stalled``: no FID improvement of ``stall_gain`` over the last ``stall_evals`` evaluations
   while precision is below ``stall_precision`` (samples still unlike the data);
 - ``healthy`` otherwise.
@@ -42,10 +44,10 @@ THRESHOLDS = {
     "collapse_precision": 0.5,
     "collapse_confident": 0.5,
     "collapse_spread": 0.5,
+    "collapse_drop": 0.6,
     "memo_share": 0.2,
     "memo_ratio": 3.0,
     "overfit_gap": 0.5,
-    "overfit_rt": 0.6,  # ADA's target r_t (Karras et al., 2020, §3.2)
     "stall_gain": 0.1,
     "stall_evals": 3,
     "stall_precision": 0.3,
@@ -56,6 +58,11 @@ def _num(row: dict, key: str) -> float | None:
     """A finite number, or None (missing, NaN/inf, or null: how metrics.jsonl writes NaN)."""
     v = row.get(key)
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
+
+
+def _most(rows: list[dict], key: str) -> float:
+    """The largest value of ``key`` over ``rows`` (0 when there is none)."""
+    return max((v for r in rows if (v := _num(r, key)) is not None), default=0.0)
 
 
 def best_fid(rows: list[dict]) -> tuple[float | None, int | None]:
@@ -77,19 +84,21 @@ def diagnose(rows: list[dict], t: dict = THRESHOLDS) -> str:
     covered, covered_ref = _num(row, "classes_covered"), _num(row, "classes_covered_ref")
     precision, recall = _num(row, "precision"), _num(row, "recall")
     spread, confident = _num(row, "spread"), _num(row, "confident_share")
-    if spread is not None and spread < t["collapse_spread"]:
+    lost = t["collapse_drop"]  # a collapse loses diversity the run had: early training has little yet
+    if spread is not None and spread < t["collapse_spread"] and spread <= lost * _most(rows[:-1], "spread"):
         return "mode_collapse"
-    if covered is not None and covered_ref and covered < t["collapse_classes"] * covered_ref \
+    looks_real = precision is not None and precision >= t["collapse_precision"]
+    if looks_real and covered is not None and covered_ref and covered < t["collapse_classes"] * covered_ref \
             and confident is not None and confident >= t["collapse_confident"]:
         return "mode_collapse"
-    if recall is not None and precision is not None and recall < t["collapse_recall"] \
-            and precision >= t["collapse_precision"]:
+    if looks_real and recall is not None and recall < t["collapse_recall"] \
+            and recall <= lost * _most(rows[:-1], "recall"):
         return "mode_collapse"
     memo, memo_ref = _num(row, "memorised"), _num(row, "memorised_ref")
     if memo is not None and memo >= t["memo_share"] and memo >= t["memo_ratio"] * (memo_ref or 0.0):
         return "memorising"
-    gap, rt = _num(row, "d_overfit_gap"), _num(row, "r_t_train")
-    if gap is not None and gap >= t["overfit_gap"] and (rt is None or rt >= t["overfit_rt"]):
+    gap = _num(row, "d_overfit_gap")
+    if gap is not None and gap >= t["overfit_gap"]:
         return "d_overfit"
     n = int(t["stall_evals"])
     if len(rows) > n and fid is not None and precision is not None and precision < t["stall_precision"]:
