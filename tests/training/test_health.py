@@ -16,7 +16,8 @@ from ganforge.training.health import HealthTracker, diagnose, parse_stop_when, s
 from ..conftest import quick_sets
 from ..tiny_run import TINY, cli
 
-GOOD = {"finite": True, "fid": 20.0, "precision": 0.7, "recall": 0.6, "spread": 0.9, "confident_share": 0.8,
+GOOD = {"finite": True, "fid": 20.0, "precision": 0.7, "recall": 0.6, "spread": 0.9, "pixel_spread": 0.95,
+        "confident_share": 0.8,
         "classes_covered": 10,
         "classes_covered_ref": 10, "memorised": 0.05, "memorised_ref": 0.06, "d_overfit_gap": 0.1,
         "r_t_train": 0.3, "r_t_heldout": 0.25}
@@ -41,6 +42,7 @@ def test_a_healthy_run_is_healthy():
     ([dict(fid=80.0), dict(fid=90.0)], "diverging"),  # twice over 2× the best FID (30)
     ([dict(classes_covered=3)], "mode_collapse"),
     ([dict(spread=0.2, precision=0.0)], "mode_collapse"),  # spread had been 0.9
+    ([dict(pixel_spread=0.1)], "mode_collapse"),
     ([dict(recall=0.02, precision=0.8)], "mode_collapse"),  # recall had been 0.6
     ([dict(memorised=0.4, memorised_ref=0.05)], "memorising"),
     ([dict(d_overfit_gap=0.8, r_t_train=0.9, r_t_heldout=-0.2)], "d_overfit"),
@@ -53,7 +55,7 @@ def test_each_state_fires(changes, state):
 def test_rules_that_must_not_fire():
     assert diagnose(rows(dict(fid=80.0))) == "healthy"  # one high reading is not a divergence
     assert diagnose(rows(dict(classes_covered=1, confident_share=0.1))) == "healthy"  # G draws nothing yet
-    early = [dict(GOOD, step=200, fid=500.0, precision=0.2, recall=0.0, spread=0.3, confident_share=0.9,
+    early = [dict(GOOD, step=200, fid=500.0, precision=0.2, recall=0.0, spread=0.3, pixel_spread=0.6, confident_share=0.9,
                   classes_covered=1), dict(GOOD, step=400, fid=170.0, precision=0.65, recall=0.07, spread=0.5)]
     assert diagnose(early[:1]) == diagnose(early) == "healthy"  # blobs, then variety: still learning
     assert diagnose(rows(dict(memorised=0.3, memorised_ref=0.2))) == "healthy"  # as many as held-out reals

@@ -7,8 +7,8 @@ Against a held-out real split (the test split of mnist, fashion-mnist and cifar1
 none, so its training images stand in and the held-out comparisons are left out): FID, KID and
 precision/recall on ``train.eval_samples`` samples in the shipped domain classifier's features
 (cifar10-cnn for CIFAR-10 even where Inception is installed: Inception costs seconds per hundred
-images on a CPU), the samples' spread in those features against held-out reals' (sqrt of the
-ratio of the covariance traces), the classifier's class histogram of the samples it reads with
+images on a CPU), the samples' spread in those features and in pixels against held-out reals'
+(sqrt of the ratio of the covariance traces), the classifier's class histogram of the samples it reads with
 p ≥ 0.9, the share of near-copies of
 training images (``metrics.memorisation``), and D's overfitting signal: ADA's r_t = E[sign D(x)]
 on training reals beside the same on held-out reals, and the gap between them relative to fakes.
@@ -108,6 +108,7 @@ class Evaluator:
         ref, _ = reference_features(self.held_x, {"dataset": run.data.name, "split": split,
                                                   "selection": f"[0:{len(self.held_x)}]"}, self.net)
         self.ref_feats = ref["features"].numpy()
+        self.ref_pixel_var = float((self.held_x.float() / 255).flatten(1).var(0).sum())
         probs = ref.get("probs")
         self.ref_hist = None if probs is None else _histogram(probs[probs.max(1).values >= CONFIDENT])
         m = min(len(train_x), MEMO_TRAIN_MAX)
@@ -149,6 +150,7 @@ class Evaluator:
         prdc = prdc_from_features(feats, self.ref_feats)
         row["precision"], row["recall"] = prdc["precision"].value, prdc["recall"].value
         row["spread"] = float(np.sqrt(feats.var(0).sum() / self.ref_feats.var(0).sum()))
+        row["pixel_spread"] = float((x.flatten(1).var(0).sum() / self.ref_pixel_var).sqrt())
         probs = out.get("probs")
         if probs is not None and self.ref_hist is not None:
             confident = probs.max(1).values >= CONFIDENT

@@ -11,14 +11,14 @@ States, checked in this order (the first that fires wins):
 
 - ``diverging``: samples not finite, or FID at least ``diverge_ratio`` × the best FID so far at
   this evaluation and the one before (a sustained rise, not one noisy reading);
-- ``mode_collapse``: diversity lost that the run had (early training has little yet, so the
-  first two rules compare with the run's own earlier evaluations): the samples' spread in feature
-  space below ``collapse_spread`` × that of held-out reals and at most ``collapse_drop`` × its
-  largest earlier value (``spread``: G draws nearly the same image); or, with precision at least
-  ``collapse_precision`` (samples that look like data), recall below ``collapse_recall`` and at
-  most ``collapse_drop`` × its earlier best, or, among the samples the classifier reads
-  confidently (at least ``collapse_confident`` of them), fewer than ``collapse_classes`` × the
-  classes of held-out reals;
+- ``mode_collapse``: the samples' spread in pixels below ``collapse_pixel_spread`` × that of
+  held-out reals (``pixel_spread``: G draws nearly the same image; an early G's blobs vary more);
+  or diversity lost that the run had: the spread in feature space below ``collapse_spread`` × that
+  of held-out reals and at most ``collapse_drop`` × its largest earlier value; or, with precision
+  at least ``collapse_precision`` (samples that look like data), recall below ``collapse_recall``
+  after it had been twice that, and at most ``collapse_drop`` × its best, or, among the samples
+  the classifier reads confidently (at least ``collapse_confident`` of them), fewer than
+  ``collapse_classes`` × the classes of held-out reals;
 - ``memorising``: a share of samples that are near-copies of training images at least
   ``memo_share`` and ``memo_ratio`` × the share among held-out reals;
 - ``d_overfit``: D scores held-out reals at least ``overfit_gap`` of the way from training reals
@@ -44,6 +44,7 @@ THRESHOLDS = {
     "collapse_precision": 0.5,
     "collapse_confident": 0.5,
     "collapse_spread": 0.5,
+    "collapse_pixel_spread": 0.45,
     "collapse_drop": 0.6,
     "memo_share": 0.2,
     "memo_ratio": 3.0,
@@ -85,6 +86,9 @@ def diagnose(rows: list[dict], t: dict = THRESHOLDS) -> str:
     precision, recall = _num(row, "precision"), _num(row, "recall")
     spread, confident = _num(row, "spread"), _num(row, "confident_share")
     lost = t["collapse_drop"]  # a collapse loses diversity the run had: early training has little yet
+    pixels = _num(row, "pixel_spread")
+    if pixels is not None and pixels < t["collapse_pixel_spread"]:
+        return "mode_collapse"
     if spread is not None and spread < t["collapse_spread"] and spread <= lost * _most(rows[:-1], "spread"):
         return "mode_collapse"
     looks_real = precision is not None and precision >= t["collapse_precision"]
@@ -92,7 +96,7 @@ def diagnose(rows: list[dict], t: dict = THRESHOLDS) -> str:
             and confident is not None and confident >= t["collapse_confident"]:
         return "mode_collapse"
     if looks_real and recall is not None and recall < t["collapse_recall"] \
-            and recall <= lost * _most(rows[:-1], "recall"):
+            and recall <= lost * _most(rows[:-1], "recall") and _most(rows[:-1], "recall") >= 2 * t["collapse_recall"]:
         return "mode_collapse"
     memo, memo_ref = _num(row, "memorised"), _num(row, "memorised_ref")
     if memo is not None and memo >= t["memo_share"] and memo >= t["memo_ratio"] * (memo_ref or 0.0):
