@@ -113,6 +113,10 @@ def test_best_checkpoint_kept_and_loadable(tmp_path):
     assert torch.equal(G.sample(4, seed=1), ganforge.load(run / "checkpoints" / "best").sample(4, seed=1))
     code, out, _ = cli("sample", run, "--checkpoint", "best", "--n", 4, "--out", tmp_path / "best.png")
     assert code == 0 and f"step {best_step}" in out
+    code, _, _ = cli("eval", run / "checkpoints" / "best", "--metrics", "fid", "--features", "identity", "--n", 50,
+                     "--threads", 1)
+    card = json.loads((run / "eval.jsonl").read_text().splitlines()[-1])
+    assert code == 0 and card["generated"]["step"] == best_step and card["generated"]["checkpoint"] == "best"
 
 
 def test_stop_when_and_exact_resume(tmp_path, monkeypatch):

@@ -330,8 +330,8 @@ def evaluate(*, run_dir=None, images=None, labels=None, reference: str | None = 
     if run_dir is not None:  # RUN/checkpoints/best names the run and its checkpoint
         from ..runs.load import resolve_run
 
-        run_dir, chosen = resolve_run(run_dir, options.checkpoint)
-        options = replace(options, checkpoint=chosen)
+        run_dir, checkpoint = resolve_run(run_dir, options.checkpoint)
+        options = replace(options, checkpoint=checkpoint)
     out = Path(out) if out is not None else _default_out(run_dir, images)
     gen, run_data, run_root = load_generated(run_dir=run_dir, images=images, labels=labels, data_root=data_root,
                                              split=split, options=options)
