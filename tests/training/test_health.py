@@ -40,7 +40,7 @@ def test_a_healthy_run_is_healthy():
 @pytest.mark.parametrize("changes, state", [
     ([dict(finite=False, fid=None)], "diverging"),
     ([dict(fid=80.0), dict(fid=90.0)], "diverging"),  # twice over 2× the best FID (30)
-    ([dict(classes_covered=3)], "mode_collapse"),
+    ([dict(pixel_spread=1e-6, fid=2700.0)], "diverging"),  # one saturated image
     ([dict(spread=0.2, precision=0.0)], "mode_collapse"),  # spread had been 0.9
     ([dict(pixel_spread=0.1)], "mode_collapse"),
     ([dict(recall=0.02, precision=0.8)], "mode_collapse"),  # recall had been 0.6
@@ -54,7 +54,7 @@ def test_each_state_fires(changes, state):
 
 def test_rules_that_must_not_fire():
     assert diagnose(rows(dict(fid=80.0))) == "healthy"  # one high reading is not a divergence
-    assert diagnose(rows(dict(classes_covered=1, confident_share=0.1))) == "healthy"  # G draws nothing yet
+    assert diagnose(rows(dict(classes_covered=2, confident_share=0.7))) == "healthy"  # the classifier alone decides nothing
     early = [dict(GOOD, step=200, fid=500.0, precision=0.2, recall=0.0, spread=0.3, pixel_spread=0.6, confident_share=0.9,
                   classes_covered=1), dict(GOOD, step=400, fid=170.0, precision=0.65, recall=0.07, spread=0.5)]
     assert diagnose(early[:1]) == diagnose(early) == "healthy"  # blobs, then variety: still learning
@@ -67,12 +67,13 @@ def test_rules_that_must_not_fire():
 
 def test_tracker_best_advice_and_stop_rules():
     tracker = HealthTracker()
-    for row in rows(dict(classes_covered=2), dict(classes_covered=2)):
+    for row in rows(dict(pixel_spread=0.2, classes_covered=2), dict(pixel_spread=0.1, classes_covered=2)):
         tracker.add(row)
     assert (tracker.best, tracker.best_step) == (25.0, 4000)
     assert tracker.last_state == "mode_collapse" and tracker.unhealthy_streak == 2
     advice = tracker.rows[-1]["advice"]
-    assert "2 of the 10 classes" in advice and "step 4,000" in advice and "checkpoints/best" in advice
+    assert "nearly alike" in advice and "2 of 10 classes" in advice and "step 4,000" in advice
+    assert "checkpoints/best" in advice
     assert stop_reason(tracker, parse_stop_when("unhealthy:2")).startswith("stop_when unhealthy:2")
     assert stop_reason(tracker, parse_stop_when("unhealthy:3")) is None
     tracker.add(dict(GOOD, step=5000, fid=26.0))
