@@ -42,7 +42,7 @@ def test_a_healthy_run_is_healthy():
     ([dict(fid=80.0), dict(fid=90.0)], "diverging"),  # twice over 2× the best FID (30)
     ([dict(pixel_spread=1e-6, fid=2700.0)], "diverging"),  # one saturated image
     ([dict(spread=0.2, precision=0.0)], "mode_collapse"),  # spread had been 0.9
-    ([dict(pixel_spread=0.1)], "mode_collapse"),
+    ([dict(pixel_spread=0.2), dict(pixel_spread=0.1)], "mode_collapse"),  # two evaluations in a row
     ([dict(recall=0.02, precision=0.8)], "mode_collapse"),  # recall had been 0.6
     ([dict(memorised=0.4, memorised_ref=0.05)], "memorising"),
     ([dict(d_overfit_gap=0.8, r_t_train=0.9, r_t_heldout=-0.2)], "d_overfit"),
@@ -55,6 +55,9 @@ def test_each_state_fires(changes, state):
 def test_rules_that_must_not_fire():
     assert diagnose(rows(dict(fid=80.0))) == "healthy"  # one high reading is not a divergence
     assert diagnose(rows(dict(classes_covered=2, confident_share=0.7))) == "healthy"  # the classifier alone decides nothing
+    assert diagnose(rows(dict(pixel_spread=0.05))) == "healthy"  # once: G may not have moved from its start yet
+    assert diagnose(rows(*[dict(pixel_spread=0.05, d_separation=0.1)] * 2)) == "healthy"  # D at chance
+    assert diagnose(rows(*[dict(pixel_spread=0.05, d_separation=3.0)] * 2)) == "mode_collapse"
     early = [dict(GOOD, step=200, fid=500.0, precision=0.2, recall=0.0, spread=0.3, pixel_spread=0.6, confident_share=0.9,
                   classes_covered=1), dict(GOOD, step=400, fid=170.0, precision=0.65, recall=0.07, spread=0.5)]
     assert diagnose(early[:1]) == diagnose(early) == "healthy"  # blobs, then variety: still learning
@@ -67,7 +70,7 @@ def test_rules_that_must_not_fire():
 
 def test_tracker_best_advice_and_stop_rules():
     tracker = HealthTracker()
-    for row in rows(dict(pixel_spread=0.2, classes_covered=2), dict(pixel_spread=0.1, classes_covered=2)):
+    for row in rows(*[dict(pixel_spread=0.2)] * 2, dict(pixel_spread=0.1, classes_covered=2)):
         tracker.add(row)
     assert (tracker.best, tracker.best_step) == (25.0, 4000)
     assert tracker.last_state == "mode_collapse" and tracker.unhealthy_streak == 2

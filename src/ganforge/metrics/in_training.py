@@ -193,6 +193,9 @@ class Evaluator:
             train = scores(run.data.x[:n].cpu().float() / 255, _first(self.train_labels, n))
             fake = scores(fake01, fake_labels)
             out = {"d_score_train": float(train.mean()), "d_score_fake": float(fake.mean())}
+            pooled = float(((train.var() + fake.var()) / 2).sqrt())
+            # how far apart D holds training reals and fakes, in standard deviations of its scores
+            out["d_separation"] = float(train.mean() - fake.mean()) / pooled if pooled > 0 else None
             if run.ctx.loss.probabilistic:  # D's score is a logit: its sign is D's verdict
                 out["r_t_train"] = float(torch.sign(train).mean())
             if not self.has_held_out:
@@ -203,8 +206,7 @@ class Evaluator:
         if out.get("r_t_train") is not None:
             out["r_t_heldout"] = float(torch.sign(held).mean())
         span = float(train.mean() - fake.mean())  # read only where D tells training reals from fakes clearly
-        separated = span > float(((train.var() + fake.var()) / 2).sqrt())
-        out["d_overfit_gap"] = float(train.mean() - held.mean()) / span if separated else None
+        out["d_overfit_gap"] = float(train.mean() - held.mean()) / span if (out["d_separation"] or 0) > 1 else None
         return out
 
 

@@ -1,11 +1,11 @@
 """Is the GAN healthy? A state and a sentence of advice from the in-training evaluations.
 
 Pure functions of evaluation rows (dicts as written to ``metrics.jsonl``), so every rule can be
-tested on made-up numbers. A row holds what ``evaluation.py`` measures: ``fid``, ``precision``,
-``recall``, ``classes_covered`` / ``classes_covered_ref`` (the domain classifier's reading of the
-samples and of held-out reals), ``memorised`` / ``memorised_ref``, ``d_overfit_gap``, ``r_t_train``
-/ ``r_t_heldout``, and ``finite`` (False when G's samples held NaN/inf). Any of them may be missing
-(None): a rule whose numbers are missing does not fire.
+tested on made-up numbers. A row holds what ``metrics/in_training.py`` measures: ``fid``,
+``precision``, ``recall``, ``spread`` and ``pixel_spread`` (the samples' over held-out reals'),
+``classes_covered`` / ``classes_covered_ref``, ``memorised`` / ``memorised_ref``,
+``d_overfit_gap``, ``r_t_train`` / ``r_t_heldout``, and ``finite`` (False when G's samples held
+NaN/inf). Any of them may be missing (None): a rule whose numbers are missing does not fire.
 
 States, checked in this order (the first that fires wins):
 
@@ -14,7 +14,11 @@ States, checked in this order (the first that fires wins):
   ``diverge_ratio`` × the best FID so far at this evaluation and the one before (a sustained rise,
   not one noisy reading);
 - ``mode_collapse``: the samples' spread in pixels below ``collapse_pixel_spread`` × that of
-  held-out reals (``pixel_spread``: G draws nearly the same image; an early G's blobs vary more);
+  held-out reals (``pixel_spread``: G draws nearly the same image; an early G's blobs vary more)
+  at this evaluation and the one before (the 2014 gan on digits draws one image at step 500, its
+  start from the data's mean image, and varied digits by 2,500), while D holds training reals and
+  fakes at least ``collapse_separation`` standard deviations apart (``d_separation``: a G that
+  has not moved while D is at chance has not collapsed);
   or diversity lost that the run had: the spread in feature space below ``collapse_spread`` × that
   of held-out reals and at most ``collapse_drop`` × its largest earlier value; or, with precision
   at least ``collapse_precision`` (samples that look like data), recall below ``collapse_recall``
@@ -46,6 +50,7 @@ THRESHOLDS = {
     "collapse_precision": 0.5,
     "collapse_spread": 0.5,
     "collapse_pixel_spread": 0.45,
+    "collapse_separation": 1.0,
     "collapse_drop": 0.6,
     "memo_share": 0.2,
     "memo_ratio": 3.0,
@@ -88,7 +93,9 @@ def diagnose(rows: list[dict], t: dict = THRESHOLDS) -> str:
             return "diverging"
     precision, recall, spread = _num(row, "precision"), _num(row, "recall"), _num(row, "spread")
     lost = t["collapse_drop"]  # a collapse loses diversity the run had: early training has little yet
-    if pixels is not None and pixels < t["collapse_pixel_spread"]:
+    separated, before = _num(row, "d_separation"), _num(rows[-2], "pixel_spread") if len(rows) > 1 else None
+    if pixels is not None and pixels < t["collapse_pixel_spread"] and before is not None \
+            and before < t["collapse_pixel_spread"] and (separated is None or separated >= t["collapse_separation"]):
         return "mode_collapse"
     if spread is not None and spread < t["collapse_spread"] and spread <= lost * _most(rows[:-1], "spread"):
         return "mode_collapse"
