@@ -31,7 +31,7 @@ PACKAGE = "ganforge"
 # (layer, module prefixes): lowest first.
 LAYERS = [
     (0, ["ganforge.errors", "ganforge.registry", "ganforge.config", "ganforge.run_dir"]),  # the base
-    (1, ["ganforge.nn", "ganforge.losses", "ganforge.penalties", "ganforge.data"]),  # pure pieces, data sets
+    (1, ["ganforge.nn", "ganforge.losses", "ganforge.penalties", "ganforge.data", "ganforge.augment"]),  # pure pieces, data sets, augmentation
     (2, ["ganforge.models", "ganforge.theory", "ganforge.viz"]),  # networks, the theory in torch, drawing primitives
     (3, ["ganforge.training"]),  # the trainer
     (4, ["ganforge.recipes"]),  # one file per GAN variant

@@ -115,7 +115,8 @@ def list_cmd(datasets: bool, verbose: bool) -> None:
 
 @main.command()
 @click.argument("recipe", required=False)
-@click.option("--data", help="Dataset name (see `ganforge list --datasets`) or a folder / .zip of images.")
+@click.option("--data", help="Dataset name (see `ganforge list --datasets`) or a folder / .zip of images (alone, "
+              "with no RECIPE: the recipe and settings are chosen from the images; --dry-run says why).")
 @click.option("--data-b", help="A two-domain recipe's second domain (cyclegan: --data mnist --data-b digits).")
 @click.option("--data-root", type=click.Path(file_okay=False), help="Where named datasets live (torchvision layout).")
 @click.option("--steps", type=POSITIVE, help="Total steps for the run (with --resume: train up to this step).")
@@ -138,8 +139,9 @@ def train(recipe, data, data_b, data_root, steps, batch_size, seed, out, device,
     """Train RECIPE. Writes config.yaml, run.json, metrics.jsonl, samples/ and checkpoints/ to --out."""
     from . import api
 
-    if recipe is None and not (resume or config_file):
-        raise GanforgeError("name a recipe, e.g. `ganforge train gan --data digits` (see `ganforge list`)")
+    if recipe is None and not (resume or config_file or data or any(s.startswith("recipe=") for s in sets)):
+        raise GanforgeError("name a recipe, e.g. `ganforge train gan --data digits` (see `ganforge list`), or give "
+                            "--data FOLDER alone to have the recipe and settings chosen from the images")
     if port is not None and not live:
         raise GanforgeError("--port is the live page's port: add --live")
     summary = api.train(recipe, data=data, data_b=data_b, out=out, steps=steps, batch_size=batch_size, seed=seed,
@@ -159,8 +161,9 @@ def train(recipe, data, data_b, data_root, steps, batch_size, seed, out, device,
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="grid.png (an image grid) or samples.npy (images [N,C,H,W] float32 in [0,1]; points [N,D]).")
-@click.option("--class", "class_", type=int, default=None,
-              help="Conditional runs: every sample of this class (default: balanced classes, saved beside a .npy).")
+@click.option("--class", "class_", default=None, metavar="NAME|K",
+              help="Conditional runs: every sample of this class, by name (a folder's sub-folder, a CSV label) or "
+                   "index (default: balanced classes, saved beside a .npy).")
 @click.option("--code", "codes", multiple=True, metavar="NAME=VALUE",
               help="InfoGAN runs: fix a latent code, e.g. --code cat=3 --code cont1=0.5; repeatable.")
 @click.option("--sweep", default=None, metavar="CODE",
@@ -187,6 +190,11 @@ def sample(run_dir, n, seed, out, class_, codes, sweep, truncation, no_ema, chec
     if out.suffix.lower() == ".png" and sweep is None:
         check_png_size(n)
     G = api.load(run_dir, ema=not no_ema, truncation=truncation, checkpoint=checkpoint)
+    if class_ is not None:
+        try:
+            class_ = G.class_index(class_)
+        except GanforgeError as err:
+            raise GanforgeError(f"--class {class_}: {err}") from None
     if sweep is not None:
         from .viz.grid import save_grid
 

@@ -69,8 +69,10 @@ class OptimConfig:
     # by lr_decay every ``decay_every`` training steps, floored at lr_min: BEGAN's halving), or cosine
     # (as linear, along half a cosine: R3GAN)
     schedule: str = "exponential"
-    decay_start: int = 0
-    decay_end: Union[int, None] = None
+    # decay_start / decay_end: a training step, or a number between 0 and 1 for that share of the run
+    # (0.5: half of train.steps, however long the run), so that a schedule follows --steps
+    decay_start: Union[int, float] = 0
+    decay_end: Union[int, float, None] = None
     decay_every: Union[int, None] = None
 
 
@@ -88,6 +90,13 @@ class DataConfig:
     stream: Union[bool, str] = "auto"
     stream_cache: Union[str, None] = None  # the streamed chunks' folder; None: $GANFORGE_CACHE/stream or ~/.cache/ganforge/stream
     workers: Union[int, str] = "auto"  # processes reading a streamed set per rank (0: the training process); auto: litdata's advice
+    # a CSV of file,label rows (file paths relative to the folder; header optional) giving a folder's class
+    # labels; None: the first-level sub-folders name the classes (DIR/<class>/*.png), when every image sits in one
+    labels: Union[str, None] = None
+    # how images are brought to data.image_size when their aspect ratio differs (docs/own-data.md): crop
+    # (scale to cover, centre crop), pad (scale to fit inside, pad by repeating the edge pixels) or stretch
+    fit: str = "crop"
+    mirror: bool = False  # flip each real image left-right with probability ½ as it is drawn (never G's samples)
 
 
 MATMUL_PRECISIONS = ("highest", "high", "medium")  # torch.set_float32_matmul_precision's values
@@ -118,6 +127,9 @@ class TrainConfig:
     g_batch_size: Union[int, None] = None  # G's batch when it differs from D's (SN-GAN's code: 2× D's)
     ema_decay: Union[float, None] = None  # EMA of the sampling network's weights (BigGAN 0.9999); None: off
     ema_start: int = 0  # EMA copies the weights until this step, then averages (BigGAN: 20,000)
+    # the EMA network's buffers (batch-norm statistics, spectral-norm vectors): copy (StyleGAN2-ADA) or
+    # average (BigGAN-PyTorch averages the whole state dict, buffers included)
+    ema_buffers: str = "copy"
     tensorboard: bool = False  # also write scalars and sample grids to RUN/tensorboard (the tensorboard extra)
     keep_freed_memory: bool = True  # glibc: reuse freed blocks instead of re-faulting pages each step (training/memory.py)
     # evaluation while training with a health state and advice (docs/health.md): every this many steps; auto:
@@ -160,6 +172,10 @@ class Config:
     conditional: bool = False  # labels from the data reach G(z, y) and D(x, y)
     codes: list[CodeConfig] = field(default_factory=list)  # latent codes beside z (InfoGAN)
     g_penalties: dict = field(default_factory=dict)  # regularisers of G: name → weight or {weight, every}
+    # differentiable augmentation of every image D sees (docs/augmentation.md): diffaugment (color,
+    # translation, cutout; or a list of them) | ada (adaptive p); None: off
+    augment: Union[str, list[str], None] = None
+    augment_args: dict = field(default_factory=dict)  # ADA's {target, interval, kimg, p, groups}
     d_clip: Union[float, None] = None  # clip every D parameter to [−c, c] after each D update (WGAN)
     d_steps: int = 1  # D updates per outer iteration (k in Algorithm 1)
     g_steps: int = 1  # G updates per outer iteration (the reverse ratio when > 1)

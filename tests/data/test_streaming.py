@@ -195,8 +195,9 @@ def test_a_corrupt_image_is_one_error_and_no_cache(tmp_path):
     one_error_line(["train", "gan", "--data", data, "--steps", "2", "--out", tmp_path / "r",
                     *sum((["--set", s] for s in _sets(cache, "data.stream=true", *MLP)), [])],
                    "corrupt or unreadable image", "9999.png")
-    assert _cache_folders(cache) == []
-    assert not [p for p in cache.iterdir() if ".tmp-" in p.name]
+    if cache.exists():  # the image-size survey may meet the bad header before any cache is made
+        assert _cache_folders(cache) == []
+        assert not [p for p in cache.iterdir() if ".tmp-" in p.name]
 
 
 @pytest.mark.parametrize("sets,fragment", [

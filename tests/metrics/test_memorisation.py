@@ -55,3 +55,47 @@ def test_a_run_is_compared_with_its_own_training_data(tmp_path):
     assert cards[0]["generated"]["trained_on"] == "digits:train"
     assert cards[0]["params"]["training_set"]["dataset"] == "digits"
     assert 0.0 <= cards[0]["value"] <= 1.0 and "reference_value" in cards[0]["params"]
+
+
+def test_a_run_on_the_first_n_images_is_compared_with_those_n(tmp_path):
+    from tests.tiny_run import tiny_run
+
+    run = tiny_run(tmp_path / "run", steps=2, **{"data.limit": 300})
+    cards = evaluate(run_dir=run, metrics="memo", features="identity", options=EvalOptions(n=100, use_cache=False))
+    assert cards[0]["generated"]["trained_on_first"] == 300
+    assert cards[0]["params"]["training_set"]["selection"].startswith("[0:300]")
+
+
+def test_the_closest_pairs_are_drawn_beside_the_cards_and_shown_in_the_report(tmp_path):
+    from PIL import Image
+
+    from ganforge.viewers.report import write_report
+    from tests.tiny_run import tiny_run
+
+    run = tiny_run(tmp_path / "run", steps=2)
+    evaluate(run_dir=run, metrics="memo", features="identity", options=EvalOptions(n=100, use_cache=False))
+    with Image.open(run / "eval.memo-pairs.png") as im:
+        assert im.width > im.height  # two rows of eight
+    html = write_report(run).read_text()
+    assert "the samples nearest to a training image" in html
+
+
+def test_a_run_on_a_resized_folder_is_compared_with_its_images_as_it_saw_them(tmp_path):
+    """A folder trained at another size (or aspect ratio) is measured against its images brought to that
+    size by the run's data.fit: identity features of 8×6 samples against 12×10 files would not compare."""
+    from PIL import Image
+
+    import ganforge
+    from tests.conftest import quick_sets
+    from tests.tiny_run import TINY
+
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(30):
+        Image.fromarray(rng.integers(0, 256, (12, 10), dtype=np.uint8)).save(folder / f"{i:02d}.png")
+    run = tmp_path / "run"
+    ganforge.train("gan", data=str(folder), steps=2, out=run, console=False,
+                   set=TINY + quick_sets(**{"data.image_size": "[8,6]", "data.fit": "pad", "train.batch_size": 10}))
+    cards = evaluate(run_dir=run, metrics="memo", features="identity", options=EvalOptions(n=40, use_cache=False))
+    assert cards[1]["params"]["n_training"] == 30 and 0.0 <= cards[1]["value"] <= 1.0

@@ -78,7 +78,7 @@ def test_errors():
         ResNetDiscriminator(in_shape=(3, 32, 32), ch=16)(torch.randn(2, 3, 32, 32), torch.tensor([0, 1]))
     with pytest.raises(GanforgeError, match="n_classes"):
         ResNetGenerator(z_dim=16, out_shape=(3, 32, 32), ch=16, n_classes=1)
-    with pytest.raises(GanforgeError, match="28×28"):
-        ResNetGenerator(z_dim=16, out_shape=(1, 28, 28), ch=16, n_classes=10)
-    with pytest.raises(GanforgeError, match="28×28"):
-        ResNetDiscriminator(in_shape=(1, 28, 28), ch=16, n_classes=10)
+    with pytest.raises(GanforgeError, match="30×30"):  # 28×28 is taken (base 7×7), 30 does not halve twice
+        ResNetGenerator(z_dim=16, out_shape=(1, 30, 30), ch=16, n_classes=10)
+    with pytest.raises(GanforgeError, match="30×30"):
+        ResNetDiscriminator(in_shape=(1, 30, 30), ch=16, n_classes=10)

@@ -17,6 +17,7 @@ from ganforge.recipes.base import resolve_config
 from ganforge.recipes.image_pool import pool_query
 from ganforge.registry import RECIPES
 from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
+from ganforge.training.schedules import at_step
 from ganforge.training.optim import schedule_values
 
 from ..conftest import quick_sets
@@ -39,7 +40,7 @@ def test_recipe_weights_follow_the_paper_and_the_authors_code():
     assert cfg.data.image_size == [256, 256] and cfg.train.batch_size == 1 and cfg.loss == "lsgan-binary"
     for opt in (cfg.opt["G"], cfg.opt["D"]):
         assert (opt.lr, opt.betas, opt.schedule, opt.lr_min) == (2e-4, [0.5, 0.999], "linear", 0.0)
-        assert opt.decay_start * 2 == cfg.train.steps  # 100 + 100 epochs
+        assert opt.decay_start == 0.5 and at_step(opt.decay_start, cfg.train.steps) * 2 == cfg.train.steps  # 100 + 100
     digits = resolve_config("cyclegan", overrides={"data": {"name": "mnist"}})
     assert digits.data_b.name == "digits" and digits.recipe_args["identity"] == 0.5
 
@@ -128,8 +129,19 @@ def test_translate_cli_npy_and_folder(tmp_path):
 
 
 def test_bad_settings_are_refused():
-    with pytest.raises(GanforgeError, match="decay_start"):
-        resolve_config("cyclegan", sets=["train.steps=100"])
+    with pytest.raises(GanforgeError, match="decay_start=200 is not before the last step"):
+        resolve_config("cyclegan", sets=["train.steps=100", "opt.G.decay_start=200"])
+    with pytest.raises(GanforgeError, match="a share of the run between 0 and 1"):
+        resolve_config("cyclegan", sets=["opt.G.decay_start=1.5"])
+
+
+def test_the_decay_follows_the_run_length_a_user_chooses():
+    """The presets decay over the second half of whatever --steps says (it once stopped at 3,000 steps of
+    the 6,000-step preset with a decay_start nobody had set)."""
+    for steps in (3000, 400):
+        cfg = resolve_config("cyclegan", overrides={"data": {"name": "mnist"}}, sets=[f"train.steps={steps}"])
+        for opt in cfg.opt.values():
+            assert at_step(opt.decay_start, steps) == steps // 2
     with pytest.raises(GanforgeError, match="simultaneous"):
         resolve_config("cyclegan", sets=["update_order=alternating"])
     with pytest.raises(GanforgeError, match="pool_size"):

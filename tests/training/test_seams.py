@@ -38,6 +38,21 @@ def test_ema_matches_its_formula():
         assert not e.requires_grad
 
 
+@pytest.mark.parametrize("buffers", ["copy", "average"])
+def test_ema_copies_or_averages_the_batch_norm_statistics(buffers):
+    """StyleGAN2-ADA copies G's buffers into its EMA; BigGAN-PyTorch averages them with the weights."""
+    net = torch.nn.BatchNorm1d(3)
+    ema = EMA(net, decay=0.9, start=0, buffers=buffers)
+    with torch.no_grad():
+        net.running_mean.fill_(1.0)
+        net.num_batches_tracked.fill_(7)
+    ema.update(net, 1)
+    expected = 0.1 if buffers == "average" else 1.0
+    torch.testing.assert_close(ema.net.running_mean, torch.full((3,), expected))
+    assert int(ema.net.num_batches_tracked) == 7  # integer buffers are copied either way
+    assert resolve_config("biggan").train.ema_buffers == "average"
+
+
 def test_ema_survives_resume_bitwise_and_is_what_load_uses(tmp_path):
     sets = TINY + ["train.ema_decay=0.9", "train.ema_start=3"] + quick_sets(**{"train.ckpt_every": 10})
     ganforge.train("gan", data="digits", steps=20, out=tmp_path / "once", set=sets, console=False)
@@ -139,6 +154,9 @@ def test_lr_schedules_values():
     assert f(lin, updates=0, step=100, total_steps=200) == 2e-4
     assert f(lin, updates=0, step=150, total_steps=200) == pytest.approx(1e-4)
     assert f(lin, updates=0, step=200, total_steps=200) == pytest.approx(0.0)
+    half = OptimConfig(lr=2e-4, schedule="linear", decay_start=0.5)  # a share of the run: follows its length
+    assert f(half, updates=0, step=100, total_steps=200) == f(half, updates=0, step=1000, total_steps=2000) == 2e-4
+    assert f(half, updates=0, step=150, total_steps=200) == f(half, updates=0, step=1500, total_steps=2000)
     wgan_gp = OptimConfig(lr=1e-4, schedule="linear")  # lr·(1 − t/T)
     assert f(wgan_gp, updates=0, step=25, total_steps=100) == pytest.approx(0.75e-4)
     assert LR_SCHEDULES.get("constant")(exp, updates=10**6, step=0, total_steps=1) == 0.1

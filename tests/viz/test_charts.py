@@ -39,3 +39,8 @@ def test_toy_probe_keys_are_not_taken_for_loss_terms():
 def test_numeric_keys_skip_text_and_lists():
     records = [{"step": 1, "d_loss": 1.0, "jsd": None, "warning": "mode collapse", "missing_modes": [1, 2]}]
     assert numeric_keys(records) == {"step", "d_loss", "jsd"}
+
+
+def test_ada_probability_and_heuristic_share_one_chart():
+    charts = _titles(chart_layout({"step", "d_loss", "augment_p", "augment_rt"}, probabilistic=True))
+    assert charts["Augmentation (ADA)"]["keys"] == ["augment_p", "augment_rt"]

@@ -137,11 +137,15 @@ def load_data(cfg: DataConfig, *, allow_stream: bool = False) -> TensorData | St
             limited, part = select(entries, cfg, lo, hi)
             stream, decision = should_stream(path, cfg, limited[part]) if limited[part] else (False, None)
             if stream:
-                data = open_streamed(path, cfg, limited, part)
+                data = open_streamed(path, cfg, limited, part, entries)
                 data.info["stream_decision"] = decision
+                data.mirror = _mirror(cfg, data)
                 return data
         data = load_image_folder(path, cfg, entries)
     else:
+        if cfg.labels:
+            raise GanforgeError(f"data.labels gives a folder or .zip of images its labels; {name!r} is not one: drop "
+                                f"data.labels")
         data = DATASETS.get(name)(cfg)  # an unknown name raises with the valid ones
         refuse_stream(cfg, f"{name!r} is {'a named dataset' if data.kind == 'image' else 'a set of points'}, held "
                            f"in memory")
@@ -161,7 +165,15 @@ def load_data(cfg: DataConfig, *, allow_stream: bool = False) -> TensorData | St
     if data.kind == "image" and (cfg.image_size or cfg.channels) and name in DATASETS:
         from .folder import resize_uint8
 
-        data.x = resize_uint8(data.x, cfg.image_size, cfg.channels)
+        data.x = resize_uint8(data.x, cfg.image_size, cfg.channels, cfg.fit)
     if decision:
         data.info["stream_decision"] = decision
+    data.mirror = _mirror(cfg, data)
     return data
+
+
+def _mirror(cfg: DataConfig, data) -> bool:
+    """data.mirror checked: left-right flips are for images."""
+    if cfg.mirror and data.kind != "image":
+        raise GanforgeError(f"data.mirror flips images left-right; {data.name!r} is a set of points: drop data.mirror")
+    return bool(cfg.mirror)

@@ -1,4 +1,4 @@
-"""Images from a folder tree or a .zip: any size, resized and centre-cropped once at load."""
+"""Images from a folder tree or a .zip: any size, brought to one size once at load (``data.fit``)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from ..config import DataConfig
 from ..errors import GanforgeError
+from .fit import check_fit, fit_uint8
+from .labels import class_info, image_classes
 from .tensor_data import TensorData
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".pgm", ".ppm", ".tif", ".tiff"}
@@ -68,8 +69,9 @@ def to_uint8(im) -> np.ndarray:
     return np.asarray(im.convert("L" if im.mode in ("L", "1") else "RGB"))
 
 
-def resize_uint8(x: Tensor, size: list[int] | None, channels: int | None) -> Tensor:
-    """uint8 [N, C, H, W] → resized (shorter side, then centre crop) and channel-converted."""
+def resize_uint8(x: Tensor, size: list[int] | None, channels: int | None, fit: str = "crop") -> Tensor:
+    """uint8 [N, C, H, W] → channel-converted and brought to ``size`` by ``fit`` (``fit.fit_uint8``:
+    crop, the default, scales the shorter side and centre-crops)."""
     if channels is not None and channels != x.shape[1]:
         if channels == 1:
             w = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
@@ -79,16 +81,7 @@ def resize_uint8(x: Tensor, size: list[int] | None, channels: int | None) -> Ten
         else:
             raise GanforgeError(f"cannot convert {x.shape[1]} channels to {channels}; use channels 1 or 3")
     if size is not None and tuple(size) != tuple(x.shape[2:]):
-        th, tw = size
-        h, w = x.shape[2:]
-        scale = max(th / h, tw / w)
-        nh, nw = max(th, round(h * scale)), max(tw, round(w * scale))
-        out = []
-        for chunk in x.split(1024):
-            y = F.interpolate(chunk.float(), size=(nh, nw), mode="bilinear", antialias=True, align_corners=False)
-            top, left = (nh - th) // 2, (nw - tw) // 2
-            out.append(y[:, :, top : top + th, left : left + tw].round().clamp(0, 255).to(torch.uint8))
-        x = torch.cat(out)
+        x = fit_uint8(x, size, fit)
     return x
 
 
@@ -113,34 +106,22 @@ def unreadable(err: Exception) -> str:
     return "not an image format Pillow can read" if isinstance(err, UnidentifiedImageError) else str(err)
 
 
-def resize_one(a: np.ndarray, size: list[int] | None, channels: int) -> Tensor:
+def resize_one(a: np.ndarray, size: list[int] | None, channels: int, fit: str = "crop") -> Tensor:
     """uint8 [H, W] or [H, W, 3] → uint8 [1, C, H', W'], resized and converted as ``resize_uint8``."""
     t = torch.from_numpy(a.copy())
     t = t[None] if t.ndim == 2 else t.permute(2, 0, 1)
-    return resize_uint8(t[None], size, channels)
-
-
-def labels_from_names(names: list[str]) -> Tensor | None:
-    """Class indices from the first-level sub-folder of each name (sorted class names), when every
-    image sits in a sub-folder and there are at least two; else None."""
-    parts = [Path(n).parts for n in names]
-    if not all(len(p) >= 2 for p in parts):
-        return None
-    classes = sorted({p[-2] for p in parts})
-    if len(classes) < 2:
-        return None
-    index = {c: i for i, c in enumerate(classes)}
-    return torch.tensor([index[p[-2]] for p in parts])
+    return resize_uint8(t[None], size, channels, fit)
 
 
 def load_image_folder(path: Path, cfg: DataConfig, entries: list | None = None) -> TensorData:
     """Every image under ``path`` (a folder, searched recursively, or a .zip).
 
-    Labels are the first-level sub-folder names, sorted, when every image sits in one.
-    Images of different sizes need ``data.image_size``; channels default to RGB unless every
-    image is grayscale.
+    Labels (``labels.image_classes``): from ``data.labels`` (a CSV) or the first-level sub-folder
+    names, sorted, when every image sits in one. Images of different sizes need
+    ``data.image_size``; channels default to RGB unless every image is grayscale.
     """
     entries = _entries(path) if entries is None else entries
+    all_names = [n for n, _ in entries]
     if cfg.limit is not None:
         entries = entries[: cfg.limit]
     if not entries:
@@ -154,6 +135,7 @@ def load_image_folder(path: Path, cfg: DataConfig, entries: list | None = None) 
             f"images in {path} have {len(shapes)} different sizes; choose one with "
             f"--set data.image_size=SIZE (e.g. 64)"
         )
-    x = torch.cat([resize_one(a, size, channels) for a in arrays])
-    labels = labels_from_names([n for n, _ in entries])
-    return TensorData(x, "image", str(path), labels, {"source": str(path), "n_files": len(entries)})
+    x = torch.cat([resize_one(a, size, channels, check_fit(cfg.fit)) for a in arrays])
+    labels, classes = image_classes(cfg.labels, all_names, [n for n, _ in entries])
+    return TensorData(x, "image", str(path), labels, {"source": str(path), "n_files": len(entries),
+                                                      **class_info(classes, cfg)})

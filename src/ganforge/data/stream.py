@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -32,7 +31,10 @@ from torch import Tensor
 
 from ..config import DataConfig
 from ..errors import GanforgeError
-from .folder import decode_image, labels_from_names, resize_one, unreadable
+from .folder import decode_image, resize_one
+from .labels import class_info, image_classes
+from .mirror import mirror_rows
+from .survey import read_header
 from .tensor_data import TensorData
 
 FORMAT = 2  # bump when what a cache holds changes: older caches then get a new key
@@ -44,7 +46,6 @@ CHUNK_MB = 4
 PREFETCH = 2  # batches each worker keeps ready
 AUTO_SHARE = 0.5  # data.stream=auto streams when the decoded set would take more than this share of available memory
 META = "ganforge-stream.json"  # written last, listing every file with its size: a cache it does not vouch for is rebuilt
-GRAY_MODES = ("L", "1", "I", "F")  # PIL modes that load as one channel (with I;16*), as folder.to_uint8 decides
 
 
 def stream_mode(cfg: DataConfig) -> bool | str:
@@ -103,7 +104,7 @@ def should_stream(path: Path, cfg: DataConfig, entries: list) -> tuple[bool, str
     n = len(entries)
     if mode != "auto":
         return mode, f"data: {n:,} images, {'streamed from disk' if mode else 'held in memory'} (data.stream={str(mode).lower()})"
-    h, w, gray = _header(path, *entries[0])
+    h, w, gray = read_header(path, *entries[0])
     c = cfg.channels or (1 if gray else 3)
     size = list(cfg.image_size) if cfg.image_size else [h, w]
     pixels = h * w + (size[0] * size[1] if size != [h, w] else 0)
@@ -113,19 +114,6 @@ def should_stream(path: Path, cfg: DataConfig, entries: list) -> tuple[bool, str
     size = f"{need / 1e9:.2f} GB" if need >= 1e8 else f"{need / 1e6:.1f} MB"
     return stream, (f"data: {n:,} images ≈ {size} decoded, {avail / 1e9:.1f} GB available: {how} "
                     f"(data.stream=auto streams above {AUTO_SHARE:.0%} of available memory)")
-
-
-def _header(path: Path, name: str, read) -> tuple[int, int, bool]:
-    """(height, width, whether it loads as gray) of one image, from its header."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(read())) as im:
-            w, h = im.size
-            return h, w, im.mode in GRAY_MODES or im.mode.startswith("I;16")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-        raise GanforgeError(f"corrupt or unreadable image {path / name}: {unreadable(err)}; remove or replace that "
-                            f"file") from None
 
 
 def cache_root(cfg: DataConfig) -> Path:
@@ -143,7 +131,8 @@ def source_key(path: Path, names: list[str], cfg: DataConfig, selection: tuple) 
     the whole set at every start; a rewritten file has a new time, as for make and rsync."""
     h = hashlib.sha256()
     h.update(json.dumps({"format": FORMAT, "source": str(path.resolve()), "image_size": cfg.image_size,
-                         "channels": cfg.channels, "selection": list(selection)}).encode())
+                         "channels": cfg.channels, "selection": list(selection),
+                         **({"fit": cfg.fit} if cfg.fit != "crop" else {})}).encode())
     if path.is_dir():
         for name in names:
             st = os.stat(path / name)
@@ -170,7 +159,7 @@ def select(entries: list, cfg: DataConfig, lo: int | None, hi: int | None) -> tu
     return limited, slice(start, stop)
 
 
-def open_streamed(path: Path, cfg: DataConfig, limited: list, part: slice) -> "StreamedData":
+def open_streamed(path: Path, cfg: DataConfig, limited: list, part: slice, entries: list) -> "StreamedData":
     """The streamed set of ``limited[part]`` under ``path``: its cache, built first when missing
     or not vouched for (once, under a lock that every rank and run sharing the cache takes)."""
     try:
@@ -194,8 +183,8 @@ def open_streamed(path: Path, cfg: DataConfig, limited: list, part: slice) -> "S
         meta = _trusted(folder, key)
         if meta is None:
             meta = _build(path, cfg, chosen, folder, key)
-    labels = labels_from_names([n for n, _ in limited])
-    info = {"source": str(path), "n_files": len(chosen), "stream": str(folder)}
+    labels, classes = image_classes(cfg.labels, [n for n, _ in entries], [n for n, _ in limited])
+    info = {"source": str(path), "n_files": len(chosen), "stream": str(folder), **class_info(classes, cfg)}
     return StreamedData(folder, tuple(meta["shape"]), len(chosen), labels[part] if labels is not None else None,
                         str(path), info, cfg.workers)
 
@@ -243,7 +232,7 @@ def _build(path: Path, cfg: DataConfig, entries: list, folder: Path, key: str) -
                                     f"first {first_hw[1]}×{first_hw[0]}); choose one with --set data.image_size=SIZE "
                                     f"(e.g. 64)")
             first_hw = first_hw or a.shape[:2]
-            x = resize_one(a, size, channels)[0].numpy()
+            x = resize_one(a, size, channels, cfg.fit)[0].numpy()
             writer[i] = {"x": x}
             total = x.astype(np.int64) if total is None else total + x
         writer.done()
@@ -279,7 +268,7 @@ def _fsync(path: Path) -> None:
 
 def _channels(path: Path, entries: list) -> int:
     """3 unless every image loads as gray (as loading into memory decides), from the headers."""
-    return 1 if all(_header(path, name, read)[2] for name, read in entries) else 3
+    return 1 if all(read_header(path, name, read)[2] for name, read in entries) else 3
 
 
 class StreamedData:
@@ -288,6 +277,7 @@ class StreamedData:
 
     kind = "image"
     to_model = TensorData.to_model  # the same conversion of a uint8 batch
+    mirror = False  # data.mirror, as TensorData's
 
     def __init__(self, folder: Path, shape: tuple[int, ...], n: int, labels: Tensor | None, name: str, info: dict,
                  workers: int | str) -> None:
@@ -330,6 +320,8 @@ class StreamedData:
             x = self._reader[idx][1]
             self._start(sampler)
         x = x.to(self.device, non_blocking=True)
+        if self.mirror:
+            x = mirror_rows(x, idx, sampler.epoch)
         y = self.labels.index_select(0, idx.to(self.labels.device, non_blocking=True)) if labels else None
         return x, y
 

@@ -21,6 +21,7 @@ class TensorData:
     name: str
     labels: Tensor | None = None
     info: dict = field(default_factory=dict)
+    mirror: bool = False  # data.mirror: ``take`` flips about half of the rows left-right (``mirror.py``)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -39,7 +40,12 @@ class TensorData:
         """Rows ``idx`` (int64 [B], any device) and, when asked, their labels, on the data's device.
         (``sampler`` is for the streamed set's read-ahead; a tensor in memory needs none.)"""
         idx = idx.to(self.x.device, non_blocking=True)
-        return self.x.index_select(0, idx), self.labels.index_select(0, idx) if labels else None
+        x = self.x.index_select(0, idx)
+        if self.mirror:
+            from .mirror import mirror_rows
+
+            x = mirror_rows(x, idx, getattr(sampler, "epoch", 0))
+        return x, self.labels.index_select(0, idx) if labels else None
 
     def mean(self) -> Tensor:
         """Per-feature mean in [0, 1] for images (used to initialise a sigmoid output bias)."""

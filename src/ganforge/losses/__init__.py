@@ -31,8 +31,10 @@ class LossFamily:
     # True when G's loss also reads D's scores of real data (``g_loss(fake_logits=, real_logits=)``):
     # the relativistic losses; G's step then draws a real batch as D's does
     relativistic: bool = False
-    # False when D scores real data *lower* (an energy): what reads D's verdict (the health check) flips it
-    real_is_high: bool = True
+    # the raw score above which D calls an example real (ADA's overfitting heuristic reads
+    # E[sign(D(x_real) − threshold)]); None where a lone score has no such meaning (Wasserstein's
+    # critic is shift-invariant, energies, relativistic scores)
+    realness_threshold: float | None = 0.0
     doc: str = ""
     extra: dict = field(default_factory=dict)
 

@@ -68,7 +68,7 @@ register_family(LossFamily(
     name="energy",
     d_loss=_needs_recipe,  # the recipes' own steps set the margin (EBGAN) or k_t (BEGAN)
     g_losses={"energy": g_energy},
-    default_g="energy", stats=energy_stats, probabilistic=False, real_is_high=False,
+    default_g="energy", stats=energy_stats, probabilistic=False, realness_threshold=None,
     doc="EBGAN / BEGAN: D is an auto-encoder whose score is an energy (lower = more real)",
     extra={"d_loss_from_recipe": True},  # a recipe must declare own_d_loss (Recipe) to use this family
 ))

@@ -41,6 +41,6 @@ for _coding in CODINGS:
     a_, b_, c_ = CODINGS[_coding]
     register_family(LossFamily(
         name=f"lsgan-{_coding}", d_loss=_d, g_losses={"least_squares": _g}, default_g="least_squares",
-        stats=score_stats, probabilistic=False,
+        stats=score_stats, probabilistic=False, realness_threshold=(a_ + b_) / 2,
         doc=f"Mao et al. 2017, Eq. (2) with a={a_:g}, b={b_:g}, c={c_:g}",
     ))

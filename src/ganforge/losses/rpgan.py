@@ -45,6 +45,6 @@ def rpgan_stats(*, real_logits: Tensor, fake_logits: Tensor) -> dict[str, Tensor
 
 RPGAN = register_family(LossFamily(
     name="rpgan", d_loss=d_rpgan, g_losses={"rpgan": g_rpgan}, default_g="rpgan", stats=rpgan_stats,
-    probabilistic=False, relativistic=True,
+    probabilistic=False, relativistic=True, realness_threshold=None,
     doc="Jolicoeur-Martineau 2019 / Huang et al. 2024 (R3GAN); D: softplus(D(G(z)) − D(x)), G: softplus(D(x) − D(G(z)))",
 ))

@@ -29,5 +29,5 @@ def wasserstein_stats(*, real_logits: Tensor, fake_logits: Tensor) -> dict[str, 
 
 register_family(LossFamily(
     name="wasserstein", d_loss=d_wasserstein, g_losses={"wasserstein": g_wasserstein}, default_g="wasserstein",
-    stats=wasserstein_stats, probabilistic=False, doc="Arjovsky et al. 2017; critic E[f(G(z))] − E[f(x)]",
+    stats=wasserstein_stats, probabilistic=False, realness_threshold=None, doc="Arjovsky et al. 2017; critic E[f(G(z))] − E[f(x)]",
 ))

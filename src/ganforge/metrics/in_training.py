@@ -179,14 +179,13 @@ class Evaluator:
             return {}
         out_range = getattr(run.sampling_net, "out_range", None)
         lo, hi = out_range or (0.0, 1.0)
-        real_high = getattr(run.ctx.loss, "real_is_high", True)
+        threshold = run.ctx.loss.realness_threshold  # None: a lone score is no verdict (energies, critics)
 
         def scores(x01: torch.Tensor, y) -> torch.Tensor:
             x = (x01.float() * (hi - lo) + lo).to(run.device)
             args = (x, y.to(run.device)) if run.cfg.conditional and y is not None else (x,)
             s = D(*args)
-            s = (s[0] if isinstance(s, tuple) else s).float().reshape(len(x), -1).mean(1).cpu()
-            return s if real_high else -s
+            return (s[0] if isinstance(s, tuple) else s).float().reshape(len(x), -1).mean(1).cpu()
 
         n = min(D_REALS, len(run.data))
         with _as_in_training(D), seeded_global_rng(EVAL_SEED, run.device):
@@ -194,18 +193,19 @@ class Evaluator:
             fake = scores(fake01, fake_labels)
             out = {"d_score_train": float(train.mean()), "d_score_fake": float(fake.mean())}
             pooled = float(((train.var() + fake.var()) / 2).sqrt())
-            # how far apart D holds training reals and fakes, in standard deviations of its scores
-            out["d_separation"] = float(train.mean() - fake.mean()) / pooled if pooled > 0 else None
-            if run.ctx.loss.probabilistic:  # D's score is a logit: its sign is D's verdict
-                out["r_t_train"] = float(torch.sign(train).mean())
+            # how far apart D holds training reals and fakes, in standard deviations of its scores (either
+            # way round: an energy scores reals lower)
+            out["d_separation"] = abs(float(train.mean() - fake.mean())) / pooled if pooled > 0 else None
+            if threshold is not None:  # ADA's r_t = E[sign(D(x) − threshold)]
+                out["r_t_train"] = float(torch.sign(train - threshold).mean())
             if not self.has_held_out:
                 return out
             m = min(D_REALS, len(self.held_x))
             held = scores(self.held_x[:m].float() / 255, _first(self.held_labels, m))
         out["d_score_heldout"] = float(held.mean())
         if out.get("r_t_train") is not None:
-            out["r_t_heldout"] = float(torch.sign(held).mean())
-        span = float(train.mean() - fake.mean())  # read only where D tells training reals from fakes clearly
+            out["r_t_heldout"] = float(torch.sign(held - threshold).mean())
+        span = float(train.mean() - fake.mean())  # the gap reads the same either way round (energies)
         out["d_overfit_gap"] = float(train.mean() - held.mean()) / span if (out["d_separation"] or 0) > 1 else None
         return out
 

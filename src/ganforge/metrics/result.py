@@ -13,6 +13,9 @@ class MetricResult:
     std: float | None = None
     std_kind: str | None = None  # what ``std`` is: "std over 10 splits", "standard error", ...
     params: dict = field(default_factory=dict)  # the protocol knobs: k, subsets, sigma, ...
+    # pictures that show the number, [N, C, H, W] in [0, 1] by name: written beside the cards as
+    # <cards file stem>.<name>.png (the memorisation metric's closest sample–training pairs)
+    pictures: dict = field(default_factory=dict, repr=False)
 
     def __float__(self) -> float:
         return float(self.value)

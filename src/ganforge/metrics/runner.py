@@ -78,13 +78,20 @@ def parse_dataset_spec(spec: str) -> tuple[str, str | None]:
     return name, split or None
 
 
-def load_dataset_set(spec: str, *, split: str, data_root: str | None, n: int, tail: bool = False) -> SampleSet:
+def load_dataset_set(spec: str, *, split: str, data_root: str | None, n: int, tail: bool = False,
+                     like: dict | None = None) -> SampleSet:
+    """``n`` examples of a dataset (the first, or with ``tail`` the last). ``like``: a run's
+    ``{image_size, fit, channels}``, applied to an image folder (not to a named dataset, whose
+    reference stays at its native size as the protocol cards state), so that a run trained on a
+    folder at another size or aspect ratio is compared with its own images as it saw them."""
     from .. import data as _data  # noqa: F401  (registers the datasets)
     from ..data import load_data
+    from ..registry import DATASETS
 
     name, spec_split = parse_dataset_spec(spec)
     split = spec_split or split
-    data = load_data(DataConfig(name=name, root=data_root, split=split))
+    shaped = like if like and name not in DATASETS else {}
+    data = load_data(DataConfig(name=name, root=data_root, split=split, **shaped))
     total = len(data)
     lo, hi = (max(total - n, 0), total) if tail else (0, min(n, total))
     x = data.x[lo:hi]
@@ -111,6 +118,9 @@ def load_generated(*, run_dir=None, images=None, labels=None, data_root=None, sp
         x, lab = G.sample(options.n, seed=options.seed, return_labels=True)
         describe = {"run_dir": str(Path(run_dir).resolve()), "step": int(G.step), "recipe": G.cfg.recipe,
                     "trained_on": f"{G.cfg.data.name}:{G.cfg.data.split}",
+                    **({"trained_on_first": G.cfg.data.limit} if G.cfg.data.limit else {}),
+                    "trained_as": {"image_size": G.cfg.data.image_size, "fit": G.cfg.data.fit,
+                                   "channels": G.cfg.data.channels},
                     "sample_seed": options.seed, "sampling_seconds": round(time.time() - t0, 3),
                     "generator": "EMA" if G.ema else "trained weights"}
         if options.checkpoint is not None:
@@ -256,7 +266,10 @@ class EvalContext:
             raise GanforgeError("memorisation compares samples with the images G was trained on: give --train-set "
                                 "NAME[:SPLIT] or a folder (a run knows its own)")
         name, split = parse_dataset_spec(spec)
-        return load_dataset_set(spec, split=split or "train", data_root=self.ref.data_root, n=10**9)
+        # a run trained on the first N images (data.limit) is compared with those N only
+        first = None if self.options.train_set else self.gen.describe.get("trained_on_first")
+        like = None if self.options.train_set else self.gen.describe.get("trained_as")
+        return load_dataset_set(spec, split=split or "train", data_root=self.ref.data_root, n=first or 10**9, like=like)
 
     def training_features(self) -> np.ndarray:
         train = self.training_set
@@ -335,13 +348,24 @@ def evaluate(*, run_dir=None, images=None, labels=None, reference: str | None = 
     out = Path(out) if out is not None else _default_out(run_dir, images)
     gen, run_data, run_root = load_generated(run_dir=run_dir, images=images, labels=labels, data_root=data_root,
                                              split=split, options=options)
+    like = gen.describe.get("trained_as") if not reference else None  # the run's own folder, as it trained
     reference = reference or run_data
     if reference is None:
         raise GanforgeError("--reference is needed with --images, e.g. --reference mnist:test")
     # a data root read from the run directory is untrusted: it is used only where the files already are
     with no_downloads() if data_root is None and run_root is not None else contextlib.nullcontext():
         return _measure(gen, reference, split=split, data_root=data_root or run_root, chosen=chosen,
-                        features=features, out=out, options=options, echo=echo)
+                        features=features, out=out, options=options, echo=echo, like=like)
+
+
+def _write_picture(path: Path, images) -> None:
+    """Two rows of images (a metric's pictures: generated above, what they are compared with below)
+    as one PNG, written whole or not at all."""
+    from ..run_dir import atomic_write
+    from ..viz.grid import grid_image
+
+    with atomic_write(path) as tmp:
+        grid_image(images, nrow=len(images) // 2).save(tmp, format="PNG")
 
 
 def _default_out(run_dir, images) -> Path:
@@ -354,15 +378,15 @@ def _default_out(run_dir, images) -> Path:
 
 
 def _measure(gen: SampleSet, reference: str, *, split, data_root, chosen, features, out: Path, options,
-             echo) -> list[dict]:
+             echo, like: dict | None = None) -> list[dict]:
     n_ref = options.n_ref or options.n
-    ref = load_dataset_set(reference, split=split, data_root=data_root, n=n_ref)
+    ref = load_dataset_set(reference, split=split, data_root=data_root, n=n_ref, like=like)
     check_samples(ref.x, f"the reference {reference}")
     if ref.x.dim() != gen.x.dim():
         raise GanforgeError(f"generated samples {list(gen.x.shape[1:])} and reference {list(ref.x.shape[1:])} "
                             f"are not the same kind of data")
     ctx = EvalContext(gen, ref, features, options)
-    cards = []
+    cards, pictures = [], {}
     for spec in chosen:
         t0 = time.time()
         try:
@@ -371,6 +395,7 @@ def _measure(gen: SampleSet, reference: str, *, split, data_root, chosen, featur
             raise GanforgeError(f"{spec.name}: {' '.join(str(err).split())}; raise --n or check the inputs") from None
         seconds = time.time() - t0
         for result in results:
+            pictures.update(result.pictures)
             card = card_for(result, ctx, spec, seconds)
             cards.append(card)
             if echo:
@@ -380,6 +405,8 @@ def _measure(gen: SampleSet, reference: str, *, split, data_root, chosen, featur
     with open(out, "a") as f:
         for card in cards:
             f.write(json.dumps(card, default=_json_default) + "\n")
+    for name, images in pictures.items():
+        _write_picture(out.with_name(f"{out.stem}.{name}.png"), images)
     if echo:
         src = gen.describe.get("run_dir") or gen.describe.get("images")
         net = ctx.feature_net.name if "feature_net" in ctx.__dict__ else "-"

@@ -113,6 +113,11 @@ def _memo(ctx):
                                 held_out=torch.from_numpy(ctx.ref_features), space="features", seed=ctx.options.seed))
     for result in results:
         result.params["training_set"] = train.describe
+    pairs = results[1].params["closest_pairs"]  # in the features' space: what the card's number counts
+    samples = torch.stack([prepare(torch.as_tensor(ctx.gen_pixels()[p["sample"]])[None], size, channels)[0]
+                           for p in pairs])
+    nearest = torch.stack([prepare(train.x[p["training"]][None], size, channels)[0] for p in pairs])
+    results[1].pictures["memo-pairs"] = torch.cat([samples, nearest])  # row 1: samples; row 2: their nearest
     return results
 
 

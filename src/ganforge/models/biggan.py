@@ -81,7 +81,7 @@ class BigGANGenerator(GeneratorBase):
         super().__init__()
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
         self.n_classes = check_classes(n_classes, "biggan_generator")
-        n = _levels(self.out_shape, "biggan_generator")
+        n, h0, w0 = _levels(self.out_shape, "biggan_generator")
         self.hier = bool(hier)
         self.chunk = z_dim // (n + 1) if self.hier else 0
         if self.hier and self.chunk * (n + 1) != z_dim:
@@ -103,9 +103,8 @@ class BigGANGenerator(GeneratorBase):
         else:
             norm = nn.BatchNorm2d
         self.cond_dim, self.per_class_tables = cond_dim, bool(self.n_classes and not cond_dim)
-        w0 = self.out_shape[2] // 2**n
-        self.base = (ch, 4, w0)
-        self.project = nn.Linear(self.chunk if self.hier else z_dim, ch * 4 * w0)
+        self.base = (ch, h0, w0)
+        self.project = nn.Linear(self.chunk if self.hier else z_dim, ch * h0 * w0)
         self.blocks = nn.ModuleList([UpBlock(ch, ch, norm=norm) for _ in range(n)])
         level = _attention_level(attn_res, [4 * 2 ** (i + 1) for i in range(n)], "biggan_generator")
         self.attn_after, self.attention = level, (SelfAttention(ch) if level is not None else None)
@@ -137,7 +136,7 @@ class BigGANDiscriminator(nn.Module):
                  n_classes: int | None = None) -> None:
         super().__init__()
         self.n_classes = check_classes(n_classes, "biggan_discriminator")
-        n = _levels(in_shape, "biggan_discriminator")
+        n, _, _ = _levels(in_shape, "biggan_discriminator")
         blocks = [DownBlock(in_shape[0], ch, down=True, first=True)]
         blocks += [DownBlock(ch, ch, down=True) for _ in range(n - 2)]
         blocks += [DownBlock(ch, ch, down=False), DownBlock(ch, ch, down=False)]

@@ -43,9 +43,13 @@ def stages_for(shape: Sequence[int], which: str) -> tuple[int, int, int]:
     while h % 2 == 0 and w % 2 == 0 and h // 2 >= 4 and w // 2 >= 4:
         h, w, n = h // 2, w // 2, n + 1
     if n < 2:
+        from .sizes import nearest_size
+
+        th, tw = nearest_size("dcgan_generator", {}, (shape[1], shape[2]), "stretch")
         raise GanforgeError(
             f"{which} cannot take {shape[1]}×{shape[2]} images: height and width must both be divisible by 4 "
-            f"and at least 16 (e.g. 16, 28, 32, 64); resize with --set data.image_size=32"
+            f"and at least 16, halving alike (e.g. 16, 28, 32, 64, 112×96); the nearest is {th}×{tw}: "
+            f"--set data.image_size=[{th},{tw}]"
         )
     return n, h, w
 

@@ -1,7 +1,8 @@
 """The ResNet G and D of the WGAN-GP (Gulrajani et al., 2017, App. F) and SN-GAN (Miyato et al.,
 2018, App. B.4) CIFAR-10 experiments, sized by resolution.
 
-G: z → linear to [ch, 4, 4] → n up-sampling residual blocks (BN, ReLU, nearest ×2, 3×3 conv,
+G: z → linear to [ch, h0, w0] (4×4 for 32×32; any base of ≥ 4 a side, so non-square sizes
+work) → n up-sampling residual blocks (BN, ReLU, nearest ×2, 3×3 conv,
 BN, ReLU, 3×3 conv; 1×1 conv shortcut) → BN, ReLU, 3×3 conv, tanh. For 32×32, n = 3.
 D: an "optimised" first down block, n − 2 further down blocks, two blocks without resampling,
 ReLU, global pooling, linear → 1 score. No normalisation in D (spectral norm, when asked
@@ -40,19 +41,11 @@ from ..registry import MODELS
 from .base import GeneratorBase, check_classes, need_y
 
 
-def _levels(shape: Sequence[int], which: str) -> int:
-    if len(shape) != 3:
-        raise GanforgeError(f"{which} needs image data [C, H, W], got shape {tuple(shape)}")
-    _, h, w = shape
-    n = 0
-    while h > 4 and h % 2 == 0 and w % 2 == 0:
-        h, w, n = h // 2, w // 2, n + 1
-    if h != 4 or n < 2:
-        raise GanforgeError(
-            f"{which} cannot take {shape[1]}×{shape[2]} images: the height must be 4·2^n (16, 32, 64, ...) "
-            f"with the width halving alike; resize with --set data.image_size=32"
-        )
-    return n
+def _levels(shape: Sequence[int], which: str) -> tuple[int, int, int]:
+    """(n, h0, w0): n halvings to a base h0×w0, as the DCGAN backbone's (``dcgan.stages_for``)."""
+    from .dcgan import stages_for
+
+    return stages_for(shape, which)
 
 
 def _bn(channels: int, n_classes: int | None) -> nn.Module:
@@ -140,10 +133,9 @@ class ResNetGenerator(GeneratorBase):
         _check_choice(init, INITS, "resnet_generator: init")
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
         self.n_classes = check_classes(n_classes, "resnet_generator")
-        n = _levels(self.out_shape, "resnet_generator")
-        w0 = self.out_shape[2] // 2**n
-        self.base = (ch, 4, w0)
-        self.project = nn.Linear(z_dim, ch * 4 * w0)
+        n, h0, w0 = _levels(self.out_shape, "resnet_generator")
+        self.base = (ch, h0, w0)
+        self.project = nn.Linear(z_dim, ch * h0 * w0)
         self.blocks = nn.Sequential(*[UpBlock(ch, ch, self.n_classes) for _ in range(n)])
         # the final BN is plain even when conditional: the authors' gen_models/resnet_32.py ``b5``
         self.out = nn.Sequential(nn.BatchNorm2d(ch), nn.ReLU(), nn.Conv2d(ch, self.out_shape[0], 3, 1, 1), nn.Tanh())
@@ -175,7 +167,7 @@ class ResNetDiscriminator(nn.Module):
         self.pool = _check_choice(pool, POOLS, "resnet_discriminator: pool")
         _check_choice(init, INITS, "resnet_discriminator: init")
         self.n_classes = check_classes(n_classes, "resnet_discriminator")
-        n = _levels(in_shape, "resnet_discriminator")
+        n, _, _ = _levels(in_shape, "resnet_discriminator")
         blocks = [DownBlock(in_shape[0], ch, down=True, first=True)]
         blocks += [DownBlock(ch, ch, down=True) for _ in range(n - 2)]
         blocks += [DownBlock(ch, ch, down=False), DownBlock(ch, ch, down=False)]

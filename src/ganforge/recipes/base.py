@@ -104,8 +104,10 @@ def resolve_config(
     config_file: str | None = None,
     sets: list[str] | tuple[str, ...] = (),
     overrides: dict | None = None,
+    data_diff: dict | None = None,
 ) -> Config:
-    """Build the full config: defaults ← recipe ← recipe's dataset diff ← file ← --set ← flags."""
+    """Build the full config: defaults ← recipe ← recipe's dataset diff ← ``data_diff`` (settings
+    chosen from the data, ``recipes/auto.py``) ← file ← --set ← flags."""
     file_diff = _current(load_yaml(config_file)) if config_file else {}
     user = deep_merge(deep_merge(file_diff, _current(parse_set(list(sets)))), _current(overrides or {}))
     name = recipe or user.get("recipe")
@@ -117,6 +119,7 @@ def resolve_config(
     merged = deep_merge({"recipe": name}, _current(rec.defaults))
     data_name = (user.get("data") or {}).get("name") or rec.default_data
     merged = _merge_layer(merged, _current(rec.dataset_defaults.get(data_name, {})))
+    merged = _merge_layer(merged, data_diff or {})
     merged = _merge_layer(merged, user)
     merged["recipe_args"] = _recipe_args(rec, merged.get("recipe_args") or {})
     if "loss" in user and "g_objective" not in user:
@@ -194,6 +197,9 @@ def point_data_defaults(one: dict | None = None, two: dict | None = None) -> dic
 
 def check_config(cfg: Config) -> None:
     """Cross-field checks that types alone cannot express."""
+    from ..data.fit import check_fit
+
+    check_fit(cfg.data.fit)
     family = LOSSES.get(cfg.loss)
     family.g_loss(cfg.g_objective)
     if family.extra.get("d_loss_from_recipe") and not RECIPES.get(cfg.recipe).own_d_loss:
@@ -247,13 +253,22 @@ def check_config(cfg: Config) -> None:
             check_workers(part)
     if t.device not in ("auto", "cpu", "cuda", "mps", "gpu"):
         raise GanforgeError(f"unknown device {t.device!r}; valid: auto, cpu, cuda, mps")
-    from ..training.schedules import LR_SCHEDULES
+    from ..training.schedules import LR_SCHEDULES, at_step
 
     for player, opt in cfg.opt.items():
         key = f"opt.{player}"
         if opt.name not in ("sgd", "adam", "rmsprop"):
             raise GanforgeError(f"{key}.name {opt.name!r} unknown; valid: sgd, adam, rmsprop")
         LR_SCHEDULES.get(opt.schedule)
+        for name in ("decay_start", "decay_end"):
+            value = getattr(opt, name)
+            if value is not None and (value < 0 or (isinstance(value, float) and not 0 < value < 1)):
+                raise GanforgeError(f"{key}.{name}={value}: give a training step (a whole number ≥ 0) or a share of "
+                                    f"the run between 0 and 1 (0.5: half of train.steps)")
+        if opt.schedule in ("linear", "cosine") and at_step(opt.decay_start, t.steps) >= t.steps:
+            raise GanforgeError(f"{key}.decay_start={opt.decay_start} is not before the last step ({t.steps}): the "
+                                f"learning rate would never decay; set {key}.decay_start to a step or a share of the "
+                                f"run (0.5: half)")
         if opt.schedule == "step" and (opt.decay_every is None or opt.decay_every < 1 or opt.lr_decay <= 0):
             raise GanforgeError(f"{key}.schedule=step needs {key}.decay_every ≥ 1 (training steps between decays) "
                                 f"and {key}.lr_decay > 0 (the divisor: 2 halves), got decay_every="

@@ -63,7 +63,9 @@ def _validate(cfg):
         raise GanforgeError("began updates D and G together from one batch: d_steps and g_steps must be 1")
 
 
-_OPT = {"name": "adam", "lr": 1e-4, "betas": [0.5, 0.999], "schedule": "step", "lr_decay": 2.0,
+# β = (0.9, 0.999): TensorFlow's Adam defaults, which carpedm20's trainer runs (it defines --beta1 0.5 but
+# builds AdamOptimizer(lr) without it)
+_OPT = {"name": "adam", "lr": 1e-4, "betas": [0.9, 0.999], "schedule": "step", "lr_decay": 2.0,
         "decay_every": 100000, "lr_min": 2e-5}
 # CPU scale: 32×32, n = 16 filters (paper: 64×64, n = 128); channels-last convolutions ran 1.2-2× faster here
 _SMALL = {"data": {"image_size": [32, 32]}, "G": {"args": {"n": 16}}, "D": {"args": {"n": 16}},
@@ -99,9 +101,11 @@ register_recipe(Recipe(
         "3×3 convs with ELU, 2 per scale, stride-2 down-sampling, nearest up-sampling, widths n, 2n, 3n, ...; "
         "G = decoder with its own weights; linear embedding h": "paper, Sec. 3.5 and Fig. 1",
         "N_h = N_z = 64, z ~ U[−1, 1], batch 16, Adam lr 1e-4": "paper, Sec. 3.5 and 4.1",
-        "n = 128, Adam β = (0.5, 0.999), 64×64 input, 500k steps, lr halved every 100k steps with floor 2e-5, "
+        "n = 128, 64×64 input, 500k steps, lr halved every 100k steps with floor 2e-5, "
         "pixel-mean L1, no tanh on G, both players from one batch and one z": "carpedm20/BEGAN-tensorflow "
         "(config.py, trainer.py, models.py)",
+        "Adam β = (0.9, 0.999) (the paper states none)": "carpedm20/BEGAN-tensorflow trainer.py builds "
+        "tf.train.AdamOptimizer(lr), so TensorFlow's defaults ran; its --beta1 0.5 flag is never passed",
     },
     deviations=(
         "The learning rate halves every 100,000 steps (floor 2e-5) as carpedm20/BEGAN-tensorflow does, instead "

@@ -33,7 +33,7 @@ register_recipe(Recipe(
         "g_penalties": {"ortho": 1e-4},
         "d_steps": 4,
         "opt": {"D": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.999]}, "G": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.999]}},
-        "train": {"batch_size": 50, "steps": 125_000, "ema_decay": 0.9999, "ema_start": 1000},
+        "train": {"batch_size": 50, "steps": 125_000, "ema_decay": 0.9999, "ema_start": 1000, "ema_buffers": "average"},
     },
     adapt_to_data=unconditional_without_labels,
     dataset_defaults={"cifar10": _CPU, "mnist": _GRAY, "fashion-mnist": _GRAY},
@@ -47,6 +47,8 @@ register_recipe(Recipe(
             "paper, Sec. 3 and App. B",
         "orthogonal regularisation R_β(W) = β‖WᵀW ⊙ (1 − I)‖²_F, β = 1e-4": "paper, Sec. 3.1, Eq. 3",
         "EMA of G's weights, decay 0.9999": "paper, Sec. 3 and App. C",
+        "the EMA averages G's whole state, buffers included (batch-norm statistics, spectral-norm vectors)":
+            "ajbrock/BigGAN-PyTorch utils.py, class ema (update runs over state_dict())",
         "truncation trick: resample |z| > threshold": "paper, Sec. 3.1",
         "orthogonal initialisation": "paper, Sec. 3",
         "hinge loss, spectral norm in G and D, self-attention (SAGAN's)": "paper, Sec. 3",
@@ -64,8 +66,9 @@ register_recipe(Recipe(
         "Orthogonal regularisation: the paper's loss; BigGAN-PyTorch applies half its gradient directly.",
         "The self-attention block follows SAGAN's released code (h of C/2 channels, 2×2 max-pooled keys and "
         "values); attention at 16×16 for 32×32 images.",
-        "Samples come from the EMA generator in eval mode with the batch-norm statistics copied from G; the "
-        "authors' 'standing statistics' (re-estimated over many batches before sampling) are not implemented.",
+        "Samples come from the EMA generator in eval mode with its averaged batch-norm statistics; the authors' "
+        "CIFAR script samples it in train mode (batch statistics of the sample batch; G_eval_mode off), and their "
+        "'standing statistics' (re-estimated over many batches before sampling) are not implemented.",
         "Named datasets (cifar10, mnist, fashion-mnist) get a CPU preset: widths 32, batch 32, EMA decay 0.995 "
         "from step 200 (the paper's 0.9999 averages over ~10k steps, longer than a whole CPU run), channels-last "
         "convolutions; an image folder trains at the paper's sizes.",

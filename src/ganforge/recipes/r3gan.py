@@ -70,8 +70,10 @@ register_recipe(Recipe(
         "Adam's β2 is constant at 0.9; the released code raises it by a cosine to 0.99 over 20M images.",
         "The EMA of G has a constant decay 0.999 after every step; the released code's EMA half-life ramps by a "
         "cosine from 0 to 5M images (so early in training its EMA is close to G itself).",
-        "No augmentation: the released CIFAR-10 and FFHQ runs use ADA's pipeline with p ramped to 0.55 / 0.3; "
-        "ganforge has no ADA yet.",
+        "No augmentation by default: the released CIFAR-10 and FFHQ runs use ADA's pipeline with p ramped to "
+        "0.55 / 0.3 on a schedule; here ADA's pipeline runs at a fixed p (--set augment=ada "
+        "augment_args.target=null augment_args.p=0.55) — its adaptive p reads sign(D(x)), which the relativistic "
+        "loss does not give a meaning.",
         "The lr's cosine is over training steps: 39,063 steps of 512 (20M images) on CIFAR-10; presets end it at "
         "their last step.",
         "R1 and R2 each run D once more on the detached batch (the released code takes both gradients from the "

@@ -74,7 +74,9 @@ def d_terms_on(ctx: StepContext, real: Tensor, y_real: Tensor | None, fake: Tens
         (real_logits, parts["real_aux"]), (fake_logits, parts["fake_aux"]) = real_logits, fake_logits
     parts["real_logits"], parts["fake_logits"] = real_logits, fake_logits
     terms = {"adv": (d_loss or ctx.loss.d_loss)(real_logits=real_logits, fake_logits=fake_logits)}
-    D = partial(ctx.discriminate, y=y_real) if ctx.conditional else ctx.D
+    if ctx.augment is not None:
+        ctx.augment.observe(ctx, real_logits)
+    D = partial(ctx.discriminate, y=y_real)  # the penalties see D as the losses do (augmented, conditioned)
     terms.update(regulariser_terms(ctx, ctx.cfg.d_penalties, D=D, real=real, fake=fake,
                                    real_logits=real_logits, fake_logits=fake_logits))
     for name, value in ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits).items():

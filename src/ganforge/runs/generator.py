@@ -30,12 +30,33 @@ class TrainedGenerator(nn.Module):
     def n_classes(self) -> int | None:
         return self.latent.n_classes
 
+    @property
+    def class_names(self) -> list[str] | None:
+        """The classes' names in index order, when the run's data named them (folder, CSV); else None."""
+        return self.meta.get("class_names")
+
+    def class_index(self, name) -> int:
+        """A class given by name (``class_names``) or by index (an int, or a string of digits) → its index."""
+        if not self.n_classes:
+            raise GanforgeError("this run is not conditional: it takes no class (drop --class / y=)")
+        names = self.class_names or []
+        if isinstance(name, str) and name in names:
+            return names.index(name)
+        text = name.strip() if isinstance(name, str) else None
+        if text is not None and text.isdigit():
+            name = int(text)
+        if isinstance(name, numbers.Integral) and not isinstance(name, bool) and 0 <= name < self.n_classes:
+            return int(name)
+        valid = (f"a name ({', '.join(names[:20])}{', …' if len(names) > 20 else ''}) or an index 0 … "
+                 f"{self.n_classes - 1}") if names else f"an index 0 … {self.n_classes - 1} (this run records no class names)"
+        raise GanforgeError(f"unknown class {name!r}; give {valid}")
+
     @torch.no_grad()
     def sample(self, n: int, *, seed: int | None = None, y=None, codes: dict | None = None, batch: int = 1000,
                return_labels: bool = False, truncation: float | None = None):
         """n samples. ``y``: a class for all, one per sample ([n]), or None: balanced classes
-        (0, 1, …, K−1, 0, 1, …) in a conditional run. ``codes``: fixed values of named latent
-        codes; the others are drawn. ``truncation``: redraw z's entries beyond ± this threshold
+        (0, 1, …, K−1, 0, 1, …) in a conditional run; a class may be given by name (``class_names``).
+        ``codes``: fixed values of named latent codes; the others are drawn. ``truncation``: redraw z's entries beyond ± this threshold
         (BigGAN's truncation trick; default ``self.truncation``). With ``return_labels`` returns
         (samples, labels or None)."""
         self._check_samples()
@@ -77,6 +98,8 @@ class TrainedGenerator(nn.Module):
             if y is not None:
                 raise GanforgeError("this run is not conditional: it takes no class (drop --class / y=)")
             return None
+        if isinstance(y, str) or (isinstance(y, (list, tuple)) and any(isinstance(v, str) for v in y)):
+            y = [self.class_index(v) for v in y] if isinstance(y, (list, tuple)) else self.class_index(y)
         try:
             raw = None if y is None else torch.as_tensor(y).reshape(-1)
         except (TypeError, ValueError, RuntimeError):

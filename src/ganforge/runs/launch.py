@@ -31,7 +31,6 @@ def train(recipe: str | None = None, *, data: str | None = None, data_b: str | N
     the health checks' evaluator (``ganforge.metrics.in_training``; None: none). Returns
     {"run_dir", "step", "seconds", "last"}.
     """
-    from ..recipes.base import resolve_config
     from ..training.loop import run_training
 
     flags = _flags(data=data, data_b=data_b, data_root=data_root, steps=steps, batch_size=batch_size, seed=seed,
@@ -42,7 +41,10 @@ def train(recipe: str | None = None, *, data: str | None = None, data_b: str | N
             raise GanforgeError("--resume needs --out RUN_DIR (the run to continue)")
         cfg = resume_config(out_path, recipe, sets=set, flags=flags, config=config)
     else:
-        cfg = resolve_config(recipe, config_file=config, sets=set, overrides=flags)
+        cfg, lines = _resolve(recipe, config=config, sets=set, flags=flags)
+        if console and first_process():
+            for line in lines:
+                print(line, flush=True)
     if out_path is None and not dry_run:
         out_path = Path("runs") / f"{cfg.recipe}-{Path(cfg.data.name).name}"
     # resuming without --data-root takes the root from the run directory: never download into it
@@ -50,6 +52,33 @@ def train(recipe: str | None = None, *, data: str | None = None, data_b: str | N
     serving = page(out_path) if (page is not None and not dry_run) else contextlib.nullcontext()
     with no_downloads() if untrusted_root else contextlib.nullcontext(), serving:
         return run_training(cfg, out_path, resume=resume, dry_run=dry_run, console=console, evaluation=evaluation)
+
+
+def _resolve(recipe: str | None, *, config, sets, flags) -> tuple:
+    """(config, the lines saying what was chosen from the data): with no recipe named anywhere,
+    the recipe and settings ``recipes.auto`` picks for the folder; then, for any recipe on a folder,
+    the image size its G takes (``recipes.auto.fit_to_data``)."""
+    import dataclasses
+
+    from ..config import Config, load_yaml, parse_set
+    from ..recipes.auto import RECIPE, choose, fit_to_data
+    from ..recipes.base import resolve_config
+    from ..registry import RECIPES
+
+    named = recipe or (load_yaml(config).get("recipe") if config else None) or parse_set(list(sets)).get("recipe")
+    lines: list[str] = []
+    if named:
+        cfg = resolve_config(recipe, config_file=config, sets=sets, overrides=flags)
+    else:
+        if not (flags.get("data") or {}).get("name"):
+            raise GanforgeError("name a recipe, e.g. `ganforge train gan --data digits` (see `ganforge list`), or give "
+                                "--data FOLDER alone to have the recipe and settings chosen from the images")
+        chosen = choose(resolve_config(RECIPE, config_file=config, sets=sets, overrides=flags))
+        diff = chosen.diff({f.name for f in dataclasses.fields(Config)})
+        cfg = resolve_config(RECIPE, config_file=config, sets=sets, overrides=flags, data_diff=diff)
+        lines = chosen.explain(cfg)
+    cfg, fitted = fit_to_data(cfg, domains=bool(RECIPES.get(cfg.recipe).domains))
+    return cfg, lines + fitted
 
 
 def _flags(**kw) -> dict:

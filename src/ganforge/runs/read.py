@@ -38,6 +38,11 @@ def _check_meta(meta, path: Path) -> None:
     classes = meta.get("n_classes")
     if classes is not None and not (isinstance(classes, int) and not isinstance(classes, bool) and classes >= 1):
         raise GanforgeError(f"{path}: n_classes must be a positive integer or null, got {classes!r}")
+    names = meta.get("class_names")
+    if names is not None and not (isinstance(names, list) and len(names) == classes
+                                  and all(isinstance(n, str) for n in names)):
+        raise GanforgeError(f"{path}: class_names must be a list of n_classes ({classes}) strings; the run directory "
+                            f"is damaged")
 
 
 def run_shapes(meta: dict) -> dict | None:

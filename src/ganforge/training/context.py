@@ -4,7 +4,7 @@
     ctx.batch() -> Batch(x, y)          the next real minibatch (y: labels, conditional runs)
     ctx.batch("b")                      the next minibatch of data source "b" (CycleGAN's domain B)
     ctx.latent() -> {"z", "y", codes}   a fresh draw of G's inputs; ctx.generate(lat) runs G
-    ctx.discriminate(x, y)              D(x) or D(x, y)
+    ctx.discriminate(x, y)              D(x) or D(x, y), through the run's augmentation when it has one
     ctx.frozen("D")                     forward without D's weight gradients (G's step)
     ctx.state["k"]                      recipe state, checkpointed with everything else
     ctx.state_value("k"), ctx.set_state  a 0-d state tensor read / written as a number, without a sync
@@ -78,6 +78,7 @@ class StepContext:
     player: str = ""  # the player whose step is running
     optimizers: dict = field(default_factory=dict)  # player name → optimiser (for reset_optimizers and lr hooks)
     sources: dict[str, Source] = field(default_factory=dict)  # every data source by name; "a" is data/sampler
+    augment: Callable | None = None  # the run's augmentation of what D sees (``augment``), or None
     _host: dict[str, HostScalar] = field(default_factory=dict, repr=False)  # state values kept on the host
 
     # ------------------------------------------------------------------ networks
@@ -105,7 +106,10 @@ class StepContext:
         return self.G(*self.latent_spec.g_args(lat))
 
     def discriminate(self, x: Tensor, y: Tensor | None = None, **kw) -> Tensor:
-        """D's raw scores [N]; the class reaches D only in conditional runs."""
+        """D's raw scores [N]; the class reaches D only in conditional runs. With ``augment`` set,
+        D sees every image through the run's augmentation (the one seam for all recipes)."""
+        if self.augment is not None:
+            x = self.augment(self, x)
         return self.D(x, y, **kw) if self.conditional else self.D(x, **kw)
 
     @contextlib.contextmanager

@@ -14,8 +14,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..augment import build_augment
 from ..config import Config, OptimConfig
 from ..data.base import BatchSampler, load_data, to_unit
+from ..data.labels import class_names, describe_classes
 from ..errors import GanforgeError
 from ..registry import LOSSES
 from . import stats
@@ -67,9 +69,12 @@ class TrainingRun:
         if cfg.conditional:
             if data.labels is None:
                 raise GanforgeError(f"recipe {cfg.recipe!r} is conditional and needs class labels, but {data.name!r} has "
-                                    f"none; use digits, mnist, fashion-mnist, cifar10, or a folder with one sub-folder "
-                                    f"per class")
+                                    f"none; use digits, mnist, fashion-mnist, cifar10, a folder with one sub-folder "
+                                    f"per class, or a CSV of file,label rows (--set data.labels=FILE.csv)")
             n_classes = int(data.labels.max()) + 1
+        classes_line = describe_classes(data, cfg.conditional, cfg.recipe)
+        if self.is_main and classes_line:
+            print(classes_line, flush=True)
         self.latent = LatentSpec.from_config(cfg, n_classes)
         self.raw = build_networks(cfg, data.shape, self.latent, shapes=shapes, network_args=recipe.network_args)
         (recipe.check_networks or check_shapes)(self.raw, cfg, data.shape, self.latent)
@@ -108,8 +113,13 @@ class TrainingRun:
         self.grid_latent = {k: v.to(device) for k, v in lat.items()}
         self.ema = None
         if t.ema_decay is not None:
-            self.ema = EMA(self.raw[recipe.sampler], decay=t.ema_decay, start=t.ema_start)
+            self.ema = EMA(self.raw[recipe.sampler], decay=t.ema_decay, start=t.ema_start, buffers=t.ema_buffers)
         state = recipe.initial_state(cfg) if recipe.initial_state else {}
+        augment = build_augment(cfg, family, data.kind, two_domain=bool(recipe.domains))
+        if augment is not None:
+            state.update(augment.initial_state())
+            if self.is_main:
+                print(augment.describe(), flush=True)
         self.probes = recipe.make_probes(cfg, data, family)
 
         out_range = getattr(self.raw.get(recipe.sampler), "out_range", None)
@@ -119,7 +129,7 @@ class TrainingRun:
             g_loss=family.g_loss(cfg.g_objective), latent_spec=self.latent, noise_gen=self.noise_gen, device=device,
             rank=self.rank, world=self.world,
             no_sync=no_sync, mean_over_ranks=(lambda v: fabric.all_reduce(v, reduce_op="mean")) if self.world > 1 else None,
-            out_range=out_range, updates=self.updates, sources=self.sources, optimizers=self.opts)
+            out_range=out_range, updates=self.updates, sources=self.sources, optimizers=self.opts, augment=augment)
         self.ctx.place_state(state)
 
     # ------------------------------------------------------------------ one outer step
@@ -285,6 +295,7 @@ class TrainingRun:
         sampler = self.raw[self.recipe.sampler]
         return {"data_kind": self.data.kind, "data_shape": list(self.data.shape), "data_name": self.data.name,
                 "n_examples": len(self.data), "n_classes": self.latent.n_classes, "latent": self.latent.describe(),
+                **class_names(self.data, self.latent.n_classes),
                 "sampler": self.recipe.sampler, "ema": self.ema is not None,
                 "out_range": list(sampler.out_range) if getattr(sampler, "out_range", None) else None,
                 **{k: v for name, (src, _) in self.sources.items() if name != "a" for k, v in

@@ -14,6 +14,20 @@ from ..registry import Registry
 LR_SCHEDULES: Registry = Registry("lr schedule")
 
 
+def at_step(value: int | float | None, total_steps: int) -> int | None:
+    """``decay_start`` / ``decay_end`` as a training step: a whole number is one; a number between 0
+    and 1 is that share of the run's ``total_steps``."""
+    if isinstance(value, float) and 0 < value < 1:
+        return round(value * total_steps)
+    return None if value is None else int(value)
+
+
+def _span(cfg: OptimConfig, total_steps: int) -> tuple[int, int]:
+    start = at_step(cfg.decay_start, total_steps)
+    end = at_step(cfg.decay_end, total_steps)
+    return start, (end if end is not None else total_steps)
+
+
 @LR_SCHEDULES.register("constant")
 def constant(cfg: OptimConfig, **_) -> float:
     return cfg.lr
@@ -32,11 +46,11 @@ def exponential(cfg: OptimConfig, *, updates: int, **_) -> float:
 def linear(cfg: OptimConfig, *, step: int, total_steps: int, **_) -> float:
     """Constant until outer step ``decay_start``, then linearly down to ``lr_min`` at
     ``decay_end`` (default: the run's last step). WGAN-GP's ``lr·(1 − t/T)`` is decay_start 0;
-    CycleGAN's 100 + 100 epochs is decay_start at half the run."""
-    end = cfg.decay_end if cfg.decay_end is not None else total_steps
-    if step < cfg.decay_start or end <= cfg.decay_start:
+    CycleGAN's 100 + 100 epochs is decay_start 0.5 (half the run)."""
+    start, end = _span(cfg, total_steps)
+    if step < start or end <= start:
         return cfg.lr
-    frac = min((step - cfg.decay_start) / (end - cfg.decay_start), 1.0)
+    frac = min((step - start) / (end - start), 1.0)
     return cfg.lr + (cfg.lr_min - cfg.lr) * frac
 
 
@@ -52,8 +66,8 @@ def cosine(cfg: OptimConfig, *, step: int, total_steps: int, **_) -> float:
     """Half a cosine from lr at outer step ``decay_start`` to ``lr_min`` at ``decay_end`` (default:
     the run's last step), then lr_min: R3GAN's cosine_decay_with_warmup without warm-up (2e-4 →
     5e-5 over 20M images on CIFAR-10)."""
-    end = cfg.decay_end if cfg.decay_end is not None else total_steps
-    if step < cfg.decay_start or end <= cfg.decay_start:
+    start, end = _span(cfg, total_steps)
+    if step < start or end <= start:
         return cfg.lr
-    frac = min((step - cfg.decay_start) / (end - cfg.decay_start), 1.0)
+    frac = min((step - start) / (end - start), 1.0)
     return cfg.lr + (cfg.lr_min - cfg.lr) * 0.5 * (1 - math.cos(math.pi * frac))

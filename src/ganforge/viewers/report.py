@@ -57,7 +57,7 @@ def build_report(run: RunFiles, records: list[dict]) -> str:
         warnings=_warnings(records) + _health(records),
         grids_note="" if data["grids"] else '<p class="muted">no sample grids in samples/ yet</p>',
         class_grids=_class_grids(run, meta, config),
-        eval=_eval_table(run.eval_cards()),
+        eval=_eval_table(run.eval_cards()) + _memo_pairs(run),
         lab=_lab_section(run),
         config=_e(run.config_text()),
         run_info=_run_info(meta),
@@ -207,6 +207,16 @@ def _number(v) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
     return str(v)
+
+
+def _memo_pairs(run: RunFiles) -> str:
+    """The memorisation metric's closest sample–training pairs, when ``ganforge eval --metrics memo``
+    has drawn them."""
+    png = run.png(run.root / "eval.memo-pairs.png")
+    if png is None:
+        return ""
+    return _figure(data_uri(png), "memorisation: the samples nearest to a training image (top row) above "
+                                  "those training images (bottom row), nearest first")
 
 
 def _lab_section(run: RunFiles) -> str:

@@ -28,8 +28,9 @@ _GAME_VALUE = ["value", "value_eval", "w_estimate", "c_of_g"]
 _TOY_MODES = ["modes_covered", "modes_total"]
 _TOY_DISTANCES = ["jsd", "d_star_gap"]  # the lab's probe (README: the lab)
 _TOY_SHARES = ["hq_share", "g_outside_box"]
+_AUGMENT = ["augment_p", "augment_rt"]  # ADA's probability and its overfitting heuristic (augment/)
 _SPEED = "sec_per_step"
-# the evaluations while training (training/evaluation.py; docs/health.md)
+# the evaluations while training (metrics/in_training.py; docs/health.md)
 _EVAL_GROUPS = [
     ("FID (evaluation while training)", ["fid", "best_fid"], "lower is better; the health states are marked below"),
     ("Precision and recall", ["precision", "recall"], ""),
@@ -66,6 +67,8 @@ def chart_layout(keys: list[str] | set[str], *, probabilistic: bool) -> list[dic
     claim("JSD (nats) and mean |D − D*|", _TOY_DISTANCES)
     claim("Shares of G's samples", _TOY_SHARES, note="hq_share: within 3σ of a mode; g_outside_box: outside the view")
     claim("Modes covered", _TOY_MODES)
+    claim("Augmentation (ADA)", _AUGMENT,
+          note="p: the probability of each augmentation; r_t = E[sign D(real)], which p steers to its target (0.6)")
     for title, wanted, note in _EVAL_GROUPS:  # before the loss terms, which claim every d_* and g_* key
         claim(title, wanted, note=note)
     players = sorted(k[len("lr_"):].lower() for k in left if k.startswith("lr_"))

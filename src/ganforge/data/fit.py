@@ -1,0 +1,82 @@
+"""Bringing images to a size of another aspect ratio by a stated policy (``data.fit``):
+
+- ``crop``: scale so the image covers the size, then cut the overflow from both sides (centre crop);
+- ``pad``: scale so the image fits inside the size, then fill the margins by repeating the edge
+  pixels (a constant colour would give G a border to learn that no image has);
+- ``stretch``: scale each side on its own (the aspect ratio changes).
+
+Scaling is bilinear with antialiasing, on uint8 images [N, C, H, W], in chunks.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ..errors import GanforgeError
+
+FITS = ("crop", "pad", "stretch")
+VERBS = {"crop": "centre-cropping", "pad": "padding (edge pixels repeated)", "stretch": "stretching"}
+
+
+def check_fit(fit: str) -> str:
+    if fit not in FITS:
+        raise GanforgeError(f"data.fit must be one of {', '.join(FITS)}, got {fit!r} (crop: scale and centre-crop, "
+                            f"pad: scale and pad, stretch: scale each side on its own)")
+    return fit
+
+
+def _scaled(h: int, w: int, th: int, tw: int, fit: str) -> tuple[int, int]:
+    """The size an [h, w] image is scaled to before cropping or padding to [th, tw]."""
+    if fit == "stretch":
+        return th, tw
+    scale = max(th / h, tw / w) if fit == "crop" else min(th / h, tw / w)
+    if fit == "crop":
+        return max(th, round(h * scale)), max(tw, round(w * scale))
+    return max(1, min(th, round(h * scale))), max(1, min(tw, round(w * scale)))
+
+
+def fit_uint8(x: Tensor, size, fit: str = "crop") -> Tensor:
+    """uint8 [N, C, H, W] → uint8 [N, C, th, tw] by ``fit`` (crop, pad or stretch)."""
+    check_fit(fit)
+    th, tw = size
+    h, w = x.shape[2:]
+    if (h, w) == (th, tw):
+        return x
+    nh, nw = _scaled(h, w, th, tw, fit)
+    out = []
+    for chunk in x.split(1024):
+        y = chunk.float()
+        if (nh, nw) != (h, w):
+            y = F.interpolate(y, size=(nh, nw), mode="bilinear", antialias=True, align_corners=False)
+        if fit == "crop":
+            top, left = (nh - th) // 2, (nw - tw) // 2
+            y = y[:, :, top : top + th, left : left + tw]
+        elif fit == "pad" and (nh, nw) != (th, tw):
+            top, left = (th - nh) // 2, (tw - nw) // 2
+            y = F.pad(y, (left, tw - nw - left, top, th - nh - top), mode="replicate")
+        out.append(y.round().clamp(0, 255).to(x.dtype))
+    return out[0] if len(out) == 1 else torch.cat(out)
+
+
+def describe_fit(native: tuple[int, int], target: tuple[int, int], fit: str) -> str:
+    """One line: what ``fit`` does to images of size ``native`` brought to ``target`` (H×W)."""
+    (h, w), (th, tw) = native, target
+    if (h, w) == (th, tw):
+        return f"{h}×{w} (H×W), as they are"
+    if abs(h / w - th / tw) < 1e-6:
+        return f"{h}×{w} (H×W) → {th}×{tw}, scaled (same aspect ratio; data.fit does not matter)"
+    other = "pad" if fit != "pad" else "crop"
+    nh, nw = _scaled(h, w, th, tw, fit)
+    rows, cols = abs(nh - th), abs(nw - tw)
+    parts = " and ".join(f"{k} {what}" for k, what in ((rows, "rows"), (cols, "columns")) if k)
+    scaled = f" after scaling to {nh}×{nw}" if (nh, nw) != (h, w) else ""
+    if fit == "crop":
+        effect = f", cutting {parts}{scaled}"
+    elif fit == "pad":
+        effect = f", adding {parts}{scaled}"
+    else:
+        effect = ", aspect ratio changed"
+    return (f"{h}×{w} (H×W) → {th}×{tw} by {VERBS[fit]}{effect} (data.fit={fit}); "
+            f"--set data.fit={other} to {other} instead")

@@ -1,0 +1,60 @@
+"""data.fit (crop, pad, stretch), the sizes an architecture takes, and data.mirror."""
+
+import pytest
+import torch
+
+from ganforge.config import DataConfig
+from ganforge.data.base import BatchSampler, load_data
+from ganforge.data.fit import describe_fit, fit_uint8
+from ganforge.data.mirror import flip_mask
+from ganforge.errors import GanforgeError
+from ganforge.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from ganforge.models.resnet import ResNetDiscriminator, ResNetGenerator
+from ganforge.models.sizes import nearest_size
+
+
+def test_crop_pad_stretch_keep_or_change_the_picture():
+    x = torch.zeros(1, 1, 10, 6, dtype=torch.uint8)
+    x[..., :, 0] = 200  # the left column
+    crop, pad, stretch = (fit_uint8(x, [10, 10], f) for f in ("crop", "pad", "stretch"))
+    assert crop.shape == pad.shape == stretch.shape == (1, 1, 10, 10)
+    assert pad[0, 0, :, :3].float().mean() > 150  # padding repeats the edge
+    assert int(fit_uint8(x, [10, 6], "pad").sum()) == int(x.sum())  # same size: untouched
+    with pytest.raises(GanforgeError, match="data.fit must be one of crop, pad, stretch"):
+        fit_uint8(x, [10, 10], "squash")
+    assert "adding 4 columns (data.fit=pad)" in describe_fit((112, 92), (112, 96), "pad")
+
+
+def test_nearest_sizes_keep_the_aspect_ratio():
+    assert nearest_size("dcgan_generator", {}, (112, 92), "pad") == (112, 96)
+    assert nearest_size("dcgan_generator", {}, (112, 92), "crop") == (112, 80)
+    assert nearest_size("dcgan_generator", {}, (28, 28), "crop") == (28, 28)
+    assert nearest_size("stylegan_generator", {}, (112, 92), "crop") == (64, 64)
+    assert nearest_size("mlp_generator", {}, (112, 92), "crop") is None
+
+
+@pytest.mark.parametrize("G, D, args", [(DCGANGenerator, DCGANDiscriminator, {"ngf": 4}),
+                                        (ResNetGenerator, ResNetDiscriminator, {"ch": 4})])
+def test_non_square_backbones(G, D, args):
+    g = G(z_dim=4, out_shape=(1, 112, 96), **args)
+    d = D(in_shape=(1, 112, 96), **({"ndf": 4} if "ngf" in args else args))
+    x = g(torch.randn(2, 4))
+    assert x.shape == (2, 1, 112, 96) and d(x).shape == (2,)
+
+
+def test_a_size_dcgan_cannot_take_names_the_nearest():
+    with pytest.raises(GanforgeError, match=r"nearest is 32×32.*data.image_size=\[32,32\]"):
+        DCGANGenerator(z_dim=4, out_shape=(1, 30, 30))
+
+
+def test_mirror_flips_about_half_of_the_reals_the_same_on_resume(tmp_path):
+    mask = flip_mask(torch.arange(10_000), epoch=3)
+    assert 0.45 < mask.float().mean() < 0.55 and not torch.equal(mask, flip_mask(torch.arange(10_000), epoch=4))
+    data = load_data(DataConfig(name="digits", mirror=True))
+    sampler = BatchSampler(len(data), 64, seed=0)
+    idx = sampler.next()
+    x, _ = data.take(idx, sampler, labels=False)
+    flipped = flip_mask(idx, sampler.epoch)
+    assert torch.equal(x[flipped], data.x[idx][flipped].flip(-1)) and torch.equal(x[~flipped], data.x[idx][~flipped])
+    with pytest.raises(GanforgeError, match="data.mirror"):
+        load_data(DataConfig(name="ring-2d", mirror=True))
