@@ -32,11 +32,13 @@ def train(recipe: str | None = None, *, data: str | None = None, data_b: str | N
     continues ``out`` up to ``steps``; ``live``: serve the live page on this localhost port while
     training (0: any free port). Returns {"run_dir", "step", "seconds", "last"}.
     """
+    from .metrics import in_training  # the health checks' evaluator (train.eval_every; docs/health.md)
+
     page = (lambda out_path: _live_page(out_path, live)) if live is not None else None
     return launch.train(recipe, data=data, data_b=data_b, out=out, steps=steps, batch_size=batch_size, seed=seed,
                         data_root=data_root, device=device, devices=devices, num_nodes=num_nodes,
                         precision=precision, config=config,
-                        set=set, resume=resume, dry_run=dry_run, console=console, page=page)
+                        set=set, resume=resume, dry_run=dry_run, console=console, page=page, evaluation=in_training)
 
 
 def _live_page(out: Path, port: int):

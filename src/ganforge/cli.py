@@ -14,6 +14,9 @@ from .errors import GanforgeError, os_error_message
 POSITIVE = click.IntRange(min=1)
 PORT = click.IntRange(min=0, max=65535)
 SEED = click.IntRange(min=0, max=SEED_MAX)
+CHECKPOINT = click.option("--checkpoint", default=None, metavar="best|last|NAME",
+                          help="Which checkpoint: best (the best evaluation while training), last (default), or a "
+                               "folder under RUN_DIR/checkpoints; RUN_DIR/checkpoints/best works as RUN_DIR too.")
 
 
 def _fail(message: str) -> None:
@@ -169,22 +172,24 @@ def train(recipe, data, data_b, data_root, steps, batch_size, seed, out, device,
 @click.option("--truncation", type=float, default=None, metavar="T",
               help="BigGAN's truncation trick: redraw entries of z beyond ±T (e.g. 0.5; normal z only).")
 @click.option("--no-ema", is_flag=True, help="Use G's raw weights even when the run keeps an EMA of them.")
+@CHECKPOINT
 @_clean_errors
-def sample(run_dir, n, seed, out, class_, codes, sweep, truncation, no_ema) -> None:
+def sample(run_dir, n, seed, out, class_, codes, sweep, truncation, no_ema, checkpoint) -> None:
     """Draw N samples from RUN_DIR's generator, as a PNG grid or a NumPy array."""
     import numpy as np
     import torch
 
     from . import api
     from .run_dir import atomic_write, run_path
+    from .runs.load import resolve_run
     from .sample_file import check_png_size, write_npy
 
-    out = Path(out) if out else run_path(run_dir, "sample.png")
+    out = Path(out) if out else run_path(resolve_run(run_dir, checkpoint)[0], "sample.png")
     if out.suffix.lower() not in (".npy", ".png"):
         raise GanforgeError(f"--out {out}: use a .png (grid) or .npy (array) file name")
     if out.suffix.lower() == ".png" and sweep is None:
         check_png_size(n)
-    G = api.load(run_dir, ema=not no_ema, truncation=truncation)
+    G = api.load(run_dir, ema=not no_ema, truncation=truncation, checkpoint=checkpoint)
     if class_ is not None:
         try:
             class_ = G.class_index(class_)
@@ -228,12 +233,13 @@ def sample(run_dir, n, seed, out, class_, codes, sweep, truncation, no_ema) -> N
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="The file to write (never overwritten); its model card goes beside it as FILE.card.json.")
 @click.option("--no-ema", is_flag=True, help="Export G's raw weights even when the run keeps an EMA of them.")
+@CHECKPOINT
 @_clean_errors
-def export_cmd(run_dir, format_, out, no_ema) -> None:
+def export_cmd(run_dir, format_, out, no_ema, checkpoint) -> None:
     """Write RUN_DIR's sampling network as ONNX or TorchScript, with a model card (docs/export.md)."""
     from .exporting import export
 
-    card = export(run_dir, format=format_, out=out, ema=not no_ema)
+    card = export(run_dir, format=format_, out=out, ema=not no_ema, checkpoint=checkpoint)
     inputs = ", ".join(f"{i['name']} {i['shape']}" for i in card["inputs"])
     click.echo(f"wrote {card['format']} ({card['bytes'] / 1e6:.2f} MB) of {card['recipe']} step {card['run']['step']} "
                f"({card['run']['weights']}) to {out}; inputs: {inputs}; output x {card['outputs'][0]['shape']}; "
@@ -359,9 +365,10 @@ def bench(recipe, steps, batch_size, data_root, variants, workers, sets, rounds,
 @click.option("--train-set", help="memo: NAME[:SPLIT] or a folder, the images G was trained on (default: a run's own).")
 @click.option("--out", type=click.Path(dir_okay=False), help="JSONL file the cards are appended to "
               "(default RUN_DIR/eval.jsonl, or IMAGES.eval.jsonl).")
+@CHECKPOINT
 @_clean_errors
 def eval_cmd(run_dir, images, reference, data_root, metrics, n, n_ref, split, features, labels, seed, splits,
-             kid_subsets, kid_subset_size, no_cache, threads, truncation, no_ema, train_set, out) -> None:
+             kid_subsets, kid_subset_size, no_cache, threads, truncation, no_ema, train_set, out, checkpoint) -> None:
     """Measure RUN_DIR's generator (or --images) against a reference set; one protocol card per number."""
     from .metrics.runner import EvalOptions, evaluate
 
@@ -371,7 +378,7 @@ def eval_cmd(run_dir, images, reference, data_root, metrics, n, n_ref, split, fe
         torch.set_num_threads(threads)
     options = EvalOptions(n=n, n_ref=n_ref, seed=seed, splits=splits, kid_subsets=kid_subsets,
                           kid_subset_size=kid_subset_size, use_cache=not no_cache, ema=not no_ema,
-                          truncation=truncation, train_set=train_set)
+                          truncation=truncation, train_set=train_set, checkpoint=checkpoint)
     evaluate(run_dir=run_dir, images=images, labels=labels, reference=reference, data_root=data_root, split=split,
              metrics=metrics, features=features, out=out, options=options, echo=click.echo)
 

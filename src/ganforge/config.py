@@ -132,6 +132,11 @@ class TrainConfig:
     ema_buffers: str = "copy"
     tensorboard: bool = False  # also write scalars and sample grids to RUN/tensorboard (the tensorboard extra)
     keep_freed_memory: bool = True  # glibc: reuse freed blocks instead of re-faulting pages each step (training/memory.py)
+    # evaluation while training with a health state and advice (docs/health.md): every this many steps; auto:
+    # about 10 per run, ≥ 500 steps apart, on digits, mnist, fashion-mnist and cifar10 (shipped classifiers); 0: off
+    eval_every: Union[int, str] = "auto"
+    eval_samples: int = field(default=2000, metadata={"min": 16})  # samples (and held-out reals) per evaluation
+    stop_when: Union[str, None] = None  # plateau:N (evaluations without a new best) or unhealthy:N in a row; None: never
 
     @property
     def world_size(self) -> int:

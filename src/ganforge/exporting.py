@@ -283,13 +283,16 @@ def _is_categorical(latent, name: str) -> bool:
 
 
 # ---------------------------------------------------------------- writing the file
-def export(run_dir: str | Path, *, format: str | None = None, out: str | Path, ema: bool = True) -> dict:
+def export(run_dir: str | Path, *, format: str | None = None, out: str | Path, ema: bool = True,
+           checkpoint: str | None = None) -> dict:
     """Write the sampling network of ``run_dir`` (its EMA where the run keeps one, unless ``ema``
     is False) to ``out`` as ``format`` ("onnx" or "torchscript"; default: from out's suffix, .onnx
     or .pt), and its model card to ``out`` + ".card.json". The file is checked against ``sample``
-    before it is put in place (refused beyond 1e-2; the figure is in the card). Returns the card."""
-    from .runs.load import load
+    before it is put in place (refused beyond 1e-2; the figure is in the card). ``checkpoint``:
+    best, last (None) or a folder under RUN/checkpoints. Returns the card."""
+    from .runs.load import load, resolve_run
 
+    run_dir, chosen = resolve_run(run_dir, checkpoint)
     out = Path(out)
     format = _check_format(format, out)
     card_path = out.with_name(out.name + ".card.json")
@@ -299,7 +302,7 @@ def export(run_dir: str | Path, *, format: str | None = None, out: str | Path, e
                                 f"delete it")
     if not out.parent.is_dir():
         raise GanforgeError(f"--out {out}: the folder {out.parent} does not exist")
-    trained = _load_samplable(run_dir, load, ema)
+    trained = _load_samplable(run_dir, load, ema, chosen)
     sampler = Sampler(trained)
     _check_deterministic(sampler, trained)
     examples = {k: torch.from_numpy(v) for k, v in sample_inputs(trained, CHECK_N, seed=0).items()}
@@ -337,14 +340,14 @@ def _check_format(format: str | None, out: Path) -> str:
     return format
 
 
-def _load_samplable(run_dir, load, ema: bool):
+def _load_samplable(run_dir, load, ema: bool, checkpoint=None):
     from .runs.read import read_run
 
     cfg, meta = read_run(Path(run_dir))
     if meta.get("domains"):
         raise GanforgeError(f"{run_dir} is a {cfg.recipe} run: its generators translate images and draw nothing "
                             f"from noise, so there is no sampling network to export; use `ganforge translate`")
-    return load(run_dir, ema=ema)
+    return load(run_dir, ema=ema, checkpoint=checkpoint)
 
 
 def _check_deterministic(sampler: Sampler, trained) -> None:

@@ -14,7 +14,7 @@ import contextlib
 import json
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
@@ -55,6 +55,7 @@ class EvalOptions:
     ema: bool = True  # a run's EMA generator when it keeps one (False: the raw weights)
     truncation: float | None = None  # BigGAN's truncation threshold for a run's z (None: plain z)
     train_set: str | None = None  # memorisation: the images G was trained on (default: a run's own data and split)
+    checkpoint: str | None = None  # a run's checkpoint: best, last (None) or a folder under RUN/checkpoints
 
 
 @dataclass
@@ -112,7 +113,7 @@ def load_generated(*, run_dir=None, images=None, labels=None, data_root=None, sp
     if run_dir is not None:
         from ..runs.load import load
 
-        G = load(run_dir, ema=options.ema, truncation=options.truncation)
+        G = load(run_dir, ema=options.ema, truncation=options.truncation, checkpoint=options.checkpoint)
         t0 = time.time()
         x, lab = G.sample(options.n, seed=options.seed, return_labels=True)
         describe = {"run_dir": str(Path(run_dir).resolve()), "step": int(G.step), "recipe": G.cfg.recipe,
@@ -122,14 +123,16 @@ def load_generated(*, run_dir=None, images=None, labels=None, data_root=None, sp
                                    "channels": G.cfg.data.channels},
                     "sample_seed": options.seed, "sampling_seconds": round(time.time() - t0, 3),
                     "generator": "EMA" if G.ema else "trained weights"}
+        if options.checkpoint is not None:
+            describe["checkpoint"] = Path(options.checkpoint).name
         if options.truncation is not None:
             describe["truncation"] = options.truncation
         if lab is not None:
             describe["labels"] = f"balanced: sample i has class i mod {G.n_classes}"
         check_samples(x, f"the generator of {run_dir} (step {G.step})")
         return SampleSet(x, lab, describe), G.cfg.data.name, G.cfg.data.root
-    if options.truncation is not None or not options.ema:
-        raise GanforgeError("--truncation and --no-ema choose how a run's generator samples; with --images there "
+    if options.truncation is not None or not options.ema or options.checkpoint is not None:
+        raise GanforgeError("--truncation, --checkpoint and --no-ema choose how a run's generator samples; with --images there "
                             "is no generator: drop them, or apply the truncation when writing the images")
     path = Path(images).expanduser()
     if path.suffix.lower() == ".npy" and path.is_file():
@@ -337,6 +340,11 @@ def evaluate(*, run_dir=None, images=None, labels=None, reference: str | None = 
     if not names:
         raise GanforgeError(f"no metrics given; valid: {', '.join(METRICS.names())}")
     chosen = [METRICS.get(name) for name in names]
+    if run_dir is not None:  # RUN/checkpoints/best names the run and its checkpoint
+        from ..runs.load import resolve_run
+
+        run_dir, checkpoint = resolve_run(run_dir, options.checkpoint)
+        options = replace(options, checkpoint=checkpoint)
     out = Path(out) if out is not None else _default_out(run_dir, images)
     gen, run_data, run_root = load_generated(run_dir=run_dir, images=images, labels=labels, data_root=data_root,
                                              split=split, options=options)

@@ -18,6 +18,7 @@ from ..errors import GanforgeError
 from ..penalties import PENALTIES, regulariser_schedule
 from ..registry import LOSSES, RECIPES
 from ..training.context import StepContext
+from ..training.health import check_eval_config
 from ..training.players import Player, Simultaneous
 from .standard import check_d_steps_boost, standard_players
 from .steps import standard_after_d_update, standard_d_step, standard_g_step
@@ -223,6 +224,7 @@ def check_config(cfg: Config) -> None:
             raise GanforgeError(f"d_clip must be > 0, got {cfg.d_clip}")
     if cfg.d_steps < 1 or cfg.g_steps < 1:
         raise GanforgeError("d_steps and g_steps must be ≥ 1 (k D steps per G step, or the reverse)")
+    check_eval_config(cfg.train)
     if cfg.update_order not in ("alternating", "simultaneous"):
         raise GanforgeError(f"update_order {cfg.update_order!r} unknown; valid: alternating, simultaneous")
     if cfg.update_order == "simultaneous" and cfg.train.precision == "16-mixed":

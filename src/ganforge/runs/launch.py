@@ -22,12 +22,13 @@ def train(recipe: str | None = None, *, data: str | None = None, data_b: str | N
           data_root: str | None = None, device: str | None = None, devices: int | None = None,
           num_nodes: int | None = None, precision: str | None = None, config: str | None = None, set: list[str] | tuple[str, ...] = (),
           resume: bool = False, dry_run: bool = False, console: bool = True,
-          page: Callable[[Path], contextlib.AbstractContextManager] | None = None) -> dict:
+          page: Callable[[Path], contextlib.AbstractContextManager] | None = None, evaluation=None) -> dict:
     """Train a recipe (see ``ganforge list``) and return a summary.
 
     Mirrors ``ganforge train``: ``set`` takes ``key=value`` strings like ``--set``; ``resume``
     continues ``out`` up to ``steps``; ``page``: called with the run directory once it is known,
-    it returns a context (the live page) held open while training (not on a dry run). Returns
+    it returns a context (the live page) held open while training (not on a dry run); ``evaluation``:
+    the health checks' evaluator (``ganforge.metrics.in_training``; None: none). Returns
     {"run_dir", "step", "seconds", "last"}.
     """
     from ..training.loop import run_training
@@ -50,7 +51,7 @@ def train(recipe: str | None = None, *, data: str | None = None, data_b: str | N
     untrusted_root = resume and data_root is None
     serving = page(out_path) if (page is not None and not dry_run) else contextlib.nullcontext()
     with no_downloads() if untrusted_root else contextlib.nullcontext(), serving:
-        return run_training(cfg, out_path, resume=resume, dry_run=dry_run, console=console)
+        return run_training(cfg, out_path, resume=resume, dry_run=dry_run, console=console, evaluation=evaluation)
 
 
 def _resolve(recipe: str | None, *, config, sets, flags) -> tuple:

@@ -9,7 +9,8 @@ from ..errors import GanforgeError
 
 # Settings that may change when a run is resumed; everything else must match the saved run.
 RESUMABLE = {"train.steps", "train.time_limit_s", "train.log_every", "train.sample_every", "train.ckpt_every", "train.device",
-             "train.threads", "train.keep_checkpoints", "train.tensorboard", "data.root",
+             "train.threads", "train.keep_checkpoints", "train.tensorboard", "train.eval_every", "train.eval_samples",
+             "train.stop_when", "data.root",
              "data_b.root", "data.stream", "data.stream_cache", "data.workers"}  # streaming draws the same batches
 
 

@@ -3,6 +3,8 @@
 A checkpoint is a directory ``checkpoints/step_NNNNNNN``. It is written under a temporary
 name and renamed into place only when complete (rename is atomic on POSIX), so a crash or
 Ctrl-C leaves either the previous checkpoint or the new one, never a half-written one.
+``checkpoints/best`` (the best evaluation so far, training/health_hook.py) is written the same way
+and is never rotated away: rotation counts only ``step_*`` folders.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from safetensors.torch import load_file, save_file
 from ..errors import GanforgeError
 
 _PREFIX = "step_"
+BEST = "best"  # checkpoints/best: the best evaluation so far
 
 
 def _encode(obj: Any, tensors: dict[str, torch.Tensor], path: str) -> Any:
@@ -68,16 +71,18 @@ def _fsync_write(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
-def save_checkpoint(ckpt_dir: Path, step: int, state: dict, *, keep: int = 2) -> Path:
+def save_checkpoint(ckpt_dir: Path, step: int, state: dict, *, keep: int = 2, name: str | None = None) -> Path:
     """Write ``state`` (nested dicts/lists of tensors and JSON values) as checkpoint ``step``,
-    keeping the last ``keep`` complete checkpoints. A failed write (a full disk) leaves the
-    earlier checkpoints as they were and raises a GanforgeError naming the directory."""
+    keeping the last ``keep`` complete checkpoints; ``name`` (``best``): a folder of that name
+    instead, replaced whole. A failed write (a full disk) leaves the earlier checkpoints as they
+    were and raises a GanforgeError naming the directory."""
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     tmp = None
     try:
         # created exclusively under a fresh name: a link planted in the folder is never written through
-        tmp = Path(tempfile.mkdtemp(dir=ckpt_dir, prefix=f".tmp-{_PREFIX}{step:07d}-"))
-        return _save(ckpt_dir, tmp, step, state, keep)
+        final = ckpt_dir / (name or f"{_PREFIX}{step:07d}")
+        tmp = Path(tempfile.mkdtemp(dir=ckpt_dir, prefix=f".tmp-{final.name}-"))
+        return _save(ckpt_dir, tmp, final, state, keep)
     except OSError as err:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -87,15 +92,14 @@ def save_checkpoint(ckpt_dir: Path, step: int, state: dict, *, keep: int = 2) ->
                             f"kept)") from None
 
 
-def _save(ckpt_dir: Path, tmp: Path, step: int, state: dict, keep: int) -> Path:
-    final = ckpt_dir / f"{_PREFIX}{step:07d}"
+def _save(ckpt_dir: Path, tmp: Path, final: Path, state: dict, keep: int) -> Path:
     tensors: dict[str, torch.Tensor] = {}
     meta = _encode(state, tensors, "s")
     save_file(tensors, str(tmp / "tensors.safetensors"))
     with open(tmp / "tensors.safetensors", "rb+") as f:
         os.fsync(f.fileno())
     _fsync_write(tmp / "state.json", json.dumps(meta).encode())
-    if final.exists():  # re-saving the same step (e.g. after a resume): replace it
+    if final.exists():  # re-saving the same step (e.g. after a resume), or a new best: replace it
         old = Path(tempfile.mkdtemp(dir=ckpt_dir, prefix=f".old-{final.name}-"))  # empty: rename may replace it
         final.rename(old)
         tmp.rename(final)
@@ -128,6 +132,7 @@ def clean_temporaries(ckpt_dir: Path) -> list[str]:
     if not ckpt_dir.is_dir() or ckpt_dir.is_symlink():
         return []
     complete = set(list_checkpoints(ckpt_dir))
+    _rescue_best(ckpt_dir)
     removed = []
     for p in ckpt_dir.iterdir():
         if p.is_symlink():
@@ -136,6 +141,19 @@ def clean_temporaries(ckpt_dir: Path) -> list[str]:
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p.name)
     return sorted(removed)
+
+
+def _rescue_best(ckpt_dir: Path) -> None:
+    """A crash between the two renames that replace ``best`` leaves the old one under ``.old-best-*``:
+    put it back rather than delete it."""
+    best = ckpt_dir / BEST
+    if best.exists() or best.is_symlink():
+        return
+    for old in sorted(ckpt_dir.glob(f".old-{BEST}-*")):
+        if old.is_dir() and not old.is_symlink() and (old / "state.json").is_file() \
+                and (old / "tensors.safetensors").is_file():
+            old.rename(best)
+            return
 
 
 def load_checkpoint(path: Path) -> dict:

@@ -6,6 +6,7 @@
             repeats × (step → named terms → sum → backward → optimiser step → after_update)
         EMA of the sampling network                (when train.ema_decay is set)
         report (tensors only; one host sync per log interval)
+        evaluation and health at their interval (health_hook.py; stop_when may end the run)
         samples / checkpoint at their intervals
 
 Devices, precision and DDP come from Lightning Fabric.
@@ -31,6 +32,7 @@ from ..run_dir import check_run_dir, run_path
 from .build import count_params
 from .checkpoint import check_fits, clean_temporaries, latest_checkpoint, load_latest, save_checkpoint
 from .finite import FiniteGuard, check_weights
+from .health_hook import HealthHook
 from .lock import RunLock, is_lock_file
 from .players import Simultaneous
 from .process import process_settings
@@ -181,8 +183,9 @@ def _is_main_thread() -> bool:
 
 
 def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run: bool = False,
-                 console: bool = True) -> dict:
-    """Train ``cfg`` into run directory ``out``. Returns a summary dict (the last record, paths)."""
+                 console: bool = True, evaluation=None) -> dict:
+    """Train ``cfg`` into run directory ``out``. Returns a summary dict (the last record, paths).
+    ``evaluation``: the evaluator of the health checks (``ganforge.metrics.in_training``; None: none)."""
     recipe = RECIPES.get(cfg.recipe)
     if not dry_run:
         if cfg.train.tensorboard:
@@ -194,14 +197,16 @@ def run_training(cfg: Config, out: Path | None, *, resume: bool = False, dry_run
         if dry_run:
             return _dry_run(TrainingRun(cfg, recipe, fabric))
         with RunLock(out) if fabric.global_rank == 0 else contextlib.nullcontext():
-            return _train(cfg, recipe, fabric, out, resume=resume, console=console)
+            return _train(cfg, recipe, fabric, out, resume=resume, console=console, evaluation=evaluation)
 
 
-def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: bool) -> dict:
+def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: bool, evaluation) -> dict:
     run = TrainingRun(cfg, recipe, fabric)
     t = cfg.train
     ckpt_dir = run_path(out, "checkpoints")
-    start = _restore(run, out) if resume else 0
+    health = HealthHook(run, evaluation, save_best=lambda step: checkpoint(step, name="best"), message=lambda m: reporter.message(m),
+                        broadcast=fabric.broadcast if run.world > 1 else None)
+    start = _restore(run, out, health) if resume else 0
     if run.is_main and not (resume and start >= t.steps):  # a resume with nothing to do leaves the files alone
         _write_run_files(run, out)
     reduce = run.ctx.mean_over_ranks
@@ -213,12 +218,15 @@ def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: boo
     elif start:
         reporter.message(f"resuming {out} from step {start}")
 
-    def checkpoint(step: int) -> None:
-        guard.check()
+    def checkpoint(step: int, name: str | None = None) -> None:
+        if name is None:  # the best is saved by rank 0 alone, inside the evaluation
+            guard.check()
         if run.is_main:
             check_weights(_checkpointed_nets(run), step, latest_checkpoint(out))
-            save_checkpoint(ckpt_dir, step, run.state_dict(step), keep=t.keep_checkpoints)
-        fabric.barrier()
+            state = {**run.state_dict(step), "health": health.state_dict()}
+            save_checkpoint(ckpt_dir, step, state, keep=t.keep_checkpoints, name=name)
+        if name is None:
+            fabric.barrier()
 
     def samples(step: int) -> None:
         guard.check()  # a diverged run draws no grid of NaNs
@@ -243,14 +251,17 @@ def _train(cfg: Config, recipe, fabric, out: Path, *, resume: bool, console: boo
                 out_of_time = clock.out_of_time(log_now)
                 stop_now = (flag.stop and run.world == 1) or out_of_time
                 if log_now or stop_now:  # a stopped run logs its last, partial interval too
-                    last_record = reporter.flush(step, run.log_extras(step))
+                    evaluation = health.at_log(step) if log_now else {}  # never on an interrupted step
+                    last_record = reporter.flush(step, {**run.log_extras(step), **evaluation})
                     guard.check(last_record)
+                    health.remember(last_record)
+                    stop_now = stop_now or health.stop is not None
                 if step % t.sample_every == 0 or step == t.steps:
                     samples(step)
                 if step % t.ckpt_every == 0 or step == t.steps or stop_now:
                     checkpoint(step)
                 if stop_now:
-                    why = "time limit reached" if out_of_time else "interrupted"
+                    why = "time limit reached" if out_of_time else health.stop or "interrupted"
                     reporter.message(f"{why}: saved checkpoint at step {step}; continue with --resume")
                     if step % t.sample_every:
                         samples(step)
@@ -280,13 +291,14 @@ class TimeLimit:
         return bool(self.broadcast(time.perf_counter() - self.t0 > self.limit_s, src=0))
 
 
-def _restore(run: TrainingRun, out: Path) -> int:
+def _restore(run: TrainingRun, out: Path, health: HealthHook) -> int:
     """Load the last complete checkpoint (after removing an interrupted save's leftovers)."""
     clean_temporaries(out / "checkpoints")
     last, state = load_latest(out, missing=f"--resume: {out} has no complete checkpoint left, so there is nothing to "
                                            f"continue; start the run again into a new --out (without --resume)")
     check_fits(run.raw, state, last)
     try:
+        health.load_state_dict(state.get("health"))
         return run.load_state_dict(state)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError) as err:
         raise GanforgeError(f"checkpoint {last} does not fit this run ({type(err).__name__}: {err}); delete it to "

@@ -44,7 +44,8 @@ def build_report(run: RunFiles, records: list[dict]) -> str:
     recipe = recipe_of(config)
     data = {
         "layout": chart_layout(numeric_keys(records), probabilistic=is_probabilistic(config)),
-        "records": [{k: v for k, v in r.items() if _is_number(v)} for r in records],
+        "records": [{k: v for k, v in r.items() if _is_number(v) or (k == "health" and isinstance(v, str))}
+                    for r in records],
         "grids": [{"step": step, "src": data_uri(png)} for step, path in run.grids() if (png := run.png(path))],
     }
     name = config.get("recipe", "?")
@@ -53,7 +54,7 @@ def build_report(run: RunFiles, records: list[dict]) -> str:
         title=_e(f"ganforge report: {name} — {run.root.name}"),
         header=_header(run, config, records, recipe),
         recipe=_recipe_section(recipe, config),
-        warnings=_warnings(records),
+        warnings=_warnings(records) + _health(records),
         grids_note="" if data["grids"] else '<p class="muted">no sample grids in samples/ yet</p>',
         class_grids=_class_grids(run, meta, config),
         eval=_eval_table(run.eval_cards()) + _memo_pairs(run),
@@ -110,6 +111,22 @@ def _warnings(records: list[dict]) -> str:
     items = "".join(f"<li>step {step:,}: {_e(text)}</li>" for step, text in found[-MAX_WARNINGS:])
     more = f" (the last {MAX_WARNINGS} of {len(found)})" if len(found) > MAX_WARNINGS else ""
     return f"<h3 class=\"warning\">Warnings{more}</h3><ul class=\"warning\">{items}</ul>"
+
+
+def _health(records: list[dict]) -> str:
+    """The evaluations' health states where they change (training/health.py): step, state, advice."""
+    rows, last = [], None
+    for r in records:
+        state = r.get("health")
+        if isinstance(state, str) and state != last:
+            rows.append(f"<tr class=\"{'healthy' if state == 'healthy' else 'warning'}\"><td class=\"num\">"
+                        f"{_number(r.get('step'))}</td><td>{_e(state)}</td><td>{_e(r.get('advice', ''))}</td></tr>")
+            last = state
+    if not rows:
+        return ""
+    return ("<h3>Health</h3><table id=\"health\"><tr><th>step</th><th>state</th><th>advice</th></tr>"
+            f"{''.join(rows[-MAX_WARNINGS:])}</table><p class=\"muted\">each change of state; every evaluation's "
+            "row is in metrics.jsonl (docs/health.md)</p>")
 
 
 def _figure(src: str, caption: str) -> str:

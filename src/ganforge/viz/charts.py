@@ -30,6 +30,18 @@ _TOY_DISTANCES = ["jsd", "d_star_gap"]  # the lab's probe (README: the lab)
 _TOY_SHARES = ["hq_share", "g_outside_box"]
 _AUGMENT = ["augment_p", "augment_rt"]  # ADA's probability and its overfitting heuristic (augment/)
 _SPEED = "sec_per_step"
+# the evaluations while training (metrics/in_training.py; docs/health.md)
+_EVAL_GROUPS = [
+    ("FID (evaluation while training)", ["fid", "best_fid"], "lower is better; the health states are marked below"),
+    ("Precision and recall", ["precision", "recall"], ""),
+    ("Classes covered", ["classes_covered", "classes_covered_ref"], "read by the domain classifier; _ref: held-out reals"),
+    ("Near-copies of training images", ["memorised", "memorised_ref"], "_ref: the share among held-out reals"),
+    ("D's r_t on training vs held-out reals", ["r_t_train", "r_t_heldout", "d_overfit_gap"],
+     "ADA's E[sign D(x)]; gap: held-out reals' way from training reals to fakes"),
+    ("D's mean scores (evaluation)", ["d_score_train", "d_score_heldout", "d_score_fake"], ""),
+    ("Loss trend since the last evaluation", ["d_loss_trend", "g_loss_trend"], ""),
+]
+_NOT_CHARTED = {"best_step"}
 
 
 def chart_layout(keys: list[str] | set[str], *, probabilistic: bool) -> list[dict]:
@@ -37,7 +49,7 @@ def chart_layout(keys: list[str] | set[str], *, probabilistic: bool) -> list[dic
 
     ``probabilistic``: D's output is a probability (minimax family), so D(x) and D(G(z)) are
     drawn with the ½ line; for critics and energies their raw values are drawn instead."""
-    left = set(keys) - {"step"}
+    left = set(keys) - {"step"} - _NOT_CHARTED
     charts: list[Chart] = []
 
     def claim(title: str, wanted: list[str], **options) -> None:
@@ -57,6 +69,8 @@ def chart_layout(keys: list[str] | set[str], *, probabilistic: bool) -> list[dic
     claim("Modes covered", _TOY_MODES)
     claim("Augmentation (ADA)", _AUGMENT,
           note="p: the probability of each augmentation; r_t = E[sign D(real)], which p steers to its target (0.6)")
+    for title, wanted, note in _EVAL_GROUPS:  # before the loss terms, which claim every d_* and g_* key
+        claim(title, wanted, note=note)
     players = sorted(k[len("lr_"):].lower() for k in left if k.startswith("lr_"))
     claim("Loss terms", sorted(k for k in left if any(k.startswith(f"{p}_") for p in players)
                              and not k.startswith(("grad_norm_", "lr_"))))

@@ -95,6 +95,7 @@ var GanforgeCharts = (function () {
       });
       el("path", {d: d, stroke: colour, "class": "series", "data-key": chart.keys[i]}, svg);
     });
+    healthMarks(svg, records, sx, xr);
     var legend = document.createElement("div");
     legend.className = "legend";
     chart.keys.forEach(function (k, i) {
@@ -111,6 +112,18 @@ var GanforgeCharts = (function () {
     }
     fig.appendChild(legend);
     return fig;
+  }
+
+  // The health state of each evaluation (ganforge/training/health.py) as a mark under the curves:
+  // green when healthy, red otherwise; hovering names the state.
+  function healthMarks(svg, records, sx, xr) {
+    records.forEach(function (r) {
+      if (typeof r.health !== "string" || r.step < xr[0] || r.step > xr[1]) return;
+      var mark = el("circle", {cx: sx(r.step).toFixed(1), cy: H - PAD.bottom - 4, r: 3,
+                               "class": "health-mark " + (r.health === "healthy" ? "healthy" : "unhealthy"),
+                               "data-health": r.health}, svg);
+      el("title", {}, mark).textContent = "step " + r.step + ": " + r.health;
+    });
   }
 
   function draw(container, layout, records) {

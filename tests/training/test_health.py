@@ -1,0 +1,143 @@
+"""The health detector's rules on made-up evaluation rows, and the evaluation hook in tiny runs on
+digits: rows in metrics.jsonl, checkpoints/best kept through rotation and loadable, stop_when, and
+an exact resume (docs/health.md)."""
+
+import json
+
+import pytest
+import torch
+
+import ganforge
+from ganforge.errors import GanforgeError
+from ganforge.metrics import in_training
+from ganforge.training.checkpoint import list_checkpoints, load_checkpoint
+from ganforge.training.health import HealthTracker, diagnose, parse_stop_when, stop_reason
+
+from ..conftest import quick_sets
+from ..tiny_run import TINY, cli
+
+GOOD = {"finite": True, "fid": 20.0, "precision": 0.7, "recall": 0.6, "spread": 0.9, "pixel_spread": 0.95,
+        "confident_share": 0.8,
+        "classes_covered": 10,
+        "classes_covered_ref": 10, "memorised": 0.05, "memorised_ref": 0.06, "d_overfit_gap": 0.1,
+        "r_t_train": 0.3, "r_t_heldout": 0.25}
+
+
+def rows(*changes, start_fid=40.0):
+    """Evaluation rows 1000 steps apart: a healthy run improving from start_fid, then ``changes``
+    applied to the last ones (one dict per row, from the end)."""
+    out = [dict(GOOD, step=1000 * (i + 1), fid=start_fid - 5 * i) for i in range(4)]
+    for i, change in enumerate(reversed(changes)):
+        out[-1 - i].update(change)
+    return out
+
+
+def test_a_healthy_run_is_healthy():
+    assert diagnose(rows()) == "healthy"
+    assert diagnose(rows(dict(fid=25.5))) == "healthy"  # a noisy reading is no plateau
+
+
+@pytest.mark.parametrize("changes, state", [
+    ([dict(finite=False, fid=None)], "diverging"),
+    ([dict(fid=80.0), dict(fid=90.0)], "diverging"),  # twice over 2× the best FID (30)
+    ([dict(pixel_spread=1e-6, fid=2700.0)], "diverging"),  # one saturated image
+    ([dict(spread=0.2, precision=0.0)], "mode_collapse"),  # spread had been 0.9
+    ([dict(pixel_spread=0.2), dict(pixel_spread=0.1)], "mode_collapse"),  # two evaluations in a row
+    ([dict(recall=0.02, precision=0.8)], "mode_collapse"),  # recall had been 0.6
+    ([dict(memorised=0.4, memorised_ref=0.05)], "memorising"),
+    ([dict(d_overfit_gap=0.8, r_t_train=0.9, r_t_heldout=-0.2)], "d_overfit"),
+    ([dict(fid=200.0, precision=0.1)] * 4, "stalled"),
+])
+def test_each_state_fires(changes, state):
+    assert diagnose(rows(*changes)) == state
+
+
+def test_rules_that_must_not_fire():
+    assert diagnose(rows(dict(fid=80.0))) == "healthy"  # one high reading is not a divergence
+    assert diagnose(rows(dict(classes_covered=2, confident_share=0.7))) == "healthy"  # the classifier alone decides nothing
+    assert diagnose(rows(dict(pixel_spread=0.05))) == "healthy"  # once: G may not have moved from its start yet
+    assert diagnose(rows(*[dict(pixel_spread=0.05, d_separation=0.1)] * 2)) == "healthy"  # D at chance
+    assert diagnose(rows(*[dict(pixel_spread=0.05, d_separation=3.0)] * 2)) == "mode_collapse"
+    early = [dict(GOOD, step=200, fid=500.0, precision=0.2, recall=0.0, spread=0.3, pixel_spread=0.6, confident_share=0.9,
+                  classes_covered=1), dict(GOOD, step=400, fid=170.0, precision=0.65, recall=0.07, spread=0.5)]
+    assert diagnose(early[:1]) == diagnose(early) == "healthy"  # blobs, then variety: still learning
+    assert diagnose(rows(dict(memorised=0.3, memorised_ref=0.2))) == "healthy"  # as many as held-out reals
+    assert diagnose(rows(dict(d_overfit_gap=0.3, r_t_train=1.0, r_t_heldout=0.5))) == "healthy"  # a little apart
+    assert diagnose(rows(*[dict(fid=200.0, precision=0.9)] * 4)) == "healthy"  # converged, not stalled
+    assert diagnose([dict(step=10)]) == "healthy"  # no numbers, no verdict
+    assert diagnose([dict(step=10, fid=float("nan"))]) == "diverging"
+
+
+def test_tracker_best_advice_and_stop_rules():
+    tracker = HealthTracker()
+    for row in rows(*[dict(pixel_spread=0.2)] * 2, dict(pixel_spread=0.1, classes_covered=2)):
+        tracker.add(row)
+    assert (tracker.best, tracker.best_step) == (25.0, 4000)
+    assert tracker.last_state == "mode_collapse" and tracker.unhealthy_streak == 2
+    advice = tracker.rows[-1]["advice"]
+    assert "nearly alike" in advice and "2 of 10 classes" in advice and "step 4,000" in advice
+    assert "checkpoints/best" in advice
+    assert stop_reason(tracker, parse_stop_when("unhealthy:2")).startswith("stop_when unhealthy:2")
+    assert stop_reason(tracker, parse_stop_when("unhealthy:3")) is None
+    tracker.add(dict(GOOD, step=5000, fid=26.0))
+    assert tracker.since_best == 1 and stop_reason(tracker, parse_stop_when("plateau:1"))
+    copy = HealthTracker()
+    copy.load_state_dict(json.loads(json.dumps(tracker.state_dict())))
+    assert copy.state_dict() == tracker.state_dict()
+    for bad in ("soon", "plateau", "plateau:0", "unhealthy:x"):
+        with pytest.raises(GanforgeError, match="plateau:N"):
+            parse_stop_when(bad)
+
+
+def _train(out, steps, *sets, resume=False):
+    base = quick_sets(**{"train.eval_every": 10, "train.eval_samples": 100, "train.ckpt_every": 10,
+                         "train.keep_checkpoints": 1})
+    return ganforge.train(None if resume else "gan", data=None if resume else "digits", steps=steps, out=out,
+                          set=([] if resume else TINY) + base + list(sets), console=False, resume=resume)
+
+
+def _evaluations(run):
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return [r for r in records if "health" in r]
+
+
+def test_best_checkpoint_kept_and_loadable(tmp_path):
+    run = tmp_path / "run"
+    _train(run, 30)
+    evals = _evaluations(run)
+    assert [r["step"] for r in evals] == [10, 20, 30]
+    assert all(r["health"] in ("healthy", "mode_collapse", "d_overfit", "memorising", "diverging", "stalled")
+               and isinstance(r["advice"], str) and "fid" in r and "precision" in r for r in evals)
+    best_step = evals[-1]["best_step"]
+    assert [p.name for p in list_checkpoints(run / "checkpoints")] == ["step_0000030"]  # rotation kept one ...
+    best = load_checkpoint(run / "checkpoints" / "best")  # ... and never touched best
+    assert best["step"] == best_step and best["health"]["tracker"]["best_step"] == best_step
+    G = ganforge.load(run, checkpoint="best")
+    assert G.step == best_step
+    assert torch.equal(G.sample(4, seed=1), ganforge.load(run / "checkpoints" / "best").sample(4, seed=1))
+    code, out, _ = cli("sample", run, "--checkpoint", "best", "--n", 4, "--out", tmp_path / "best.png")
+    assert code == 0 and f"step {best_step}" in out
+    code, _, _ = cli("eval", run / "checkpoints" / "best", "--metrics", "fid", "--features", "identity", "--n", 50,
+                     "--threads", 1)
+    card = json.loads((run / "eval.jsonl").read_text().splitlines()[-1])
+    assert code == 0 and card["generated"]["step"] == best_step and card["generated"]["checkpoint"] == "best"
+
+
+def test_stop_when_and_exact_resume(tmp_path, monkeypatch):
+    whole, part = tmp_path / "whole", tmp_path / "part"
+    _train(whole, 40)
+    _train(part, 20)
+    _train(part, 40, resume=True)
+    a, b = load_checkpoint(whole / "checkpoints" / "step_0000040"), load_checkpoint(part / "checkpoints" / "step_0000040")
+    for key, value in a["G"].items():
+        assert torch.equal(value, b["G"][key])
+    pick = ("step", "fid", "precision", "recall", "health", "best_step")
+    assert [{k: r.get(k) for k in pick} for r in a["health"]["tracker"]["rows"]] == \
+           [{k: r.get(k) for k in pick} for r in b["health"]["tracker"]["rows"]]
+
+    fids = iter([10.0, 12.0, 13.0, 14.0, 15.0])  # no better FID after the first evaluation
+    monkeypatch.setattr(in_training.Evaluator, "__init__", lambda self, run, n: None)
+    monkeypatch.setattr(in_training.Evaluator, "measure", lambda self, step: {"finite": True, "fid": next(fids)})
+    summary = _train(tmp_path / "stopped", 100, "train.stop_when=plateau:2")
+    assert summary["step"] == 30
+    assert (tmp_path / "stopped" / "checkpoints" / "step_0000030").is_dir()
