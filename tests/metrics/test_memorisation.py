@@ -99,3 +99,12 @@ def test_a_run_on_a_resized_folder_is_compared_with_its_images_as_it_saw_them(tm
                    set=TINY + quick_sets(**{"data.image_size": "[8,6]", "data.fit": "pad", "train.batch_size": 10}))
     cards = evaluate(run_dir=run, metrics="memo", features="identity", options=EvalOptions(n=40, use_cache=False))
     assert cards[1]["params"]["n_training"] == 30 and 0.0 <= cards[1]["value"] <= 1.0
+
+
+def test_a_named_dataset_is_compared_at_the_size_the_run_trained_at(tmp_path):
+    from tests.tiny_run import tiny_run
+
+    run = tiny_run(tmp_path / "run", steps=2, **{"data.image_size": "[12,12]"})
+    cards = evaluate(run_dir=run, metrics="memo", features="identity", options=EvalOptions(n=50, use_cache=False))
+    assert cards[0]["reference"]["as_trained"]["image_size"] == [12, 12]
+    assert cards[0]["n_reference"] > 0
