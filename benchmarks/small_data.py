@@ -71,6 +71,7 @@ def run_row(name: str, recipe: str, sets: list[str], args) -> dict:
     # features) and no FID is taken; MNIST: mnist-cnn features against the 10,000 test images
     measure = ["--metrics", "memo", "--features", "identity", "--n", "2000"] if faces else \
         ["--metrics", "fid,pr,memo", "--n", str(args.n)]
+    (out / "small-data.eval.jsonl").unlink(missing_ok=True)  # cards are appended: one evaluation per row
     eval_cmd = [sys.executable, "-m", "ganforge.cli", "eval", str(out), *measure,
                 "--data-root", args.data_root, "--threads", "1", "--out", str(out / "small-data.eval.jsonl")]
     subprocess.run(eval_cmd, check=True, stdout=subprocess.DEVNULL)
