@@ -87,7 +87,6 @@ def load_dataset_set(spec: str, *, split: str, data_root: str | None, n: int, ta
     themselves read FID ≈ 66 against the native test set in mnist-cnn features.)"""
     from .. import data as _data  # noqa: F401  (registers the datasets)
     from ..data import load_data
-    from ..registry import DATASETS
 
     name, spec_split = parse_dataset_spec(spec)
     split = spec_split or split
