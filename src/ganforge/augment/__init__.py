@@ -23,7 +23,6 @@ from .controller import AdaController
 from .diffaugment import POLICIES, diff_augment, uniforms_needed
 
 ADA_DEFAULTS = {"target": 0.6, "interval": 4, "kimg": 500, "p": 0.0, "groups": "bgc"}
-KINDS = ("diffaugment", "ada")
 
 
 @dataclass
@@ -62,17 +61,18 @@ class Augment:
         if self.kind == "diffaugment":
             x = diff_augment(x, u, list(self.policies))
         else:
-            p = ctx.state[AdaController.P]
-            x = ada_augment(x, u, p, self.groups)
-            ctx.report("augment_p", p)
+            x = ada_augment(x, u, ctx.state[AdaController.P], self.groups)
         if centred:
             x = x * ((hi - lo) / 2) + (hi + lo) / 2
         return x
 
     def observe(self, ctx, real_logits: Tensor) -> None:
-        """D's raw scores of the (augmented) reals in its step: ADA's controller reads their signs."""
-        if self.controller is not None and self.controller.adaptive:
-            self.controller.observe(ctx, real_logits)
+        """D's raw scores of the (augmented) reals in its step: ADA's controller reads their signs
+        (once per D step, where p is also reported)."""
+        if self.controller is not None:
+            ctx.report("augment_p", ctx.state[AdaController.P])
+            if self.controller.adaptive:
+                self.controller.observe(ctx, real_logits)
 
 
 def build_augment(cfg, family, data_kind: str = "image", two_domain: bool = False) -> Augment | None:

@@ -140,7 +140,8 @@ def ada_augment(x: Tensor, u: Tensor, p: Tensor, groups: tuple[str, ...]) -> Ten
         G = geometric_inverse(u, p, groups, h, w)
         # centred pixels → affine_grid's normalised coordinates (−1 … 1 across the image)
         norm = torch.diag(torch.tensor([2.0 / w, 2.0 / h, 1.0], device=u.device))
-        theta = (norm @ G @ torch.linalg.inv(norm))[:, :2, :]
+        unnorm = torch.diag(torch.tensor([w / 2.0, h / 2.0, 1.0], device=u.device))
+        theta = (norm @ G @ unnorm)[:, :2, :]
         grid = F.affine_grid(theta.to(x.dtype), [n, ch, h, w], align_corners=False)
         x = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
     if "color" in groups:
