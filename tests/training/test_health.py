@@ -61,6 +61,13 @@ def test_rules_that_must_not_fire():
     early = [dict(GOOD, step=200, fid=500.0, precision=0.2, recall=0.0, spread=0.3, pixel_spread=0.6, confident_share=0.9,
                   classes_covered=1), dict(GOOD, step=400, fid=170.0, precision=0.65, recall=0.07, spread=0.5)]
     assert diagnose(early[:1]) == diagnose(early) == "healthy"  # blobs, then variety: still learning
+    # never spread out (stylegan's γ = 10 MNIST preset): like data, recall near 0, 3 of 10 classes, twice
+    start = dict(GOOD, step=200, fid=360.0, precision=0.4, recall=0.006, spread=0.6, classes_covered=2)
+    narrow = dict(GOOD, fid=230.0, precision=0.6, recall=0.01, classes_covered=3)
+    assert diagnose([start, dict(narrow, step=400)]) == "mode_collapse"
+    assert diagnose([dict(start, precision=0.2), dict(narrow, step=400)]) == "healthy"  # once: early blobs
+    assert diagnose([dict(start, classes_covered=4), dict(narrow, step=400, classes_covered=4)]) == "healthy"
+    assert diagnose([dict(start, precision=0.3), dict(narrow, step=400)]) == "healthy"  # unlike data: learning
     assert diagnose(rows(dict(memorised=0.3, memorised_ref=0.2))) == "healthy"  # as many as held-out reals
     assert diagnose(rows(dict(d_overfit_gap=0.3, r_t_train=1.0, r_t_heldout=0.5))) == "healthy"  # a little apart
     assert diagnose(rows(*[dict(fid=200.0, precision=0.9)] * 4)) == "healthy"  # converged, not stalled

@@ -22,9 +22,11 @@ States, checked in this order (the first that fires wins):
   or diversity lost that the run had: the spread in feature space below ``collapse_spread`` × that
   of held-out reals and at most ``collapse_drop`` × its largest earlier value; or, with precision
   at least ``collapse_precision`` (samples that look like data), recall below ``collapse_recall``
-  after it had been twice that, and at most ``collapse_drop`` × its best. (The classifier's class
-  histogram is in the row and the advice but decides nothing: it read EBGAN's grey-backed,
-  varied digits as two classes.)
+  after it had been twice that, and at most ``collapse_drop`` × its best; or samples that look like
+  data but never spread out: precision at least ``narrow_precision``, recall below ``narrow_recall``
+  and the classifier's classes at most ``narrow_classes`` of the held-out reals', at this
+  evaluation and the one before (the class count alone decides nothing: it read EBGAN's
+  grey-backed, varied digits as two classes);
 - ``memorising``: a share of samples that are near-copies of training images at least
   ``memo_share`` and ``memo_ratio`` × the share among held-out reals;
 - ``d_overfit``: D scores held-out reals at least ``overfit_gap`` of the way from training reals
@@ -52,6 +54,9 @@ THRESHOLDS = {
     "collapse_pixel_spread": 0.45,
     "collapse_separation": 1.0,
     "collapse_drop": 0.6,
+    "narrow_recall": 0.05,
+    "narrow_precision": 0.4,
+    "narrow_classes": 0.3,
     "memo_share": 0.2,
     "memo_ratio": 3.0,
     "overfit_gap": 0.5,
@@ -103,6 +108,8 @@ def diagnose(rows: list[dict], t: dict = THRESHOLDS) -> str:
     if looks_real and recall is not None and recall < t["collapse_recall"] \
             and recall <= lost * _most(rows[:-1], "recall") and _most(rows[:-1], "recall") >= 2 * t["collapse_recall"]:
         return "mode_collapse"
+    if len(rows) > 1 and all(_narrow(r, t) for r in rows[-2:]):
+        return "mode_collapse"
     memo, memo_ref = _num(row, "memorised"), _num(row, "memorised_ref")
     if memo is not None and memo >= t["memo_share"] and memo >= t["memo_ratio"] * (memo_ref or 0.0):
         return "memorising"
@@ -116,6 +123,15 @@ def diagnose(rows: list[dict], t: dict = THRESHOLDS) -> str:
         if earlier is not None and recent is not None and recent > (1 - t["stall_gain"]) * earlier:
             return "stalled"
     return "healthy"
+
+
+def _narrow(row: dict, t: dict) -> bool:
+    """Samples that look like data (precision) but only a few kinds of it: recall near 0 and at most
+    ``narrow_classes`` of the classes held-out reals cover (a G that never spread out)."""
+    precision, recall = _num(row, "precision"), _num(row, "recall")
+    classes, classes_ref = _num(row, "classes_covered"), _num(row, "classes_covered_ref")
+    return None not in (precision, recall, classes, classes_ref) and precision >= t["narrow_precision"] \
+        and recall < t["narrow_recall"] and classes <= t["narrow_classes"] * classes_ref
 
 
 def advice(state: str, rows: list[dict], best_step: int | None) -> str:
