@@ -19,12 +19,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import re
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
+
+from results_common import grid_of, load_results, mean_ms_per_step, portable, row_arguments, torch_version, train_and_eval
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPES = ("dcgan", "stylegan")
@@ -59,47 +57,27 @@ def face_rows() -> list[tuple[str, str, list[str]]]:
 
 def run_row(name: str, recipe: str, sets: list[str], args) -> dict:
     out = Path(args.out) / name
-    reuse = args.reuse and (out / "metrics.jsonl").is_file()
-    if out.exists() and not reuse:
-        shutil.rmtree(out)
     faces = name.startswith("faces")
     data = str(Path(args.data_root) / "faces/att_faces") if faces else "mnist"
-    cmd = [sys.executable, "-m", "ganforge.cli", "train", recipe, "--data", data, "--data-root", args.data_root,
-           "--out", str(out), "--set", "train.threads=1", *sum((["--set", s] for s in sets + args.sets), [])]
-    t0 = time.time()
-    if reuse:  # evaluate the run already there; its training time from its log (steps × seconds per step)
-        logged = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
-        steps = [0] + [r["step"] for r in logged]
-        t0 -= sum(r.get("sec_per_step", 0) * (s - prev) for r, s, prev in zip(logged, steps[1:], steps))
-    else:
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    train_s = time.time() - t0
+    train = [recipe, "--data", data, "--data-root", args.data_root, "--set", "train.threads=1",
+             *sum((["--set", s] for s in sets + args.sets), [])]
     # faces: no feature network knows them offline, so memorisation is measured in pixels only (identity
     # features) and no FID is taken; MNIST: mnist-cnn features against the 10,000 test images
     measure = ["--metrics", "memo", "--features", "identity", "--n", "2000"] if faces else \
         ["--metrics", "fid,pr,memo", "--n", str(args.n)]
-    (out / "small-data.eval.jsonl").unlink(missing_ok=True)  # cards are appended: one evaluation per row
-    eval_cmd = [sys.executable, "-m", "ganforge.cli", "eval", str(out), *measure,
-                "--data-root", args.data_root, "--threads", "1", "--out", str(out / "small-data.eval.jsonl")]
-    subprocess.run(eval_cmd, check=True, stdout=subprocess.DEVNULL)
-    cards = [json.loads(line) for line in (out / "small-data.eval.jsonl").read_text().splitlines() if line.strip()]
+    train_s, cards, records = train_and_eval(out, train, [*measure, "--data-root", args.data_root, "--threads", "1"],
+                                             reuse=args.reuse, cards_name="small-data.eval.jsonl")
     value = {c["metric"]: c["value"] for c in cards}
-    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
     steps = [r for r in records if "sec_per_step" in r]
     ps = [r["augment_p"] for r in steps if "augment_p" in r]
     memo = next(c for c in cards if c["metric"] == "memorised_features")
     return {"row": name, "recipe": recipe, "sets": sets + args.sets, "steps": steps[-1]["step"] if steps else None,
-            "train_minutes": round(train_s / 60, 2),
-            "ms_per_step": round(1000 * sum(r["sec_per_step"] for r in steps[1:]) / max(len(steps) - 1, 1), 1),
+            "train_minutes": round(train_s / 60, 2), "ms_per_step": mean_ms_per_step(records),
             "fid": value.get("fid"), "precision": value.get("precision"), "recall": value.get("recall"),
             "memorised_pixels": value.get("memorised_pixels"), "memorised_features": value.get("memorised_features"),
             "memorised_reference": memo["params"].get("reference_value"),
-            "final_p": ps[-1] if ps else None, "command": " ".join(["ganforge", *cmd[3:]])}
-
-
-def grid_of(run: Path) -> Path | None:
-    grids = sorted((run / "samples").glob("*.png"))
-    return grids[-1] if grids else None
+            "final_p": ps[-1] if ps else None,
+            "command": " ".join(["ganforge", "train", *train, "--out", str(out)])}
 
 
 def write(results: dict, args) -> None:
@@ -123,7 +101,7 @@ def write(results: dict, args) -> None:
 
     lines = ["# Small data: 500 MNIST images and 400 faces, with and without augmentation", "",
              f"Measured {datetime.date.today()} on {args.machine}, one thread per training (other work shared the "
-             f"two cores, so minutes and ms/step are loaded figures), torch {_torch()}; produced by "
+             f"two cores, so minutes and ms/step are loaded figures), torch {torch_version()}; produced by "
              "`python benchmarks/small_data.py --data-root DATA` (`--only ROW` re-runs one row).", "",
              "## MNIST", "",
              "Each recipe's MNIST preset (its steps, batch and widths) on the first 500 training images "
@@ -158,13 +136,6 @@ def write(results: dict, args) -> None:
     (ROOT / "docs/results/small-data.md").write_text("\n".join(lines) + "\n")
 
 
-def portable(command: str) -> str:
-    """A row's command without this machine's paths."""
-    command = re.sub(r"--data-root \S+", "--data-root DATA", command)
-    command = re.sub(r"--data \S+/faces/att_faces", "--data DATA/faces/att_faces", command)
-    return re.sub(r"--out \S+/(small-data/\S+)", r"--out runs/\1", command)
-
-
 def p_curve(out: Path, path: Path) -> bool:
     """ADA's p and r_t along the faces-ada run (and p along every ADA row), as one PNG."""
     import matplotlib
@@ -194,32 +165,9 @@ def p_curve(out: Path, path: Path) -> bool:
     return drawn
 
 
-def load_results(out: Path) -> dict:
-    """Every row measured so far: OUT/results.json, then each OUT/<row>/result.json (one per row, so that
-    two invocations may run side by side)."""
-    path = out / "results.json"
-    results = json.loads(path.read_text()) if path.is_file() else {}
-    for row in sorted(out.glob("*/result.json")):
-        results[row.parent.name] = json.loads(row.read_text())
-    return results
-
-
-def _torch() -> str:
-    import torch
-
-    return torch.__version__
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data-root", default=None)
-    ap.add_argument("--out", default=str(ROOT / "runs/small-data"))
-    ap.add_argument("--only", default=None, help="Comma-separated rows, e.g. dcgan-500-ada.")
-    ap.add_argument("--n", type=int, default=10000)
-    ap.add_argument("--set", dest="sets", action="append", default=[], help="Extra config for every row.")
-    ap.add_argument("--machine", default="2-core AMD EPYC, no GPU")
-    ap.add_argument("--write-only", action="store_true")
-    ap.add_argument("--reuse", action="store_true", help="Evaluate a row's run already in OUT instead of training it.")
+    row_arguments(ap, out=str(ROOT / "runs/small-data"), only="dcgan-500-ada", machine="2-core AMD EPYC, no GPU")
     args = ap.parse_args()
     if not args.write_only:
         if args.data_root is None:

@@ -126,6 +126,9 @@ class TrainConfig:
     time_limit_s: Union[float, None] = None  # stop (with a checkpoint) once training has run this long
     g_batch_size: Union[int, None] = None  # G's batch when it differs from D's (SN-GAN's code: 2× D's)
     ema_decay: Union[float, None] = None  # EMA of the sampling network's weights (BigGAN 0.9999); None: off
+    # the EMA's half-life in real images, instead of a fixed decay: 0.5^(images of the step / half-life) per step
+    # (StyleGAN's G_smoothing_kimg = 10: 10,000), so a minibatch that changes with resolution keeps its span
+    ema_half_life: Union[float, None] = None
     ema_start: int = 0  # EMA copies the weights until this step, then averages (BigGAN: 20,000)
     # the EMA network's buffers (batch-norm statistics, spectral-norm vectors): copy (StyleGAN2-ADA) or
     # average (BigGAN-PyTorch averages the whole state dict, buffers included)

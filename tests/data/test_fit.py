@@ -1,4 +1,4 @@
-"""data.fit (crop, pad, stretch), the sizes an architecture takes, and data.mirror."""
+"""data.fit (crop, pad, stretch, centre), the sizes an architecture takes, and data.mirror."""
 
 import pytest
 import torch
@@ -20,9 +20,19 @@ def test_crop_pad_stretch_keep_or_change_the_picture():
     assert crop.shape == pad.shape == stretch.shape == (1, 1, 10, 10)
     assert pad[0, 0, :, :3].float().mean() > 150  # padding repeats the edge
     assert int(fit_uint8(x, [10, 6], "pad").sum()) == int(x.sum())  # same size: untouched
-    with pytest.raises(GanforgeError, match="data.fit must be one of crop, pad, stretch"):
+    with pytest.raises(GanforgeError, match="data.fit must be one of crop, pad, stretch, centre"):
         fit_uint8(x, [10, 10], "squash")
     assert "adding 4 columns (data.fit=pad)" in describe_fit((112, 92), (112, 96), "pad")
+
+
+def test_centre_zero_pads_without_scaling_as_the_pggan_authors_pad_mnist():
+    x = torch.randint(1, 256, (3, 1, 28, 28), dtype=torch.uint8)
+    y = fit_uint8(x, [32, 32], "centre")
+    assert torch.equal(y[:, :, 2:30, 2:30], x)  # the digit's pixels, unscaled, 2 pixels in from each side
+    assert int(y.sum()) == int(x.sum())  # the margins are black
+    assert torch.equal(fit_uint8(y, [28, 28], "centre"), x)  # larger images lose their margins
+    assert "centring without scaling" in describe_fit((28, 28), (32, 32), "centre")
+    assert load_data(DataConfig(name="digits", image_size=[16, 16], fit="centre")).x.shape[2:] == (16, 16)
 
 
 def test_nearest_sizes_keep_the_aspect_ratio():

@@ -200,3 +200,13 @@ def test_shipped_digits_classifier_reads_the_held_out_digits():
         pred = model(prepare(data.x[held], IMAGE_SIZE, 1)).argmax(1)
     assert (pred == data.labels[held]).float().mean().item() >= 0.98
     assert info["dataset"] == "digits" and default_feature_name("digits") == "digits-cnn"
+
+
+def test_class_coverage_counts_confident_reads_and_the_rarest_class():
+    from ganforge.metrics.conditional import class_coverage_from_probs
+
+    probs = np.array([[0.95, 0.05, 0.0], [0.97, 0.03, 0.0], [0.05, 0.92, 0.03], [0.5, 0.3, 0.2]])
+    share, rarest = class_coverage_from_probs(probs)
+    assert (share.metric, rarest.metric) == ("confident_share", "smallest_class_share")
+    assert share.value == 0.75  # the fourth sample is read with p 0.5
+    assert rarest.value == 0.0 and share.params["class_hist"] == [0.6667, 0.3333, 0.0]

@@ -8,6 +8,7 @@ import torch
 
 import ganforge
 from ganforge.errors import GanforgeError
+from ganforge.recipes.base import resolve_config
 from ganforge.recipes.pggan import growth_at
 from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
 
@@ -15,11 +16,13 @@ from ..conftest import quick_sets
 
 # digits at 16×16 (levels 4, 8, 16), 4 images a step; stabilise 4 images, fade over 16:
 # steps 0, 1: 4×4; steps 2-4: 8×8 fading in (α = 0.25, 0.5, 0.75); steps 5, 6: 8×8; steps 7, 8: 16×16 fading in
-TINY = {"pggan": ["z_dim=8", "G.args.fmap_base=32", "G.args.fmap_max=8", "D.args.fmap_base=32", "D.args.fmap_max=8"],
-        "stylegan": ["z_dim=8", "G.args.fmap_base=32", "G.args.fmap_max=8", "G.args.w_dim=8", "G.args.mapping_layers=2",
+TINY = {"pggan": ["z_dim=8", "G.args.fmap_base=32", "G.args.fmap_max=8", "D.args.fmap_base=32", "D.args.fmap_max=8",
+                  "train.ema_decay=0.9"],
+        "stylegan": ["z_dim=8", "train.ema_half_life=40",
+                     "G.args.fmap_base=32", "G.args.fmap_max=8", "G.args.w_dim=8", "G.args.mapping_layers=2",
                      "D.args.fmap_base=32", "D.args.fmap_max=8", "recipe_args.start_resolution=4"]}
 GROW = ["train.batch_size=4", "recipe_args.stabilise_images=4", "recipe_args.fade_images=16",
-        "data.image_size=[16, 16]", "train.ema_decay=0.9"]
+        "data.image_size=[16, 16]"]
 
 
 def test_growth_schedule():
@@ -97,3 +100,48 @@ def test_fades_train_under_bf16_mixed(recipe, tmp_path):
     H200 first, and on the CPU)."""
     res = _train(recipe, tmp_path / "r", 4, precision="bf16-mixed")  # steps 2-3 fade 8×8 in
     assert res["step"] == 4 and math.isfinite(res["last"]["d_loss"])
+
+
+def test_stylegan_ema_half_life_follows_the_minibatch_of_each_resolution(tmp_path, monkeypatch):
+    """StyleGAN's Gs_beta = 0.5^(minibatch / 10k images): the per-step decay changes with the minibatch
+    of the resolution being trained (here 4 images a step at 4², 2 from 8² on)."""
+    from ganforge.training.ema import EMA
+
+    seen = []
+    update = EMA.update
+
+    def spy(self, net, step, images=None):
+        seen.append((images, self.decay_for(images)))
+        return update(self, net, step, images=images)
+
+    monkeypatch.setattr(EMA, "update", spy)
+    sets = TINY["stylegan"] + GROW + ["recipe_args.minibatch={8: 2, 16: 2}"] + quick_sets()
+    ganforge.train("stylegan", data="digits", steps=6, out=tmp_path / "run", set=sets, console=False)
+    # steps 0 and 1 at 4² (4 images each), then the 8² fade serves 2 a step
+    assert [n for n, _ in seen] == [4, 4, 2, 2, 2, 2]
+    for n, d in seen:
+        assert d == pytest.approx(0.5 ** (n / 40))
+    # the authors' G_smoothing_kimg = 10 on data without a CPU preset
+    assert resolve_config("stylegan", sets=["data.name=faces"]).train.ema_half_life == 10_000
+
+
+def test_r1_on_faded_reals_weighs_a_lower_level_by_its_share_of_the_pixels():
+    """The authors feed D reals up-sampled to the final size R, so R1's gradient is taken there: at a
+    level of resolution r the penalty is (r/R)² of R1 on the r×r image D's level sees. At 32² in a 1024²
+    run γ = 10 acts as ≈ 0.01 (StyleGAN2-ADA's CIFAR-10 value); on data whose final size is 32² it is 10."""
+    from ganforge.models.progressive import ProgressiveDiscriminator, upscale2d
+
+    torch.manual_seed(0)
+    D = ProgressiveDiscriminator(in_shape=(1, 16, 16), fmap_base=32, fmap_max=8, mbstd_group_size=4, blur=True)
+    D.set_progress(1.0)  # the 8×8 level, stable
+    low = torch.randn(3, 1, 8, 8, requires_grad=True)
+    (g_low,) = torch.autograd.grad(D(upscale2d(low, 2)).sum(), low)
+    full = upscale2d(low.detach(), 2).requires_grad_(True)
+    (g_full,) = torch.autograd.grad(D(full).sum(), full)
+    r1_full, r1_low = g_full.pow(2).sum(), g_low.pow(2).sum()
+    torch.testing.assert_close(r1_full, r1_low * (8 / 16) ** 2, rtol=1e-4, atol=1e-8)
+
+
+def test_pggan_pads_mnist_as_its_authors_do():
+    cfg = resolve_config("pggan", sets=["data.name=mnist"])
+    assert (cfg.data.fit, cfg.data.image_size) == ("centre", [32, 32])  # dataset_tool.py: 28² zero-padded to 32²

@@ -38,6 +38,19 @@ def test_ema_matches_its_formula():
         assert not e.requires_grad
 
 
+def test_ema_half_life_in_images():
+    """StyleGAN's Gs_beta = 0.5^(minibatch / (G_smoothing_kimg · 1000)): 0.99889 at 16, 0.99558 at 64."""
+    net = torch.nn.Linear(3, 2)
+    ema = EMA(net, decay=None, half_life=10_000)
+    assert ema.decay_for(16) == pytest.approx(0.998891, abs=1e-6)
+    assert ema.decay_for(64) == pytest.approx(0.995573, abs=1e-6)
+    ema.update(net, 1, images=10_000)  # one update of 10k images: the old weights keep half
+    with pytest.raises(GanforgeError, match="both set"):
+        EMA(net, decay=0.9, half_life=10_000)
+    with pytest.raises(GanforgeError, match="> 0"):
+        EMA(net, decay=None, half_life=0)
+
+
 @pytest.mark.parametrize("buffers", ["copy", "average"])
 def test_ema_copies_or_averages_the_batch_norm_statistics(buffers):
     """StyleGAN2-ADA copies G's buffers into its EMA; BigGAN-PyTorch averages them with the weights."""

@@ -3,7 +3,9 @@
 - ``crop``: scale so the image covers the size, then cut the overflow from both sides (centre crop);
 - ``pad``: scale so the image fits inside the size, then fill the margins by repeating the edge
   pixels (a constant colour would give G a border to learn that no image has);
-- ``stretch``: scale each side on its own (the aspect ratio changes).
+- ``stretch``: scale each side on its own (the aspect ratio changes);
+- ``centre``: no scaling: the image is placed at the centre, with black (zero) margins where it
+  is smaller and the overflow cut where it is larger (the PGGAN authors' MNIST, 28×28 padded to 32×32).
 
 Scaling is bilinear with antialiasing, on uint8 images [N, C, H, W], in chunks.
 """
@@ -16,14 +18,15 @@ from torch import Tensor
 
 from ..errors import GanforgeError
 
-FITS = ("crop", "pad", "stretch")
-VERBS = {"crop": "centre-cropping", "pad": "padding (edge pixels repeated)", "stretch": "stretching"}
+FITS = ("crop", "pad", "stretch", "centre")
+VERBS = {"crop": "centre-cropping", "pad": "padding (edge pixels repeated)", "stretch": "stretching",
+         "centre": "centring without scaling (black margins, overflow cut)"}
 
 
 def check_fit(fit: str) -> str:
     if fit not in FITS:
         raise GanforgeError(f"data.fit must be one of {', '.join(FITS)}, got {fit!r} (crop: scale and centre-crop, "
-                            f"pad: scale and pad, stretch: scale each side on its own)")
+                            f"pad: scale and pad, stretch: scale each side on its own, centre: no scaling, black margins)")
     return fit
 
 
@@ -31,6 +34,8 @@ def _scaled(h: int, w: int, th: int, tw: int, fit: str) -> tuple[int, int]:
     """The size an [h, w] image is scaled to before cropping or padding to [th, tw]."""
     if fit == "stretch":
         return th, tw
+    if fit == "centre":
+        return h, w
     scale = max(th / h, tw / w) if fit == "crop" else min(th / h, tw / w)
     if fit == "crop":
         return max(th, round(h * scale)), max(tw, round(w * scale))
@@ -38,12 +43,15 @@ def _scaled(h: int, w: int, th: int, tw: int, fit: str) -> tuple[int, int]:
 
 
 def fit_uint8(x: Tensor, size, fit: str = "crop") -> Tensor:
-    """uint8 [N, C, H, W] → uint8 [N, C, th, tw] by ``fit`` (crop, pad or stretch)."""
+    """uint8 [N, C, H, W] → uint8 [N, C, th, tw] by ``fit`` (crop, pad, stretch or centre)."""
     check_fit(fit)
     th, tw = size
     h, w = x.shape[2:]
     if (h, w) == (th, tw):
         return x
+    if fit == "centre":  # margins of zeros where the target is larger, negative ones (a cut) where smaller
+        top, left = (th - h) // 2, (tw - w) // 2
+        return F.pad(x, (left, tw - w - left, top, th - h - top), value=0)
     nh, nw = _scaled(h, w, th, tw, fit)
     out = []
     for chunk in x.split(1024):
@@ -65,6 +73,9 @@ def describe_fit(native: tuple[int, int], target: tuple[int, int], fit: str) -> 
     (h, w), (th, tw) = native, target
     if (h, w) == (th, tw):
         return f"{h}×{w} (H×W), as they are"
+    if fit == "centre":
+        return (f"{h}×{w} (H×W) → {th}×{tw} by {VERBS[fit]} (data.fit=centre); --set data.fit=crop to scale "
+                f"instead")
     if abs(h / w - th / tw) < 1e-6:
         return f"{h}×{w} (H×W) → {th}×{tw}, scaled (same aspect ratio; data.fit does not matter)"
     other = "pad" if fit != "pad" else "crop"

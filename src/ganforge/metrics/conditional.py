@@ -17,3 +17,24 @@ def conditional_accuracy_from_probs(probs, labels) -> MetricResult:
     se = float(hits.std(ddof=1) / np.sqrt(len(hits))) if len(hits) > 1 else None
     return MetricResult("conditional_accuracy", float(hits.mean()), se, "standard error",
                         {"n_classes": int(p.shape[1])})
+
+
+CONFIDENT = 0.9  # a sample the classifier reads with p ≥ this counts as a clean example of its class
+
+
+def confident_classes(probs, confident: float = CONFIDENT) -> tuple[float, np.ndarray]:
+    """The share of samples the classifier reads with p ≥ ``confident``, and the class histogram of
+    those samples (shares summing to 1; zeros when none is read confidently)."""
+    p = np.asarray(probs, dtype=np.float64)
+    sure = p.max(1) >= confident
+    counts = np.bincount(p[sure].argmax(1), minlength=p.shape[1]).astype(np.float64)
+    return float(sure.mean()) if len(p) else 0.0, counts / max(counts.sum(), 1.0)
+
+
+def class_coverage_from_probs(probs, confident: float = CONFIDENT) -> list[MetricResult]:
+    """Unconditional samples read by a classifier: ``confident_share`` (read with p ≥ ``confident``)
+    and ``smallest_class_share`` (the rarest class's share of those), the class histogram in params."""
+    share, hist = confident_classes(probs, confident)
+    params = {"confident": confident, "class_hist": [round(float(h), 4) for h in hist], "n_classes": len(hist)}
+    return [MetricResult("confident_share", share, None, None, params),
+            MetricResult("smallest_class_share", float(hist.min()), None, None, params)]

@@ -31,6 +31,7 @@ from ..data.base import no_downloads
 from ..errors import GanforgeError
 from ..training.latent import seeded_global_rng
 from .classifier import SHIPPED
+from .conditional import confident_classes
 from .fid import fid_from_features
 from .kid import kid_from_features
 from .memorisation import memorisation
@@ -41,7 +42,6 @@ MEMO_TRAIN_MAX = 10_000  # training images memorisation compares with (the first
 D_REALS = 500  # training and held-out reals D scores for r_t (standard error of r_t ≤ 0.045)
 KID_SUBSETS = 10  # 10 subsets of ≤ 1,000 (eval's default 100 costs 2 s per evaluation on one core)
 COVERED_SHARE = 0.2  # a class is covered when it holds ≥ this × 1/K of the confidently read samples
-CONFIDENT = 0.9  # a sample the classifier reads with p ≥ this counts in the class histogram
 
 
 def feature_name(dataset: str) -> str | None:
@@ -110,7 +110,7 @@ class Evaluator:
         self.ref_feats = ref["features"].numpy()
         self.ref_pixel_var = float((self.held_x.float() / 255).flatten(1).var(0).sum())
         probs = ref.get("probs")
-        self.ref_hist = None if probs is None else _histogram(probs[probs.max(1).values >= CONFIDENT])
+        self.ref_hist = None if probs is None else confident_classes(probs)[1]
         m = min(len(train_x), MEMO_TRAIN_MAX)
         tr, _ = reference_features(train_x[:m], {"dataset": run.data.name, "split": cfg.data.split,
                                                  "selection": f"[0:{m}] (limit {cfg.data.limit})"}, self.net)
@@ -153,9 +153,7 @@ class Evaluator:
         row["pixel_spread"] = float((x.flatten(1).var(0).sum() / self.ref_pixel_var).sqrt())
         probs = out.get("probs")
         if probs is not None and self.ref_hist is not None:
-            confident = probs.max(1).values >= CONFIDENT
-            row["confident_share"] = float(confident.double().mean())
-            hist = _histogram(probs[confident]) if bool(confident.any()) else np.zeros(probs.shape[1])
+            row["confident_share"], hist = confident_classes(probs)
             row["class_hist"] = [round(float(h), 4) for h in hist]
             row["classes_covered"] = _covered(hist)
             row["classes_covered_ref"] = _covered(self.ref_hist)
@@ -212,16 +210,6 @@ class Evaluator:
 
 def _first(labels, n: int):
     return None if labels is None else labels[:n].cpu()
-
-
-def _histogram(probs) -> np.ndarray | None:
-    """The share of images the classifier puts in each class, or None without class probabilities."""
-    if probs is None:
-        return None
-    if len(probs) == 0:
-        return np.zeros(probs.shape[1])
-    counts = np.bincount(probs.argmax(1).numpy(), minlength=probs.shape[1])
-    return counts / max(counts.sum(), 1)
 
 
 def _covered(hist: np.ndarray) -> int:

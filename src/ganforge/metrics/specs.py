@@ -11,7 +11,7 @@ import torch
 
 from ..errors import GanforgeError
 from ..registry import METRICS
-from .conditional import conditional_accuracy_from_probs
+from .conditional import class_coverage_from_probs, conditional_accuracy_from_probs
 from .fid import fid_from_features
 from .inception_score import inception_score_from_probs
 from .kid import kid_from_features
@@ -79,6 +79,10 @@ def _cacc(ctx):
     return [result]
 
 
+def _classes(ctx):
+    return class_coverage_from_probs(ctx.gen_probs)
+
+
 def _modes(ctx):
     if ctx.ref_info.get("stacked"):  # Stacked MNIST: one digit per channel, 1,000 modes
         from .features import get_feature_net
@@ -135,6 +139,8 @@ for spec in [
                "Goodfellow et al., 2014; Breuleux et al., 2011", ("pixels",), _parzen),
     MetricSpec("cacc", "conditional accuracy: share classified as the conditioning class", "Odena et al., 2017",
                ("probs", "labels"), _cacc),
+    MetricSpec("classes", "share of samples the classifier reads with p ≥ 0.9, and the rarest class's share of "
+               "those (the class histogram in the card)", "ganforge", ("probs",), _classes),
     MetricSpec("memo", "share of samples nearer to a training image than half the median gap between training "
                "images, in pixels and in features (reference_value: held-out reals)", "ganforge; cf. Carlini et al., 2023",
                ("features",), _memo),

@@ -16,7 +16,7 @@ import math
 
 from ..errors import GanforgeError
 
-ROUND = {"crop": math.floor, "pad": math.ceil, "stretch": lambda v: math.floor(v + 0.5)}
+ROUND = {"crop": math.floor, "pad": math.ceil, "stretch": lambda v: math.floor(v + 0.5), "centre": math.ceil}
 
 
 def _halving(h: int, w: int, fit: str, args: dict) -> tuple[int, int]:
@@ -48,7 +48,7 @@ SIZE_RULES = {
 
 
 def nearest_size(arch: str, args: dict, size: tuple[int, int], fit: str) -> tuple[int, int] | None:
-    """The size nearest ``size`` that ``arch`` takes, rounding as ``fit`` does (crop: down, pad:
+    """The size nearest ``size`` that ``arch`` takes, rounding as ``fit`` does (crop: down, pad and centre:
     up, stretch: to the nearest); None for an architecture without a rule."""
     rule = SIZE_RULES.get(arch)
     if rule is None:

@@ -46,6 +46,8 @@ class Recipe:
     probes: Callable | None = None  # (cfg, data, loss family) → probes run at log intervals
     check_networks: Callable | None = None  # (nets, cfg, data_shape, latent) → None; default: G → D shapes
     sampler: str = "G"  # the network that makes samples (and gets the EMA)
+    # the real images one outer step uses, all ranks (an EMA with a half-life reads it); default train.batch_size
+    step_images: Callable[[StepContext], int] | None = None
     # two-domain recipes (CycleGAN): network → (input domain, output domain), "a" or "b"; the run then
     # reads domain B from data_b (or a trainA/trainB folder), and ctx.batch("b") gives its batches
     domains: dict = field(default_factory=dict)

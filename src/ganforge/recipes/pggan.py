@@ -134,18 +134,20 @@ def validate_growing(cfg) -> None:
 
 # the recipe hooks every growing recipe uses (pggan, stylegan)
 GROWING_HOOKS = dict(d_step=d_step, g_step=g_step, after_d_update=None, initial_state=initial_state,
-                     before_step=grow, validate=validate_growing)
+                     before_step=grow, validate=validate_growing,
+                     step_images=lambda ctx: minibatch(ctx) * ctx.world)  # the resolution's minibatch
 ADAM = {"name": "adam", "lr": 0.001, "betas": [0.0, 0.99], "eps": 1e-8}  # both papers, both players
 
 GROWTH_ARGS = {"start_resolution": 4, "stabilise_images": 800_000, "fade_images": 800_000,
                "reset_optimizers": True, "minibatch": {}, "lr": {}}
 
 _NET = {"fmap_base": 512, "fmap_max": 64}
-# CPU presets: 32×32 (MNIST padded from 28, CIFAR-10 as is), 32-64 channels instead of 512, z of 128, and
+# CPU presets: 32×32 (MNIST zero-padded from 28 as the authors' dataset_tool.py does, CIFAR-10 as is),
+# 32-64 channels instead of 512, z of 128, and
 # 4,800 images per phase instead of 800,000 (see docs/paper-settings-growing.md for the measured budget)
 # and an EMA decay of 0.9: the paper's 0.999 averages over ~1,000 steps, 2% of its 50,000-step phases; kept at
 # 0.999 with 400-step phases the EMA generator mixes weights from earlier resolutions and draws noise (measured)
-_CPU = {"data": {"image_size": [32, 32]}, "G": {"args": _NET}, "D": {"args": _NET}, "z_dim": 128,
+_CPU = {"data": {"image_size": [32, 32], "fit": "centre"}, "G": {"args": _NET}, "D": {"args": _NET}, "z_dim": 128,
         "recipe_args": {"stabilise_images": 4800, "fade_images": 4800}, "train": {"steps": 2100, "ema_decay": 0.9}}
 
 register_recipe(Recipe(
@@ -194,7 +196,8 @@ register_recipe(Recipe(
         "1,187,500 steps = 19,000k images at 16 per step": "config.py preset-v1-1gpu, total_kimg = 19000",
     },
     deviations=(
-        "Named datasets (mnist, fashion-mnist, cifar10) get a CPU preset: 32×32, widths min(512 / 2^stage, 64) "
+        "Named datasets (mnist, fashion-mnist, cifar10) get a CPU preset: 32×32 (MNIST's 28×28 zero-padded by 2 "
+        "pixels a side, data.fit=centre, as the authors' dataset_tool.py create_mnist does), widths min(512 / 2^stage, 64) "
         "(64, 64, 64, 32 channels at 4² … 32²), z of 128 and 4,800 images per fade and per stabilising phase "
         "instead of 800,000 (see docs/paper-settings-growing.md). The paper's widths and schedule are the recipe "
         "defaults (image folders, or --set).",
@@ -203,9 +206,9 @@ register_recipe(Recipe(
         "earlier resolutions and drew noise at 8² and 16² while the raw G drew digits (measured on MNIST).",
         "The schedule (progress, minibatch, optimiser reset) is updated every step; the authors' code updates it "
         "every 4 minibatches (minibatch_repeats).",
-        "The fused up-sampling / down-sampling convolutions the authors' code uses at 128² and above are not used; "
-        "nearest up-sampling then a 3×3 convolution (and convolution then average pooling) are the same maps with "
-        "different weight sharing.",
+        "The fused up-sampling / down-sampling convolutions of the authors' code (fused_scale = True in G_paper and "
+        "D_paper: every block above 4²) are not used; nearest up-sampling then a 3×3 convolution (and convolution "
+        "then average pooling) are the same maps with different weight sharing.",
         "The paper's class-conditional and CelebA-HQ 1024² setups are reachable only by config (no CelebA-HQ here); "
         "mirror augmentation is not offered.",
     ),

@@ -20,7 +20,7 @@ _NET = {"fmap_base": 512, "fmap_max": 64}
 _CPU = {"data": {"image_size": [32, 32]}, "z_dim": 128,
         "G": {"args": {**_NET, "w_dim": 128}}, "D": {"args": _NET},
         "recipe_args": {"stabilise_images": 3200, "fade_images": 3200, "minibatch": {}},
-        "train": {"batch_size": 16, "steps": 1000, "ema_decay": 0.9}}  # EMA scaled with the phases, as pggan's preset
+        "train": {"batch_size": 16, "steps": 1000, "ema_decay": 0.9, "ema_half_life": None}}  # EMA scaled with the phases
 
 register_recipe(Recipe(
     name="stylegan",
@@ -38,7 +38,7 @@ register_recipe(Recipe(
         "z_dim": 512, "z_dist": "normal",
         "loss": "minimax", "g_objective": "non_saturating",
         "d_penalties": {"r1": 5.0},
-        "opt": {"D": ADAM, "G": ADAM}, "train": {"batch_size": 128, "steps": 400_000, "ema_decay": 0.999},
+        "opt": {"D": ADAM, "G": ADAM}, "train": {"batch_size": 128, "steps": 400_000, "ema_half_life": 10_000},
     },
     args={**GROWTH_ARGS, "start_resolution": 8, "stabilise_images": 600_000, "fade_images": 600_000,
           "minibatch": {4: 128, 8: 128, 16: 128, 32: 64, 64: 32, 128: 16, 256: 8, 512: 4, 1024: 4},
@@ -72,23 +72,29 @@ register_recipe(Recipe(
             "train.py (G_opt, D_opt, sched.G_lrate_dict)",
         "minibatch 128 up to 16², then 64, 32, 16, 8, 4 (one GPU)": "train.py, desc += '-1gpu' (sched.minibatch_dict)",
         "D: PGGAN's with minibatch stddev over groups of 4": "networks_stylegan.py D_basic (mbstd_group_size = 4)",
-        "EMA of G": "paper, App. C; training_loop.py (G_smoothing_kimg = 10)",
+        "EMA of G with a half-life of 10k images: 0.5^(minibatch/10⁴) per step (train.ema_half_life)":
+            "paper, App. C; training_loop.py (G_smoothing_kimg = 10, Gs_beta)",
     },
     deviations=(
         "Named datasets (mnist, fashion-mnist, cifar10) get a CPU preset: 32×32, at most 64 channels, z and w of 128 "
         "(still 8 mapping layers), minibatch 16, 3,200 images per phase (instead of 600,000), 1,000 steps "
         "(8² → 32², ending with 200 steps at 32²) "
         "(see docs/paper-settings-growing.md).",
-        "EMA decay 0.9 in the CPU presets (the EMA's length scaled with the 3,200-image phases, as in pggan), "
-        "else fixed at 0.999 per step; the authors use a half-life of 10k images, 0.5^(minibatch/10⁴) per step "
-        "(0.9989 at minibatch 16, 0.9956 at 64).",
+        "EMA decay 0.9 per step in the CPU presets (the EMA's length scaled with the 3,200-image phases, as in "
+        "pggan), instead of the half-life of 10k images.",
+        "The EMA averages G after G's update of the step; the authors' Gs update runs with the next D step, so "
+        "theirs trails G by one update.",
+        "The growth and learning-rate schedule is read at every step; the authors' loop reads it once per 4 "
+        "minibatches (minibatch_repeats = 4).",
+        "No mirror augmentation by default (the authors mirror FFHQ and CelebA-HQ, not their LSUN sets): "
+        "--set data.mirror=true.",
         "Truncation (ψ, cutoff) is a property of G used outside training (G.truncation_psi, default 1 for metrics; "
         "the pictures use ψ = 0.7 on all layers unless a cutoff is given); the authors' pictures use cutoff 8.",
         "Style mixing, the crossover layer and the noise images are drawn from torch's global stream (checkpointed), "
         "not from the latent generator.",
         "R1 runs every D step (v1). StyleGAN2's lazy R1 (every 16 steps at 16× the weight) is available with "
         "d_penalties.r1={weight: 5, every: 16} and is a StyleGAN2 setting, not v1's.",
-        "The fused up-/down-sampling convolutions of 128² and above are not used (same maps, different weight "
+        "The fused up-/down-sampling convolutions of 128² and above (fused_scale = 'auto') are not used (same maps, different weight "
         "sharing); the paper's 1024² FFHQ setup is reachable only by config.",
     ),
 ))

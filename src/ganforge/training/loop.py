@@ -4,7 +4,7 @@
         recipe.before_step                         (growth, fade-in; optional)
         for player in players:                     (D then G for most GANs)
             repeats × (step → named terms → sum → backward → optimiser step → after_update)
-        EMA of the sampling network                (when train.ema_decay is set)
+        EMA of the sampling network                (when train.ema_decay or ema_half_life is set)
         report (tensors only; one host sync per log interval)
         evaluation and health at their interval (health_hook.py; stop_when may end the run)
         samples / checkpoint at their intervals

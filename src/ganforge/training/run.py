@@ -112,8 +112,9 @@ class TrainingRun:
         lat, self.grid_nrow = (recipe.preview or class_grid)(self.latent, t.n_grid, grid_gen)
         self.grid_latent = {k: v.to(device) for k, v in lat.items()}
         self.ema = None
-        if t.ema_decay is not None:
-            self.ema = EMA(self.raw[recipe.sampler], decay=t.ema_decay, start=t.ema_start, buffers=t.ema_buffers)
+        if t.ema_decay is not None or t.ema_half_life is not None:
+            self.ema = EMA(self.raw[recipe.sampler], decay=t.ema_decay, start=t.ema_start, buffers=t.ema_buffers,
+                           half_life=t.ema_half_life)
         state = recipe.initial_state(cfg) if recipe.initial_state else {}
         augment = build_augment(cfg, family, data.kind, two_domain=bool(recipe.domains))
         if augment is not None:
@@ -155,7 +156,8 @@ class TrainingRun:
                     if p.after_update is not None:
                         p.after_update(ctx)
             if self.ema is not None:
-                self.ema.update(self.raw[self.recipe.sampler], step + 1)
+                images = self.recipe.step_images(ctx) if self.recipe.step_images else self.cfg.train.batch_size
+                self.ema.update(self.raw[self.recipe.sampler], step + 1, images=images)
         return sink
 
     def _update(self, p: Player, terms: dict[str, Tensor], *, measure: bool) -> None:

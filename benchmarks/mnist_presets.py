@@ -1,0 +1,118 @@
+"""Every unconditional recipe's MNIST preset as a user first meets it: ``ganforge train R --data
+mnist`` with no other flag, trained alone, then measured on 10,000 samples against the 10,000 test
+images (at the run's size, as trained) with the shipped ``mnist-cnn``: FID, KID, precision, recall,
+the share of samples read with p ≥ 0.9 and the rarest class's share of those. ``--dataset
+fashion-mnist`` does the same on Fashion-MNIST with ``fashion-mnist-cnn``.
+
+    python benchmarks/mnist_presets.py --data-root ../shared/data                 # every row
+    python benchmarks/mnist_presets.py --data-root ../shared/data --only stylegan # one row again
+    python benchmarks/mnist_presets.py --write-only                               # the page from saved rows
+
+Writes OUT/<recipe>/ (the run, its eval cards and result.json), docs/results/<dataset>.md and the final
+grids in docs/images/<dataset>/. Training time is wall time, so run nothing else beside it; the
+evaluation is not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import shutil
+from pathlib import Path
+
+from results_common import grid_of, load_results, mean_ms_per_step, portable, row_arguments, torch_version, train_and_eval
+
+ROOT = Path(__file__).resolve().parents[1]
+RECIPES = ("gan", "gan-modern", "dcgan", "lsgan", "wgan", "wgan-gp", "sngan", "ebgan", "began", "pggan", "stylegan",
+           "r3gan")
+# the targets a preset must meet (FID ≤, precision ≥, recall ≥, confident share ≥, rarest class ≥)
+TARGETS = {"mnist": {"fid": 15, "precision": 0.7, "recall": 0.4, "confident_share": 0.8, "smallest_class_share": 0.04},
+           "fashion-mnist": {"fid": 25}}
+METRICS = "fid,kid,pr,classes"
+
+
+def run_row(recipe: str, args) -> dict:
+    out = Path(args.out) / recipe
+    train = [recipe, "--data", args.dataset, "--data-root", args.data_root,
+             *sum((["--set", s] for s in args.sets), [])]
+    measure = ["--metrics", METRICS, "--n", str(args.n), "--data-root", args.data_root]
+    train_s, cards, records = train_and_eval(out, train, measure, reuse=args.reuse, cards_name="preset.eval.jsonl")
+    value = {c["metric"]: c["value"] for c in cards}
+    hist = next((c["params"]["class_hist"] for c in cards if c["metric"] == "confident_share"), None)
+    steps = [r for r in records if "sec_per_step" in r]
+    return {"row": recipe, "dataset": args.dataset, "steps": steps[-1]["step"] if steps else None,
+            "train_minutes": round(train_s / 60, 2), "ms_per_step": mean_ms_per_step(records),
+            **{k: value.get(k) for k in ("fid", "kid", "precision", "recall", "confident_share",
+                                         "smallest_class_share")},
+            "class_hist": hist, "command": " ".join(["ganforge", "train", *train, "--out", str(out)])}
+
+
+def verdict(r: dict, targets: dict) -> str:
+    """'yes', or the targets missed."""
+    missed = [k for k, t in targets.items() if r.get(k) is None or (r[k] > t if k == "fid" else r[k] < t)]
+    missed += ["20 min"] if r["train_minutes"] > 20 else []
+    return "yes" if not missed else "no: " + ", ".join(missed)
+
+
+def write(results: dict, args) -> None:
+    ds = args.dataset
+    images = ROOT / "docs/images" / ds
+    images.mkdir(parents=True, exist_ok=True)
+    targets = TARGETS[ds]
+    net = f"{ds}-cnn"
+    lines = [f"# Each recipe's {ds} preset, as a user first runs it", "",
+             f"`ganforge train RECIPE --data {ds} --data-root DATA`, with no other flag; measured on "
+             f"{args.n:,} samples against the 10,000 test images brought to the run's size, in `{net}` features "
+             f"(`ganforge eval RUN --metrics {METRICS} --n {args.n}`). Confident: the share of samples the "
+             "classifier reads with p ≥ 0.9; rarest class: the smallest class's share of those. Targets: " +
+             ", ".join(f"{k} {'≤' if k == 'fid' else '≥'} {v}" for k, v in targets.items()) +
+             ", training ≤ 20 minutes alone on the machine.", "",
+             f"Produced by `python benchmarks/mnist_presets.py --data-root DATA --dataset {ds}` (`--only RECIPE` "
+             f"re-runs one row) on {args.machine}, torch {torch_version()}; each row's date is its own.", "",
+             "| recipe | steps | min | ms/step | FID | KID | precision | recall | confident | rarest class | "
+             "targets met | grid | date |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+
+    def f(x, fmt=".3f"):
+        return "–" if x is None else format(x, fmt)
+
+    for recipe in RECIPES:
+        r = results.get(recipe)
+        if r is None:
+            continue
+        grid = grid_of(Path(args.out) / recipe)
+        link = "–"
+        if grid is not None:
+            shutil.copy(grid, images / f"{recipe}.png")
+            link = f"[grid](../images/{ds}/{recipe}.png)"
+        lines.append(f"| `{recipe}` | {r['steps']} | {r['train_minutes']} | {r['ms_per_step']} | {f(r['fid'], '.1f')} | "
+                     f"{f(r['kid'], '.2f')} | {f(r['precision'])} | {f(r['recall'])} | {f(r['confident_share'])} | "
+                     f"{f(r['smallest_class_share'])} | {verdict(r, targets)} | {link} | {r['date']} |")
+    lines += ["", "Commands (DATA is the data root):", ""] + [
+        f"    {portable(results[n]['command'])}" for n in RECIPES if n in results]
+    (ROOT / "docs/results" / f"{ds}.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dataset", default="mnist", choices=sorted(TARGETS))
+    row_arguments(ap, out=None, only="stylegan,pggan")  # --out: runs/presets-DATASET
+    args = ap.parse_args()
+    args.out = args.out or str(ROOT / "runs" / f"presets-{args.dataset}")
+    if not args.write_only:
+        if args.data_root is None:
+            ap.error("--data-root DIR is needed to train")
+        wanted = args.only.split(",") if args.only else list(RECIPES)
+        unknown = set(wanted) - set(RECIPES)
+        if unknown:
+            ap.error(f"unknown rows {sorted(unknown)}; valid: {', '.join(RECIPES)}")
+        for recipe in wanted:
+            print(f"{recipe}: training", flush=True)
+            result = {**run_row(recipe, args), "date": str(datetime.date.today())}
+            (Path(args.out) / recipe / "result.json").write_text(json.dumps(result, indent=1))
+            print(json.dumps(result), flush=True)
+    write(load_results(Path(args.out)), args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""What the benchmarks that train a preset per row and write a results page share: running a row's
+training and its `ganforge eval`, the rows saved so far, the last sample grid, portable commands."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def train_and_eval(out: Path, train_args: list[str], eval_args: list[str], *, reuse: bool,
+                   cards_name: str) -> tuple[float, list[dict], list[dict]]:
+    """Train ``ganforge train *train_args --out OUT`` (or, with ``reuse``, take the run already in OUT and its
+    training time from its log), then ``ganforge eval OUT *eval_args`` into OUT/<cards_name>. Returns the
+    training seconds, the eval cards and the run's metrics.jsonl records."""
+    reuse = reuse and (out / "metrics.jsonl").is_file()
+    if out.exists() and not reuse:
+        shutil.rmtree(out)
+    t0 = time.time()
+    if reuse:  # the training time from the log: steps × seconds per step
+        logged = read_jsonl(out / "metrics.jsonl")
+        steps = [0] + [r["step"] for r in logged]
+        t0 -= sum(r.get("sec_per_step", 0) * (s - prev) for r, s, prev in zip(logged, steps[1:], steps))
+    else:
+        subprocess.run([sys.executable, "-m", "ganforge.cli", "train", *train_args, "--out", str(out)], check=True,
+                       stdout=subprocess.DEVNULL)
+    train_s = time.time() - t0
+    cards_path = out / cards_name
+    cards_path.unlink(missing_ok=True)  # cards are appended: one evaluation per row
+    subprocess.run([sys.executable, "-m", "ganforge.cli", "eval", str(out), *eval_args, "--out", str(cards_path)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return train_s, read_jsonl(cards_path), read_jsonl(out / "metrics.jsonl")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def mean_ms_per_step(records: list[dict]) -> float:
+    """Mean training ms per step over the log records after the first (which carries start-up)."""
+    steps = [r for r in records if "sec_per_step" in r]
+    return round(1000 * sum(r["sec_per_step"] for r in steps[1:]) / max(len(steps) - 1, 1), 1)
+
+
+def grid_of(run: Path) -> Path | None:
+    grids = sorted((run / "samples").glob("*.png"))
+    return grids[-1] if grids else None
+
+
+def load_results(out: Path) -> dict:
+    """Every row measured so far: OUT/results.json, then each OUT/<row>/result.json (one per row, so that
+    two invocations may run side by side)."""
+    path = out / "results.json"
+    results = json.loads(path.read_text()) if path.is_file() else {}
+    for row in sorted(out.glob("*/result.json")):
+        results[row.parent.name] = json.loads(row.read_text())
+    return results
+
+
+def portable(command: str) -> str:
+    """A row's command without this machine's paths."""
+    command = re.sub(r"--data-root \S+", "--data-root DATA", command)
+    command = re.sub(r"--data \S+/faces/att_faces", "--data DATA/faces/att_faces", command)
+    return re.sub(r"--out (\S+)", lambda m: "--out runs/" + "/".join(Path(m[1]).parts[-2:]), command)
+
+
+def torch_version() -> str:
+    import torch
+
+    return torch.__version__
+
+
+def row_arguments(ap, *, out: str | None, only: str, machine: str = "a 2-core AMD EPYC without AMX, no GPU") -> None:
+    """The options of a benchmark that trains and measures one row at a time."""
+    ap.add_argument("--data-root", default=None)
+    ap.add_argument("--out", default=out)
+    ap.add_argument("--only", default=None, help=f"Comma-separated rows, e.g. {only}.")
+    ap.add_argument("--n", type=int, default=10000)
+    ap.add_argument("--set", dest="sets", action="append", default=[], help="Extra config for every row.")
+    ap.add_argument("--machine", default=machine)
+    ap.add_argument("--write-only", action="store_true")
+    ap.add_argument("--reuse", action="store_true", help="Evaluate a row's run already in OUT instead of training it.")
