@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 
-def train_and_eval(out: Path, train_args: list[str], eval_args: list[str], *, reuse: bool,
+def train_and_eval(out: Path, train_args: list[str], eval_args: list[str] | None, *, reuse: bool,
                    cards_name: str) -> tuple[float, list[dict], list[dict]]:
     """Train ``ganforge train *train_args --out OUT`` (or, with ``reuse``, take the run already in OUT and its
-    training time from its log), then ``ganforge eval OUT *eval_args`` into OUT/<cards_name>. Returns the
-    training seconds, the eval cards and the run's metrics.jsonl records."""
+    training time from its log), then ``ganforge eval OUT *eval_args`` into OUT/<cards_name> (not with
+    ``eval_args`` None). Returns the training seconds, the eval cards and the run's metrics.jsonl records."""
     reuse = reuse and (out / "metrics.jsonl").is_file()
     if out.exists() and not reuse:
         shutil.rmtree(out)
@@ -29,6 +29,8 @@ def train_and_eval(out: Path, train_args: list[str], eval_args: list[str], *, re
         subprocess.run([sys.executable, "-m", "ganforge.cli", "train", *train_args, "--out", str(out)], check=True,
                        stdout=subprocess.DEVNULL)
     train_s = time.time() - t0
+    if eval_args is None:
+        return train_s, [], read_jsonl(out / "metrics.jsonl")
     cards_path = out / cards_name
     cards_path.unlink(missing_ok=True)  # cards are appended: one evaluation per row
     subprocess.run([sys.executable, "-m", "ganforge.cli", "eval", str(out), *eval_args, "--out", str(cards_path)],
