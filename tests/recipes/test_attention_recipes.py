@@ -79,6 +79,10 @@ def test_paper_settings_resolve():
     assert b.G.args["hier"] and b.G.args["shared_dim"] == 128
     cpu = resolve_config("biggan", overrides={"data": {"name": "cifar10"}})
     assert cpu.G.args["ch"] == 32 and cpu.train.ema_decay == 0.995  # the documented CPU preset
+    # the projection cGAN as its authors' released CIFAR-10 config and code; AC-GAN's 50,000 mini-batches
+    p = resolve_config("cgan-projection")
+    assert (p.G.args["init"], p.D.args["init"], p.D.args["head_bias"]) == ("glorot", "glorot", False)
+    assert p.recipe_args["dequantize"] and p.train.steps == 50_000 and resolve_config("acgan").train.steps == 50_000
 
 
 def test_unlabelled_folder_trains_unconditionally(tmp_path):

@@ -41,7 +41,7 @@ register_recipe(Recipe(
         "z_dim": 100, "z_dist": "uniform",
         "loss": "minimax", "g_objective": "non_saturating",
         "opt": {"D": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]}, "G": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]}},
-        "train": {"batch_size": 100},
+        "train": {"batch_size": 100, "steps": 50000},
     },
     d_step=d_step, g_step=g_step, after_d_update=standard_after_d_update,
     dataset_defaults={"mnist": {"data": {"image_size": [32, 32]}}, "fashion-mnist": {"data": {"image_size": [32, 32]}}},
@@ -51,6 +51,8 @@ register_recipe(Recipe(
         "losses L_S and L_C; D maximises L_S + L_C, G maximises L_C − L_S": "paper, Sec. 3, Eq. 2-3",
         "class fed to G as a one-hot vector beside z (G input 110 = 100 + 10)": "paper, App. A, Table 1",
         "Adam lr 2e-4, β1 = 0.5, batch 100, weights N(0, 0.02)": "paper, App. A",
+        "50,000 mini-batches": "paper, Sec. 4 (each ImageNet AC-GAN: 50,000 mini-batches of 100; no CIFAR-10 "
+            "length is stated, so the same is used)",
     },
     deviations=(
         "The DCGAN backbone sized by resolution (4×4 stride-2 convs, batch norm, LeakyReLU 0.2) stands in for the "

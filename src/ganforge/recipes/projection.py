@@ -9,11 +9,13 @@ the class embedding.
 
 from .base import Recipe, register_recipe
 from .standard import standard_players
+from .wgan_gp import dequantized_d_step
 
 
 def g_first(cfg):
-    """The authors' updater: each iteration updates G once, then D n_dis times."""
-    return list(reversed(standard_players(cfg)))
+    """The authors' updater: each iteration updates G once, then D n_dis times (on dequantised reals,
+    as their loader gives them)."""
+    return list(reversed(standard_players(cfg, d_step=dequantized_d_step)))
 
 
 register_recipe(Recipe(
@@ -25,15 +27,17 @@ register_recipe(Recipe(
     defaults={
         "data": {"name": "cifar10"},
         "conditional": True,
-        "G": {"arch": "resnet_generator", "args": {"ch": 256}},
-        "D": {"arch": "resnet_discriminator", "args": {"ch": 128}, "spectral_norm": True},
+        "G": {"arch": "resnet_generator", "args": {"ch": 256, "init": "glorot"}},
+        "D": {"arch": "resnet_discriminator", "args": {"ch": 128, "init": "glorot", "head_bias": False},
+              "spectral_norm": True},
         "z_dim": 128, "z_dist": "normal",
         "loss": "hinge", "g_objective": "hinge",
         "d_steps": 5,
         "opt": {"D": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.9], "schedule": "linear"},
                 "G": {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.9], "schedule": "linear"}},
-        "train": {"batch_size": 64, "g_batch_size": 128},
+        "train": {"batch_size": 64, "g_batch_size": 128, "steps": 50000},
     },
+    args={"dequantize": True},
     players=g_first,
     dataset_defaults={"mnist": {"data": {"image_size": [32, 32]}}, "fashion-mnist": {"data": {"image_size": [32, 32]}}},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ch": 8}},
@@ -47,14 +51,19 @@ register_recipe(Recipe(
         "G's batch 128 (twice D's)": "authors' released code (sngan_projection, CIFAR config)",
         "the final BN of G unconditional, CBN inside the blocks": "authors' released gen_models/resnet_32.py",
         "each iteration: 1 G update, then n_dis D updates; fake classes uniform": "authors' released updater.py",
+        "50,000 iterations, the lr decayed linearly to 0 over them": "authors' released configs/sn_cifar10_conditional.yml "
+            "(iteration: 50000)",
+        "Glorot-uniform init (gain √2 in the residual convs), no bias on D's final linear layer":
+            "authors' released source/links and dis_models/resnet.py",
+        "real images dequantised: k/128 − 1 + U[0, 1/128)": "authors' released datasets/cifar10.py "
+            "(sngan_projection commit 44d3609)",
     },
     deviations=(
         "The paper's headline runs are ImageNet 128×128 (ResNet with 5 blocks); this recipe uses the SN-GAN "
         "CIFAR ResNet sized by resolution, with the paper's loss, conditioning and optimiser.",
         "With a D without batch norm, real and fake pass through D together (one power iteration per D update).",
-        "torch's default layer init and a bias on D's final linear layer (the authors: Glorot-uniform init, no "
-        "bias); batch-norm ε 1e-5 (the authors' 2e-5).",
+        "Batch-norm ε 1e-5 (the authors' 2e-5).",
         "The paper's own experiment tables could not be read here; the settings come from the authors' released "
-        "CIFAR-10 configuration (configs/sn_cifar10.yml).",
+        "CIFAR-10 configuration (configs/sn_cifar10_conditional.yml).",
     ),
 ))
