@@ -42,14 +42,19 @@ register_recipe(Recipe(
         "attention in both G and D, in the middle-to-high feature maps (feat32/feat64 of 128×128 best)":
             "paper, Sec. 5.2 and Table 1",
         "spectral norm in G and D": "paper, Sec. 4.1",
-        "TTUR: Adam, lr D 4e-4, G 1e-4, β = (0, 0.9), one D step per G step": "paper, Sec. 4.2 and 5",
+        "TTUR: Adam, lr D 4e-4, G 1e-4, β = (0, 0.9), one D step per G step": "paper, Sec. 4.2 and 5 (β2 = 0.9 "
+            "is the paper's; see the deviations for the released code's)",
         "hinge loss; conditional BN in G, projection D (class-conditional ImageNet)": "paper, Sec. 3 and 5",
         "batch 256, 1M iterations": "BigGAN (Brock et al., 2019), Table 1, row 1: its SAGAN baseline",
     },
     deviations=(
         "The paper's model is ImageNet 128×128 (G/D widths 64·{16, 8, 4, 2, 1}); ganforge has no ImageNet, so the "
         "default is the 32×32 CIFAR ResNet (SN-GAN's, widths 256) with attention at 16×16 — half the output "
-        "resolution, as feat64 of 128 (one of the paper's two best placements).",
+        "resolution, as feat64 of 128 (one of the paper's two best placements, and BigGAN-PyTorch's SAGAN "
+        "script's G_attn = D_attn = 64 at 128²). The released SAGAN code puts G's attention at 32 of 128, a "
+        "quarter of the output (generator.py, after g_block3): --set G.args.attn_res=8 D.args.attn_res=8 at 32².",
+        "Adam's β2 is the paper's 0.9; the released code builds tf.train.AdamOptimizer(lr, beta1=0) (model.py), so "
+        "TensorFlow's β2 = 0.999 ran there: --set opt.D.betas=[0,0.999] opt.G.betas=[0,0.999] for that.",
         "Named datasets (cifar10, mnist, fashion-mnist) get a CPU preset: widths 32, batch 32, channels-last "
         "convolutions; an image folder trains at the paper's sizes.",
         "The self-attention block follows the released code (h of C/2 channels, 2×2 max-pooled keys and values), "
