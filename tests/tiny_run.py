@@ -39,3 +39,16 @@ def one_error_line(args, *fragments) -> str:
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
     return lines[0]
+
+
+def once_and_resumed(recipe, tmp_path: Path, *, steps: int, stop: int, sets: list[str], data: str | None = "digits"):
+    """Train ``recipe`` for ``steps`` in one go, and again stopped after ``stop`` then resumed to ``steps``;
+    returns the last checkpoint of each (the resume tests compare them)."""
+    from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
+
+    where = {} if data is None else {"data": data}
+    ganforge.train(recipe, **where, steps=steps, out=tmp_path / "once", set=sets, console=False)
+    ganforge.train(recipe, **where, steps=stop, out=tmp_path / "twice", set=sets, console=False)
+    ganforge.train(recipe, steps=steps, out=tmp_path / "twice", resume=True, console=False)
+    return (load_checkpoint(latest_checkpoint(tmp_path / "once")),
+            load_checkpoint(latest_checkpoint(tmp_path / "twice")))

@@ -14,9 +14,9 @@ from ganforge.augment.diffaugment import cutout, diff_augment, translation
 from ganforge.config import Config, build
 from ganforge.errors import GanforgeError
 from ganforge.registry import LOSSES
-from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
 
 from ..conftest import quick_sets
+from ..tiny_run import once_and_resumed
 
 CONV = ["data.image_size=16", "G.args.ngf=8", "D.args.ndf=8", "z_dim=8", "train.batch_size=16"]
 
@@ -126,11 +126,7 @@ def test_every_image_d_sees_goes_through_one_p_and_g_is_trained_through_it(tmp_p
 
 def test_ada_resumes_exactly(tmp_path):
     sets = CONV + ["augment=ada", "augment_args.kimg=2"] + quick_sets(**{"train.ckpt_every": 6})
-    ganforge.train("dcgan", data="digits", steps=12, out=tmp_path / "once", set=sets, console=False)
-    ganforge.train("dcgan", data="digits", steps=6, out=tmp_path / "twice", set=sets, console=False)
-    ganforge.train("dcgan", data="digits", steps=12, out=tmp_path / "twice", resume=True, console=False)
-    a = load_checkpoint(latest_checkpoint(tmp_path / "once"))
-    b = load_checkpoint(latest_checkpoint(tmp_path / "twice"))
+    a, b = once_and_resumed("dcgan", tmp_path, steps=12, stop=6, sets=sets)
     assert float(a["recipe_state"][AdaController.P]) > 0  # the controller moved p
     for key in (AdaController.P, AdaController.SIGNS, AdaController.SEEN):
         assert torch.equal(a["recipe_state"][key], b["recipe_state"][key])

@@ -11,9 +11,9 @@ from ganforge.config import deep_merge, to_sets
 from ganforge.errors import GanforgeError
 from ganforge.recipes import resolve_config
 from ganforge.registry import RECIPES
-from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
 
 from ..conftest import quick_sets
+from ..tiny_run import once_and_resumed
 
 
 def _sets(name, **extra):
@@ -23,11 +23,7 @@ def _sets(name, **extra):
 
 def test_began_k_resumes_exactly_and_follows_its_update(tmp_path):
     sets = _sets("began", **{"train.ckpt_every": 3, "train.log_every": 1}) + ["recipe_args.lambda_k=0.05"]
-    ganforge.train("began", out=tmp_path / "once", steps=6, set=sets, console=False)
-    ganforge.train("began", out=tmp_path / "twice", steps=3, set=sets, console=False)
-    ganforge.train("began", out=tmp_path / "twice", steps=6, resume=True, console=False)
-    a = load_checkpoint(latest_checkpoint(tmp_path / "once"))
-    b = load_checkpoint(latest_checkpoint(tmp_path / "twice"))
+    a, b = once_and_resumed("began", tmp_path, steps=6, stop=3, sets=sets, data=None)
     assert torch.equal(a["recipe_state"]["k"], b["recipe_state"]["k"])
     for net in ("G", "D"):
         for key in a[net]:

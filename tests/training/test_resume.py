@@ -15,6 +15,7 @@ from ganforge.errors import GanforgeError
 from ganforge.training.checkpoint import latest_checkpoint, list_checkpoints, load_checkpoint
 
 from ..conftest import quick_sets
+from ..tiny_run import once_and_resumed
 
 TINY = ["G.args.hidden=[32, 32]", "D.args.hidden=[16, 16]", "z_dim=8", "train.batch_size=20"]
 
@@ -26,15 +27,11 @@ def _weights(run: Path) -> dict:
 
 def test_resume_is_bitwise_exact(tmp_path):
     sets = TINY + quick_sets(**{"train.ckpt_every": 10})
-    ganforge.train("gan", data="digits", steps=20, out=tmp_path / "once", set=sets, console=False)
-    ganforge.train("gan", data="digits", steps=10, out=tmp_path / "twice", set=sets, console=False)
-    ganforge.train("gan", data="digits", steps=20, out=tmp_path / "twice", resume=True, console=False)
+    sa, sb = once_and_resumed("gan", tmp_path, steps=20, stop=10, sets=sets)
     a, b = _weights(tmp_path / "once"), _weights(tmp_path / "twice")
     assert a.keys() == b.keys()
     for k in a:
         assert torch.equal(a[k], b[k]), k
-    sa = load_checkpoint(latest_checkpoint(tmp_path / "once"))
-    sb = load_checkpoint(latest_checkpoint(tmp_path / "twice"))
     for opt in ("opt_G", "opt_D"):
         for idx, st in sa[opt]["state"].items():
             assert torch.equal(st["momentum_buffer"], sb[opt]["state"][idx]["momentum_buffer"])

@@ -17,6 +17,7 @@ from ganforge.training.ema import EMA
 from ganforge.training.schedules import LR_SCHEDULES
 
 from ..conftest import quick_sets
+from ..tiny_run import once_and_resumed
 
 TINY = ["G.args.hidden=[32, 32]", "D.args.hidden=[16, 16]", "z_dim=8", "train.batch_size=20"]
 
@@ -68,11 +69,7 @@ def test_ema_copies_or_averages_the_batch_norm_statistics(buffers):
 
 def test_ema_survives_resume_bitwise_and_is_what_load_uses(tmp_path):
     sets = TINY + ["train.ema_decay=0.9", "train.ema_start=3"] + quick_sets(**{"train.ckpt_every": 10})
-    ganforge.train("gan", data="digits", steps=20, out=tmp_path / "once", set=sets, console=False)
-    ganforge.train("gan", data="digits", steps=10, out=tmp_path / "twice", set=sets, console=False)
-    ganforge.train("gan", data="digits", steps=20, out=tmp_path / "twice", resume=True, console=False)
-    a = load_checkpoint(latest_checkpoint(tmp_path / "once"))
-    b = load_checkpoint(latest_checkpoint(tmp_path / "twice"))
+    a, b = once_and_resumed("gan", tmp_path, steps=20, stop=10, sets=sets)
     for k in a["G_ema"]:
         assert torch.equal(a["G_ema"][k], b["G_ema"][k]), k
     assert any(not torch.equal(a["G_ema"][k], a["G"][k]) for k in a["G"])  # an average, not a copy
@@ -107,11 +104,7 @@ def counting_recipe():
 
 def test_recipe_state_survives_resume_bitwise(tmp_path, counting_recipe):
     sets = TINY + ["g_steps=2", "update_order=alternating"] + quick_sets(**{"train.ckpt_every": 7})
-    ganforge.train(counting_recipe, data="digits", steps=14, out=tmp_path / "once", set=sets, console=False)
-    ganforge.train(counting_recipe, data="digits", steps=7, out=tmp_path / "twice", set=sets, console=False)
-    ganforge.train(counting_recipe, data="digits", steps=14, out=tmp_path / "twice", resume=True, console=False)
-    a = load_checkpoint(latest_checkpoint(tmp_path / "once"))
-    b = load_checkpoint(latest_checkpoint(tmp_path / "twice"))
+    a, b = once_and_resumed(counting_recipe, tmp_path, steps=14, stop=7, sets=sets)
     assert a["recipe_state"]["count"].item() == b["recipe_state"]["count"].item() == 28  # 14 steps × 2 G updates
     for net in ("G", "D"):
         for k in a[net]:
