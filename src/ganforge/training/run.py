@@ -156,7 +156,9 @@ class TrainingRun:
                     if p.after_update is not None:
                         p.after_update(ctx)
             if self.ema is not None:
-                images = self.recipe.step_images(ctx) if self.recipe.step_images else self.cfg.train.batch_size
+                images = None  # read only by an EMA with a half-life in images
+                if self.ema.half_life is not None:
+                    images = self.recipe.step_images(ctx) if self.recipe.step_images else self.cfg.train.batch_size
                 self.ema.update(self.raw[self.recipe.sampler], step + 1, images=images)
         return sink
 
