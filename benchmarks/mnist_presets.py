@@ -59,7 +59,7 @@ def time_alone(recipe: str, args) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         train = [recipe, "--data", args.dataset, "--data-root", args.data_root, "--steps", str(args.timing),
                  "--set", "train.eval_every=0", "--set", f"train.log_every={max(args.timing // 4, 1)}"]
-        _, _, records = train_and_eval(Path(tmp) / "run", train, None, reuse=False, cards_name="")
+        _, _, records = train_and_eval(Path(tmp) / "run", train)  # training only
     return mean_ms_per_step(records)
 
 

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 
-def train_and_eval(out: Path, train_args: list[str], eval_args: list[str] | None, *, reuse: bool,
-                   cards_name: str) -> tuple[float, list[dict], list[dict]]:
+def train_and_eval(out: Path, train_args: list[str], eval_args: list[str] | None = None, *, reuse: bool = False,
+                   cards_name: str = "eval.jsonl") -> tuple[float, list[dict], list[dict]]:
     """Train ``ganforge train *train_args --out OUT`` (or, with ``reuse``, take the run already in OUT and its
     training time from its log), then ``ganforge eval OUT *eval_args`` into OUT/<cards_name> (not with
     ``eval_args`` None). Returns the training seconds, the eval cards and the run's metrics.jsonl records."""

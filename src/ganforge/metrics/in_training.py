@@ -110,7 +110,8 @@ class Evaluator:
         self.ref_feats = ref["features"].numpy()
         self.ref_pixel_var = float((self.held_x.float() / 255).flatten(1).var(0).sum())
         probs = ref.get("probs")
-        self.ref_hist = None if probs is None else confident_classes(probs)[1]
+        # classes the held-out reals cover: fixed for the run, read beside each evaluation's
+        self.ref_classes = None if probs is None else _covered(confident_classes(probs)[1])
         m = min(len(train_x), MEMO_TRAIN_MAX)
         tr, _ = reference_features(train_x[:m], {"dataset": run.data.name, "split": cfg.data.split,
                                                  "selection": f"[0:{m}] (limit {cfg.data.limit})"}, self.net)
@@ -152,11 +153,11 @@ class Evaluator:
         row["spread"] = float(np.sqrt(feats.var(0).sum() / self.ref_feats.var(0).sum()))
         row["pixel_spread"] = float((x.flatten(1).var(0).sum() / self.ref_pixel_var).sqrt())
         probs = out.get("probs")
-        if probs is not None and self.ref_hist is not None:
+        if probs is not None and self.ref_classes is not None:
             row["confident_share"], hist = confident_classes(probs)
             row["class_hist"] = [round(float(h), 4) for h in hist]
             row["classes_covered"] = _covered(hist)
-            row["classes_covered_ref"] = _covered(self.ref_hist)
+            row["classes_covered_ref"] = self.ref_classes
         held = torch.from_numpy(self.ref_feats[:D_REALS]) if self.has_held_out else None
         memo = memorisation(torch.from_numpy(feats), self.train_feats, held_out=held, space="features")
         row["memorised"] = memo.value
