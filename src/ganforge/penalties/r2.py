@@ -12,9 +12,10 @@ from . import PENALTIES
 from .r1 import squared_slope
 
 
-def r2_penalty(*, D, fake: Tensor, **_) -> Tensor:
-    """fake: [N, ...] G's samples (taken as data: no gradient reaches G) → scalar E[‖∇_x D(x)‖²]."""
-    return squared_slope(D, fake)
+def r2_penalty(*, D, fake: Tensor, D_fake=None, **_) -> Tensor:
+    """fake: [N, ...] G's samples (taken as data: no gradient reaches G) → scalar E[‖∇_x D(x)‖²].
+    ``D_fake``: D as it scores the fakes (a conditional D with the classes they were drawn for)."""
+    return squared_slope(D_fake or D, fake)
 
 
 r2_penalty.player = "D"

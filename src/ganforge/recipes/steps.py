@@ -77,7 +77,8 @@ def d_terms_on(ctx: StepContext, real: Tensor, y_real: Tensor | None, fake: Tens
     if ctx.augment is not None:
         ctx.augment.observe(ctx, real_logits)
     D = partial(ctx.discriminate, y=y_real)  # the penalties see D as the losses do (augmented, conditioned)
-    terms.update(regulariser_terms(ctx, ctx.cfg.d_penalties, D=D, real=real, fake=fake,
+    D_fake = partial(ctx.discriminate, y=lat.get("y"))  # fakes are scored with the classes they were drawn for
+    terms.update(regulariser_terms(ctx, ctx.cfg.d_penalties, D=D, D_fake=D_fake, real=real, fake=fake,
                                    real_logits=real_logits, fake_logits=fake_logits))
     for name, value in ctx.loss.stats(real_logits=real_logits, fake_logits=fake_logits).items():
         ctx.report(name, value)
