@@ -61,3 +61,15 @@ def test_compile_with_a_double_backward_penalty_is_refused():
     with pytest.raises(GanforgeError, match=r"train.compile with the gp penalty"):
         resolve_config("wgan-gp", sets=["train.compile=true"])
     assert resolve_config("wgan-gp", sets=["train.compile=true", "d_penalties.gp=0"]).train.compile
+
+
+def test_stacked_mnist_takes_the_mnist_preset_where_a_recipe_has_none_of_its_own():
+    from ganforge.recipes.base import resolve_config
+
+    stacked = resolve_config("dcgan", overrides={"data": {"name": "stacked-mnist"}})
+    mnist = resolve_config("dcgan", overrides={"data": {"name": "mnist"}})
+    plain = resolve_config("dcgan", overrides={"data": {"name": "cifar10"}})
+    assert stacked.train.steps == mnist.train.steps != plain.train.steps
+    assert stacked.G.args == mnist.G.args and stacked.data.name == "stacked-mnist"
+    r3 = resolve_config("r3gan", overrides={"data": {"name": "stacked-mnist"}})
+    assert r3.conditional is False and resolve_config("r3gan", overrides={"data": {"name": "mnist"}}).conditional

@@ -100,6 +100,17 @@ def unconditional_without_labels(cfg: Config, data) -> tuple[Config, str | None]
     return cfg, None
 
 
+# a dataset made of another one's images takes that one's preset where a recipe has none of its own: Stacked MNIST
+# is MNIST's digits in three channels, so every recipe with an MNIST preset trains on it at MNIST's scale
+PRESET_LIKE = {"stacked-mnist": "mnist"}
+
+
+def dataset_preset(rec: Recipe, data_name: str | None) -> dict:
+    """The recipe's settings for this named dataset (its preset), or {} where it has none."""
+    presets = rec.dataset_defaults
+    return presets.get(data_name) or presets.get(PRESET_LIKE.get(data_name), {})
+
+
 def resolve_config(
     recipe: str | None = None,
     *,
@@ -120,7 +131,7 @@ def resolve_config(
     rec: Recipe = RECIPES.get(name)
     merged = deep_merge({"recipe": name}, _current(rec.defaults))
     data_name = (user.get("data") or {}).get("name") or rec.default_data
-    merged = _merge_layer(merged, _current(rec.dataset_defaults.get(data_name, {})))
+    merged = _merge_layer(merged, _current(dataset_preset(rec, data_name)))
     merged = _merge_layer(merged, data_diff or {})
     merged = _merge_layer(merged, user)
     merged["recipe_args"] = _recipe_args(rec, merged.get("recipe_args") or {})
