@@ -138,3 +138,22 @@ def test_stacked_mnist_channels_are_mnist_digits_and_the_class_names_them():
     assert torch.equal(again.x, stacked.x)  # seeded
     with pytest.raises(GanforgeError, match="data.args.n"):
         load_data(DataConfig(name="stacked-mnist", root=DATA, split="test", args={"n": 0}))
+
+
+def test_mnist_preset_builds_its_networks_and_follows_the_run_length():
+    """The CPU preset's narrowing widths keep the released group width (16) at every stage, its R1 and R2 are
+    lazy (every 8th D update at 8× the weight) and its lr's cosine ends at whatever --steps the user gives."""
+    from ganforge.recipes.base import resolve_config
+
+    cfg = resolve_config("r3gan", overrides={"data": {"name": "mnist"}})
+    G = R3GANGenerator(cfg.z_dim, (1, 32, 32), n_classes=10, **cfg.G.args)
+    D = R3GANDiscriminator((1, 32, 32), n_classes=10, **cfg.D.args)
+    groups = [m.weight.shape[1] for net in (G, D) for m in net.modules() if isinstance(m, Block) for m in [m.mix]]
+    assert set(groups) == {16}
+    y = torch.arange(4)
+    assert D(G(torch.randn(4, cfg.z_dim), y), y).shape == (4,)
+    assert cfg.d_penalties == {"r1": {"weight": 0.25, "every": 8}, "r2": {"weight": 0.25, "every": 8}}
+    for steps in (cfg.train.steps, 500):
+        cosine = LR_SCHEDULES.get("cosine")
+        assert cosine(cfg.opt["G"], step=steps, total_steps=steps) == pytest.approx(cfg.opt["G"].lr_min)
+        assert cosine(cfg.opt["G"], step=0, total_steps=steps) == cfg.opt["G"].lr == 1e-3
