@@ -20,12 +20,19 @@ whose steps cost more as they grow, only the full run's own time counts).
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import shutil
 from pathlib import Path
 
-from results_common import grid_of, load_results, mean_ms_per_step, portable, row_arguments, torch_version, train_and_eval
+from results_common import (
+    grid_link,
+    load_results,
+    mean_ms_per_step,
+    measure_row,
+    notes_and_commands,
+    row_arguments,
+    torch_version,
+    train_and_eval,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPES = ("gan", "gan-modern", "dcgan", "lsgan", "wgan", "wgan-gp", "sngan", "ebgan", "began", "pggan", "stylegan",
@@ -103,22 +110,15 @@ def write(results: dict, args) -> None:
         if r is None:
             lines.append(f"| `{recipe}` | not measured yet |" + " |" * 12)
             continue
-        grid = grid_of(Path(args.out) / recipe)
-        link = "–"
-        if grid is not None:
-            shutil.copy(grid, images / f"{recipe}.png")
-            link = f"[grid](../images/{ds}/{recipe}.png)"
+        link = grid_link(Path(args.out) / recipe, images, recipe, f"../images/{ds}")
         lines.append(f"| `{recipe}` | {r['steps']} | {r['train_minutes']} | {r['ms_per_step']} | {minutes_alone(r)} | "
                      f"{f(r['fid'], '.1f')} | "
                      f"{f(r['kid'], '.2f')} | {f(r['precision'])} | {f(r['recall'])} | {f(r['confident_share'])} | "
                      f"{f(r['smallest_class_share'])} | {verdict(r, targets)} | {link} | {r['date']} |")
-    notes = [f"- `{n}`: {results[n]['note']}" for n in RECIPES if results.get(n, {}).get("note")]
     lines += ["", "min, ms/step: wall time of the training (evaluation not counted); rows trained with "
               "`--set train.threads=1` shared the two cores with another run. min alone: the preset's first steps "
               "timed again with nothing else running (`--timing`), × its steps; the row's own minutes where it "
-              "was not."] + (["", *notes] if notes else [])
-    lines += ["", "Commands (DATA is the data root):", ""] + [
-        f"    {portable(results[n]['command'])}" for n in RECIPES if n in results]
+              "was not."] + notes_and_commands(results, RECIPES)
     (ROOT / "docs/results" / f"{ds}.md").write_text("\n".join(lines) + "\n")
 
 
@@ -145,10 +145,7 @@ def main() -> None:
                 path.write_text(json.dumps(row, indent=1))
                 print(recipe, row["alone_ms_per_step"], "ms/step alone", flush=True)
                 continue
-            print(f"{recipe}: training", flush=True)
-            result = {**run_row(recipe, args), "date": str(datetime.date.today())}
-            (Path(args.out) / recipe / "result.json").write_text(json.dumps(result, indent=1))
-            print(json.dumps(result), flush=True)
+            measure_row(recipe, Path(args.out), lambda: run_row(recipe, args))  # noqa: B023 (called at once)
     write(load_results(Path(args.out)), args)
 
 

@@ -53,6 +53,32 @@ def grid_of(run: Path) -> Path | None:
     return grids[-1] if grids else None
 
 
+def grid_link(run: Path, images: Path, name: str, rel: str) -> str:
+    """Copy the run's last grid to IMAGES/NAME.png; its markdown link (REL: that folder from docs/results/), or –."""
+    grid = grid_of(run)
+    if grid is None:
+        return "–"
+    shutil.copy(grid, images / f"{name}.png")
+    return f"[grid]({rel}/{name}.png)"
+
+
+def notes_and_commands(results: dict, rows) -> list[str]:
+    """A results page's tail: each measured row's note, then its portable command."""
+    notes = [f"- `{n}`: {results[n]['note']}" for n in rows if results.get(n, {}).get("note")]
+    return (["", *notes] if notes else []) + ["", "Commands (DATA is the data root):", ""] + [
+        f"    {portable(results[n]['command'])}" for n in rows if n in results]
+
+
+def measure_row(name: str, out: Path, run) -> None:
+    """Train and measure one row (``run()`` → its figures), dated, into OUT/NAME/result.json, and print it."""
+    import datetime
+
+    print(f"{name}: training", flush=True)
+    result = {**run(), "date": str(datetime.date.today())}
+    (out / name / "result.json").write_text(json.dumps(result, indent=1))
+    print(json.dumps(result), flush=True)
+
+
 def load_results(out: Path) -> dict:
     """Every row measured so far: OUT/results.json, then each OUT/<row>/result.json (one per row, so that
     two invocations may run side by side)."""

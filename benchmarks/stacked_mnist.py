@@ -18,16 +18,21 @@ docs/results/stacked-mnist.md and the final grids in docs/images/stacked-mnist/.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import shutil
 from pathlib import Path
 
-from results_common import grid_of, load_results, mean_ms_per_step, portable, row_arguments, torch_version, train_and_eval
+from mnist_presets import RECIPES  # every unconditional image recipe
+from results_common import (
+    grid_link,
+    load_results,
+    mean_ms_per_step,
+    measure_row,
+    notes_and_commands,
+    row_arguments,
+    torch_version,
+    train_and_eval,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
-RECIPES = ("gan", "gan-modern", "dcgan", "lsgan", "wgan", "wgan-gp", "sngan", "ebgan", "began", "pggan", "stylegan",
-           "r3gan")
 SAMPLES = 26000  # the protocol's sample count (VEEGAN, PacGAN, R3GAN)
 
 
@@ -44,7 +49,7 @@ def run_row(recipe: str, args) -> dict:
             "ms_per_step": mean_ms_per_step(records), "budget_minutes": args.minutes, "threads": args.threads,
             "modes": card["modes_covered"]["value"], "kl": card["mode_kl"]["value"],
             "real_modes": card["modes_covered"]["params"].get("reference_value"),
-            "real_kl": card["mode_kl"]["params"].get("reference_value"),
+            "real_kl": card["mode_kl"]["params"].get("reference_value"), "real_n": card["mode_kl"].get("n_reference"),
             "command": " ".join(["ganforge", "train", *train, "--out", str(out)])}
 
 
@@ -59,27 +64,22 @@ def write(results: dict, args) -> None:
              "and the KL divergence of the mode histogram from uniform (natural log), the protocol of VEEGAN, PacGAN "
              "and R3GAN (`ganforge eval RUN --metrics modes --n 26000 --reference stacked-mnist`).", ""]
     if real:
-        lines += [f"{SAMPLES:,} real test images give {real['real_modes']:.0f} modes and KL {real['real_kl']:.3f}: "
-                  "what a perfect generator reaches with this many samples.", ""]
+        lines += [f"The floor a perfect generator reaches: the {real.get('real_n') or 10000:,} real test images, brought to "
+                  "each run's size and read the same way (column 'real test images'); 26,000 real training images give "
+                  "1,000 modes and KL 0.025 (docs/paper-settings-r3gan.md).", ""]
     lines += [f"Produced by `python benchmarks/stacked_mnist.py --data-root DATA --minutes M` on {args.machine}, torch "
               f"{torch_version()}, one thread per row, two rows running side by side; each row's date is its own.", "",
-              "| recipe | budget (min) | steps done | ms/step | modes (of 1,000) | KL | grid | date |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| recipe | budget (min) | steps done | ms/step | modes (of 1,000) | KL | real test images: modes, KL | grid | "
+              "date |", "|---|---|---|---|---|---|---|---|---|"]
     for recipe in RECIPES:
         r = results.get(recipe)
         if r is None:
-            lines.append(f"| `{recipe}` | not measured yet |" + " |" * 6)
+            lines.append(f"| `{recipe}` | not measured yet |" + " |" * 7)
             continue
-        grid = grid_of(Path(args.out) / recipe)
-        link = "–"
-        if grid is not None:
-            shutil.copy(grid, images / f"{recipe}.png")
-            link = f"[grid](../images/stacked-mnist/{recipe}.png)"
+        link = grid_link(Path(args.out) / recipe, images, recipe, "../images/stacked-mnist")
         lines.append(f"| `{recipe}` | {r['budget_minutes']:g} | {r['steps']} | {r['ms_per_step']} | {r['modes']:.0f} | "
-                     f"{r['kl']:.3f} | {link} | {r['date']} |")
-    notes = [f"- `{n}`: {results[n]['note']}" for n in RECIPES if results.get(n, {}).get("note")]
-    lines += (["", *notes] if notes else []) + ["", "Commands (DATA is the data root):", ""] + [
-        f"    {portable(results[n]['command'])}" for n in RECIPES if n in results]
+                     f"{r['kl']:.3f} | {r['real_modes']:.0f}, {r['real_kl']:.3f} | {link} | {r['date']} |")
+    lines += notes_and_commands(results, RECIPES)
     (ROOT / "docs/results/stacked-mnist.md").write_text("\n".join(lines) + "\n")
 
 
@@ -99,10 +99,7 @@ def main() -> None:
         if unknown:
             ap.error(f"unknown rows {sorted(unknown)}; valid: {', '.join(RECIPES)}")
         for recipe in wanted:
-            print(f"{recipe}: training", flush=True)
-            result = {**run_row(recipe, args), "date": str(datetime.date.today())}
-            (Path(args.out) / recipe / "result.json").write_text(json.dumps(result, indent=1))
-            print(json.dumps(result), flush=True)
+            measure_row(recipe, Path(args.out), lambda: run_row(recipe, args))  # noqa: B023 (called at once)
     write(load_results(Path(args.out)), args)
 
 
