@@ -60,8 +60,8 @@ def evaluate(run: Path, data_root: str, metrics: str, n: int) -> dict:
     return {c["metric"]: (c["value"], c.get("std")) for c in cards}
 
 
-def infogan_agreement(run: Path, n: int = 10000) -> dict:
-    """Agreement of the categorical code with mnist-cnn's digit after the best 1:1 matching."""
+def infogan_agreement(run: Path, n: int = 10000, features: str = "mnist-cnn") -> dict:
+    """Agreement of the categorical code with the classifier's class after the best 1:1 matching."""
     from scipy.optimize import linear_sum_assignment
 
     import ganforge
@@ -72,7 +72,7 @@ def infogan_agreement(run: Path, n: int = 10000) -> dict:
     xs = [G.sample(n // k, seed=c, codes={"cat": c}) for c in range(k)]
     x = np.concatenate([t.numpy() for t in xs])
     codes = np.repeat(np.arange(k), n // k)
-    digits = _probs(x, "mnist-cnn").argmax(1)
+    digits = _probs(x, features).argmax(1)
     confusion = np.zeros((k, 10), dtype=np.int64)
     np.add.at(confusion, (codes, digits), 1)
     rows, cols = linear_sum_assignment(-confusion)

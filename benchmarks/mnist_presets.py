@@ -1,8 +1,12 @@
-"""Every unconditional recipe's MNIST preset as a user first meets it: ``ganforge train R --data
-mnist`` with no other flag, trained alone, then measured on 10,000 samples against the 10,000 test
-images (at the run's size, as trained) with the shipped ``mnist-cnn``: FID, KID, precision, recall,
-the share of samples read with p ≥ 0.9 and the rarest class's share of those. ``--dataset
-fashion-mnist`` does the same on Fashion-MNIST with ``fashion-mnist-cnn``.
+"""Every recipe's MNIST preset as a user first meets it: ``ganforge train R --data mnist`` with no
+other flag, trained alone, then measured on 10,000 samples against the 10,000 test images (at the
+run's size, as trained) with the shipped ``mnist-cnn``: FID, KID, precision, recall, and
+- unconditional recipes: the share of samples read with p ≥ 0.9 and the rarest class's share of those;
+- class-conditional recipes (balanced classes): the share read as the class asked for with p ≥ 0.9,
+  overall and in the worst class;
+- infogan: the categorical code's agreement with the digit read after the best one-to-one matching of
+  code values to digits.
+``--dataset fashion-mnist`` does the same on Fashion-MNIST with ``fashion-mnist-cnn``.
 
     python benchmarks/mnist_presets.py --data-root ../shared/data                 # every row
     python benchmarks/mnist_presets.py --data-root ../shared/data --only stylegan # one row again
@@ -35,28 +39,43 @@ from results_common import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-RECIPES = ("gan", "gan-modern", "dcgan", "lsgan", "wgan", "wgan-gp", "sngan", "ebgan", "began", "pggan", "stylegan",
-           "r3gan")
-# the targets a preset must meet (FID ≤, precision ≥, recall ≥, confident share ≥, rarest class ≥)
+UNCONDITIONAL = ("gan", "gan-modern", "dcgan", "lsgan", "wgan", "wgan-gp", "sngan", "ebgan", "began", "pggan",
+                 "stylegan", "r3gan")
+CONDITIONAL = ("cgan", "cgan-projection", "acgan", "sagan", "biggan", "infogan")
+RECIPES = UNCONDITIONAL + CONDITIONAL
+# the targets a preset must meet (FID ≤; every other figure ≥)
 TARGETS = {"mnist": {"fid": 15, "precision": 0.7, "recall": 0.4, "confident_share": 0.8, "smallest_class_share": 0.04},
            "fashion-mnist": {"fid": 25}}
+COND_TARGETS = {"mnist": {"fid": 15, "recall": 0.4, "confident_cacc": 0.97, "worst_class_cacc": 0.95},
+                "fashion-mnist": {"fid": 25}}
+INFOGAN_TARGETS = {"mnist": {"agreement": 0.95}, "fashion-mnist": {}}
 METRICS = "fid,kid,pr,classes"
+COND_METRICS = "fid,kid,pr,cacc"
+FIGURES = ("fid", "kid", "precision", "recall", "confident_share", "smallest_class_share", "conditional_accuracy",
+           "confident_cacc", "worst_class_cacc")
 
 
 def run_row(recipe: str, args) -> dict:
     out = Path(args.out) / recipe
     train = [recipe, "--data", args.dataset, "--data-root", args.data_root,
              *sum((["--set", s] for s in args.sets), [])]
-    measure = ["--metrics", METRICS, "--n", str(args.n), "--data-root", args.data_root]
+    metrics = COND_METRICS if recipe in CONDITIONAL and recipe != "infogan" else METRICS
+    measure = ["--metrics", metrics, "--n", str(args.n), "--data-root", args.data_root]
     train_s, cards, records = train_and_eval(out, train, measure, reuse=args.reuse, cards_name="preset.eval.jsonl")
     value = {c["metric"]: c["value"] for c in cards}
     hist = next((c["params"]["class_hist"] for c in cards if c["metric"] == "confident_share"), None)
+    per_class = next((c["params"]["per_class"] for c in cards if c["metric"] == "confident_cacc"), None)
     steps = [r for r in records if "sec_per_step" in r]
-    return {"row": recipe, "dataset": args.dataset, "steps": steps[-1]["step"] if steps else None,
-            "train_minutes": round(train_s / 60, 2), "ms_per_step": mean_ms_per_step(records),
-            **{k: value.get(k) for k in ("fid", "kid", "precision", "recall", "confident_share",
-                                         "smallest_class_share")},
-            "class_hist": hist, "command": " ".join(["ganforge", "train", *train, "--out", str(out)])}
+    row = {"row": recipe, "dataset": args.dataset, "steps": steps[-1]["step"] if steps else None,
+           "train_minutes": round(train_s / 60, 2), "ms_per_step": mean_ms_per_step(records),
+           **{k: value.get(k) for k in FIGURES if k in value}, "class_hist": hist, "per_class_cacc": per_class,
+           "command": " ".join(["ganforge", "train", *train, "--out", str(out)])}
+    if recipe == "infogan":
+        from bench_conditional import infogan_agreement
+
+        found = infogan_agreement(out, n=args.n, features=f"{args.dataset}-cnn")
+        row.update(agreement=found["agreement"], matching=found["matching"], confusion=found["confusion"])
+    return row
 
 
 def time_alone(recipe: str, args) -> float:
@@ -84,41 +103,67 @@ def verdict(r: dict, targets: dict) -> str:
     return "yes" if not missed else "no: " + ", ".join(missed)
 
 
+def f(x, fmt=".3f"):
+    return "–" if x is None else format(x, fmt)
+
+
 def write(results: dict, args) -> None:
     ds = args.dataset
     images = ROOT / "docs/images" / ds
     images.mkdir(parents=True, exist_ok=True)
-    targets = TARGETS[ds]
     net = f"{ds}-cnn"
+
+    def table(rows, head: list[str], cells) -> list[str]:
+        lines = ["| recipe | steps | min | ms/step | min alone | FID | KID | precision | recall | " + " | ".join(head) +
+                 " | targets met | grid | date |", "|---" * (12 + len(head)) + "|"]
+        for recipe in rows:
+            r = results.get(recipe)
+            if r is None:
+                lines.append(f"| `{recipe}` | not measured yet |" + " |" * (10 + len(head)))
+                continue
+            link = grid_link(Path(args.out) / recipe, images, recipe, f"../images/{ds}")
+            figures, targets = cells(recipe, r)
+            lines.append(f"| `{recipe}` | {r['steps']} | {r['train_minutes']} | {r['ms_per_step']} | "
+                         f"{minutes_alone(r)} | {f(r.get('fid'), '.1f')} | {f(r.get('kid'), '.2f')} | "
+                         f"{f(r.get('precision'))} | {f(r.get('recall'))} | " + " | ".join(figures) +
+                         f" | {verdict(r, targets)} | {link} | {r['date']} |")
+        return lines
+
+    def targets_line(targets: dict) -> str:
+        return ", ".join(f"{k} {'≤' if k == 'fid' else '≥'} {v}" for k, v in targets.items())
+
+    def unconditional(recipe, r):
+        return [f(r.get("confident_share")), f(r.get("smallest_class_share"))], TARGETS[ds]
+
+    def conditional(recipe, r):
+        if recipe == "infogan":
+            return ["–", "–", f(r.get("agreement"))], {**{k: v for k, v in COND_TARGETS[ds].items()
+                                                         if "cacc" not in k}, **INFOGAN_TARGETS[ds]}
+        return [f(r.get("confident_cacc")), f(r.get("worst_class_cacc")), "–"], COND_TARGETS[ds]
+
     lines = [f"# Each recipe's {ds} preset, as a user first runs it", "",
              f"`ganforge train RECIPE --data {ds} --data-root DATA`, with no other flag; measured on "
              f"{args.n:,} samples against the 10,000 test images brought to the run's size, in `{net}` features "
-             f"(`ganforge eval RUN --metrics {METRICS} --n {args.n}`). Confident: the share of samples the "
-             "classifier reads with p ≥ 0.9; rarest class: the smallest class's share of those. Targets: " +
-             ", ".join(f"{k} {'≤' if k == 'fid' else '≥'} {v}" for k, v in targets.items()) +
-             ", training ≤ 20 minutes alone on the machine.", "",
+             f"(`ganforge eval RUN --metrics {METRICS} --n {args.n}`; conditional recipes `--metrics {COND_METRICS}`). "
+             "Each target must hold and training must take ≤ 20 minutes alone on the machine.", "",
              f"Produced by `python benchmarks/mnist_presets.py --data-root DATA --dataset {ds}` (`--only RECIPE` "
              f"re-runs one row) on {args.machine}, torch {torch_version()}; each row's date is its own.", "",
-             "| recipe | steps | min | ms/step | min alone | FID | KID | precision | recall | confident | rarest class | "
-             "targets met | grid | date |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-
-    def f(x, fmt=".3f"):
-        return "–" if x is None else format(x, fmt)
-
-    for recipe in RECIPES:
-        r = results.get(recipe)
-        if r is None:
-            lines.append(f"| `{recipe}` | not measured yet |" + " |" * 12)
-            continue
-        link = grid_link(Path(args.out) / recipe, images, recipe, f"../images/{ds}")
-        lines.append(f"| `{recipe}` | {r['steps']} | {r['train_minutes']} | {r['ms_per_step']} | {minutes_alone(r)} | "
-                     f"{f(r['fid'], '.1f')} | "
-                     f"{f(r['kid'], '.2f')} | {f(r['precision'])} | {f(r['recall'])} | {f(r['confident_share'])} | "
-                     f"{f(r['smallest_class_share'])} | {verdict(r, targets)} | {link} | {r['date']} |")
-    lines += ["", "min, ms/step: wall time of the training (evaluation not counted); rows trained with "
-              "`--set train.threads=1` shared the two cores with another run. min alone: the preset's first steps "
-              "timed again with nothing else running (`--timing`), × its steps; the row's own minutes where it "
-              "was not."] + notes_and_commands(results, RECIPES)
+             "## Unconditional recipes", "",
+             "Confident: the share of samples the classifier reads with p ≥ 0.9; rarest class: the smallest class's "
+             f"share of those. Targets: {targets_line(TARGETS[ds])}.", "",
+             *table(UNCONDITIONAL, ["confident", "rarest class"], unconditional), "",
+             "## Conditional recipes", "",
+             "Samples are drawn for balanced classes (sample i asks for class i mod 10). Read as asked: the share the "
+             "classifier reads as the class asked for with p ≥ 0.9; worst class: that share in the class where it is "
+             "lowest. InfoGAN asks for no class: agreement is the share of samples whose categorical code value maps "
+             "to the class read, after the best one-to-one matching of the 10 code values to the 10 classes "
+             f"(1,000 samples per value). Targets: {targets_line(COND_TARGETS[ds])}"
+             + (f"; infogan: {targets_line(INFOGAN_TARGETS[ds])}" if INFOGAN_TARGETS[ds] else "") + ".", "",
+             *table(CONDITIONAL, ["read as asked", "worst class", "agreement"], conditional), "",
+             "min, ms/step: wall time of the training (evaluation not counted); rows trained with "
+             "`--set train.threads=1` shared the two cores with another run. min alone: the preset's first steps "
+             "timed again with nothing else running (`--timing`), × its steps; the row's own minutes where it "
+             "was not.", *notes_and_commands(results, RECIPES)]
     (ROOT / "docs/results" / f"{ds}.md").write_text("\n".join(lines) + "\n")
 
 

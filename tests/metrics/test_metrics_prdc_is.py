@@ -71,3 +71,17 @@ def test_conditional_accuracy_and_modes():
     assert out["modes_covered"].value == 2
     assert out["hq_share"].value == pytest.approx(100 / 110)
     assert out["mode_kl"].value == pytest.approx(np.log(3) - np.log(2))  # uniform over 2 of 3 modes
+
+
+def test_confident_conditional_accuracy_counts_sure_hits_per_class():
+    from ganforge.metrics.conditional import confident_conditional_accuracy
+
+    # class 0: a sure hit, an unsure hit (p 0.6) and a sure miss; class 1: two sure hits
+    probs = np.array([[0.95, 0.05], [0.6, 0.4], [0.05, 0.95], [0.02, 0.98], [0.0, 1.0]])
+    labels = np.array([0, 0, 0, 1, 1])
+    overall, worst = confident_conditional_accuracy(probs, labels)
+    assert overall.metric == "confident_cacc" and overall.value == pytest.approx(3 / 5)
+    assert worst.metric == "worst_class_cacc" and worst.value == pytest.approx(1 / 3)
+    assert worst.params["per_class"] == {0: pytest.approx(1 / 3, abs=1e-4), 1: 1.0}  # rounded to 4 places
+    with pytest.raises(ValueError, match="labels"):
+        confident_conditional_accuracy(probs, labels[:3])

@@ -61,3 +61,20 @@ def test_errors():
         DCGANGenerator(z_dim=16, out_shape=(3, 30, 30), n_classes=10)
     with pytest.raises(GanforgeError, match="30×30"):
         DCGANDiscriminator(in_shape=(3, 30, 30), n_classes=10, aux_classifier=True)
+
+
+def test_acgan_d_dropout_after_every_conv_is_active_only_in_training():
+    torch.manual_seed(0)
+    D = DCGANDiscriminator(in_shape=(1, 16, 16), ndf=8, n_classes=10, aux_classifier=True, dropout=0.5)
+    convs = [m for m in D.body if isinstance(m, nn.Conv2d)]
+    drops = [m for m in D.body if isinstance(m, nn.Dropout)]
+    assert len(drops) == len(convs) and all(d.p == 0.5 for d in drops)
+    x = torch.randn(4, 1, 16, 16)
+    D.train()
+    assert not torch.equal(D(x), D(x))  # a fresh mask each pass
+    D.eval()
+    assert torch.equal(D(x), D(x))
+    plain = DCGANDiscriminator(in_shape=(1, 16, 16), ndf=8)
+    assert not any(isinstance(m, nn.Dropout) for m in plain.body)
+    with pytest.raises(GanforgeError, match="dropout"):
+        DCGANDiscriminator(in_shape=(1, 16, 16), ndf=8, dropout=1.0)

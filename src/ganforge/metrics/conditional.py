@@ -31,6 +31,20 @@ def confident_classes(probs, confident: float = CONFIDENT) -> tuple[float, np.nd
     return float(sure.mean()) if len(p) else 0.0, counts / max(counts.sum(), 1.0)
 
 
+def confident_conditional_accuracy(probs, labels, confident: float = CONFIDENT) -> list[MetricResult]:
+    """``confident_cacc``: the share of samples the classifier reads as the class they were generated for
+    with p ≥ ``confident``; ``worst_class_cacc``: the same share in the worst class (per class in params)."""
+    p, y = np.asarray(probs, dtype=np.float64), np.asarray(labels).astype(np.int64)
+    if p.shape[0] != y.shape[0]:
+        raise ValueError(f"{p.shape[0]} samples but {y.shape[0]} labels")
+    hits = (p.argmax(1) == y) & (p.max(1) >= confident)
+    per_class = {int(c): float(hits[y == c].mean()) for c in np.unique(y)}
+    params = {"confident": confident, "per_class": {k: round(v, 4) for k, v in per_class.items()},
+              "n_classes": int(p.shape[1])}
+    return [MetricResult("confident_cacc", float(hits.mean()) if len(hits) else 0.0, None, None, params),
+            MetricResult("worst_class_cacc", min(per_class.values()) if per_class else 0.0, None, None, params)]
+
+
 def class_coverage_from_probs(probs, confident: float = CONFIDENT) -> list[MetricResult]:
     """Unconditional samples read by a classifier: ``confident_share`` (read with p ≥ ``confident``)
     and ``smallest_class_share`` (the rarest class's share of those), the class histogram in params."""

@@ -11,7 +11,7 @@ import torch
 
 from ..errors import GanforgeError
 from ..registry import METRICS
-from .conditional import class_coverage_from_probs, conditional_accuracy_from_probs
+from .conditional import class_coverage_from_probs, conditional_accuracy_from_probs, confident_conditional_accuracy
 from .fid import fid_from_features
 from .inception_score import inception_score_from_probs
 from .kid import kid_from_features
@@ -76,7 +76,7 @@ def _cacc(ctx):
     if ctx.ref_labels is not None:
         result.params["reference_value"] = float((np.asarray(ctx.ref_probs).argmax(1)
                                                   == np.asarray(ctx.ref_labels)).mean())
-    return [result]
+    return [result, *confident_conditional_accuracy(ctx.gen_probs, ctx.gen_labels)]
 
 
 def _classes(ctx):
@@ -137,7 +137,8 @@ for spec in [
     MetricSpec("dc", "density and coverage (k = 5)", "Naeem et al., 2020", ("features",), _dc),
     MetricSpec("parzen", "Gaussian Parzen-window log-likelihood, σ by validation (higher is better)",
                "Goodfellow et al., 2014; Breuleux et al., 2011", ("pixels",), _parzen),
-    MetricSpec("cacc", "conditional accuracy: share classified as the conditioning class", "Odena et al., 2017",
+    MetricSpec("cacc", "conditional accuracy: share classified as the conditioning class; also read with p ≥ 0.9, "
+               "overall and in the worst class", "Odena et al., 2017",
                ("probs", "labels"), _cacc),
     MetricSpec("classes", "share of samples the classifier reads with p ≥ 0.9, and the rarest class's share of "
                "those (the class histogram in the card)", "ganforge", ("probs",), _classes),

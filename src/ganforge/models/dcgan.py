@@ -141,14 +141,17 @@ class DCGANDiscriminator(nn.Module):
     ``n_classes`` with ``aux_classifier=True`` (AC-GAN): ``D(x, aux=True)`` returns
     ``(scores, class_logits [N, n_classes])``; y, if passed, is not used (the class reaches D only
     through the class loss). ``n_classes`` alone: a projection discriminator, ``D(x, y)``.
+    ``dropout``: a dropout of that rate after every conv layer's activation (AC-GAN's D: 0.5).
     """
 
     def __init__(self, *, in_shape: Sequence[int], ndf: int = 64, norm: str = "batch", n_classes: int | None = None,
-                 aux_classifier: bool = False, kernel: int = 4, head_bias: bool = True) -> None:
+                 aux_classifier: bool = False, kernel: int = 4, head_bias: bool = True, dropout: float = 0.0) -> None:
         super().__init__()
         pad, _ = _kernel_padding(kernel, "dcgan_discriminator")
         if norm not in ("batch", "layer", "none"):
             raise GanforgeError(f"unknown norm {norm!r} for dcgan_discriminator; valid: batch, layer, none")
+        if not 0.0 <= dropout < 1.0:
+            raise GanforgeError(f"dcgan_discriminator: dropout {dropout} must be in [0, 1) (AC-GAN's D uses 0.5)")
         self.n_classes = check_classes(n_classes, "dcgan_discriminator")
         if aux_classifier and self.n_classes is None:
             raise GanforgeError("dcgan_discriminator: aux_classifier=True needs n_classes (the number of class logits)")
@@ -165,6 +168,8 @@ class DCGANDiscriminator(nn.Module):
             elif i > 0 and norm == "layer":
                 layers.append(nn.GroupNorm(1, width))  # layer norm over [C, H, W]
             layers.append(nn.LeakyReLU(0.2))
+            if dropout:  # after every conv layer's activation, as AC-GAN's D (its App. A)
+                layers.append(nn.Dropout(dropout))
             ch, width = width, width * 2
         self.body = nn.Sequential(*layers)
         self.head = nn.Linear(ch * h * w, 1, bias=head_bias)
