@@ -73,3 +73,15 @@ def test_stacked_mnist_takes_the_mnist_preset_where_a_recipe_has_none_of_its_own
     assert stacked.G.args == mnist.G.args and stacked.data.name == "stacked-mnist"
     r3 = resolve_config("r3gan", overrides={"data": {"name": "stacked-mnist"}})
     assert r3.conditional is False and resolve_config("r3gan", overrides={"data": {"name": "mnist"}}).conditional
+
+
+def test_every_recipe_has_a_laptop_length_on_mnist():
+    """`ganforge train R --data mnist` with no flag must end within minutes on a laptop: no recipe may fall
+    back to its paper's length (SAGAN's 1,000,000 steps, BigGAN's 125,000) on MNIST."""
+    from ganforge.recipes.base import RECIPES
+
+    lengths = {name: resolve_config(name, overrides={"data": {"name": "mnist"}}).train.steps for name in RECIPES}
+    assert set(lengths) >= {"gan", "cgan", "acgan", "cgan-projection", "infogan", "sagan", "biggan", "r3gan"}
+    too_long = {name: steps for name, steps in lengths.items() if steps > 30_000}
+    assert not too_long, f"MNIST presets at paper length: {too_long}"
+    assert resolve_config("sagan").train.steps == 1_000_000  # the paper's length stays the recipe's own

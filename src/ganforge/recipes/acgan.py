@@ -64,6 +64,8 @@ register_recipe(Recipe(
         "paper's CIFAR-10 networks (its D adds dropout 0.5 and six conv layers); the loss and class head are AC-GAN's.",
         "G's source loss is the non-saturating −log D(G(z)) (the paper writes the game in its minimax form).",
         "No activation noise in D (the paper's App. A adds it, after Salimans et al. 2016, with an unstated std).",
+        "z ~ U[−1, 1], DCGAN's law: the paper's text read here states no noise distribution (clvrai/ACGAN-PyTorch, a "
+        "third-party re-implementation, draws N(0, 1)).",
         "The one-hot class is concatenated to a 100-d z (the paper's 110-d input does not say whether the class "
         "is concatenated or written into z).",
         "mnist and fashion-mnist get a CPU preset: 32×32, widths 32 instead of 64, 8,000 mini-batches instead of "
