@@ -127,3 +127,22 @@ def test_truncation_refuses_bad_thresholds_and_uniform_z():
     for bad in (0.0, -1.0, float("nan"), float("inf")):
         with pytest.raises(GanforgeError, match="threshold"):
             truncate(torch.zeros(2, 3), bad, "normal")
+
+
+def test_sagan_class_tables_start_equal_or_drawn():
+    """Per-class BN tables (SAGAN): 'ones' gives every class gain 1 and bias 0, so at init the class changes
+    nothing; 'init' draws each class its own gains (around 1) and biases, as BigGAN-PyTorch's ccbn."""
+    from ganforge.nn.conditional_bn import ConditionalBatchNorm2d
+
+    z, y0, y1 = torch.randn(4, 16), torch.zeros(4, dtype=torch.long), torch.ones(4, dtype=torch.long)
+    kw = dict(z_dim=16, out_shape=(1, 16, 16), ch=8, attn_res=0, shared_dim=0, hier=False, init="xavier", n_classes=3)
+    torch.manual_seed(0)
+    same = BigGANGenerator(**kw).train()
+    assert torch.allclose(same(z, y0), same(z, y1))
+    torch.manual_seed(0)
+    drawn = BigGANGenerator(**kw, class_tables="init").train()
+    assert not torch.allclose(drawn(z, y0), drawn(z, y1))
+    tables = [m for m in drawn.modules() if isinstance(m, ConditionalBatchNorm2d)]
+    assert tables and all(abs(float(m.gain.detach().mean()) - 1.0) < 0.2 and float(m.bias.detach().std()) > 0 for m in tables)
+    with pytest.raises(GanforgeError, match="class_tables"):
+        BigGANGenerator(**kw, class_tables="random")

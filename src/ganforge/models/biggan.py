@@ -9,7 +9,8 @@ block that reaches ``attn_res``. Conditioning of the block BNs:
   BN's gains and biases (``LinearConditionalBatchNorm2d``);
 - ``hier`` (BigGAN's hierarchical latent): z is split into len(blocks) + 1 equal chunks; the first
   feeds the linear layer, each other is joined to the shared embedding of one block;
-- ``shared_dim = 0`` and a class (SAGAN, SN-GAN): per-class gain and bias tables in each BN.
+- ``shared_dim = 0`` and a class (SAGAN, SN-GAN): per-class gain and bias tables in each BN
+  (``class_tables``: ones, every class at gain 1 and bias 0; init, drawn by the init scheme).
 - neither (unconditional, no hierarchy): plain BN.
 D (SN-GAN's/BigGAN's CIFAR D): an optimised first down block, down blocks to 8×8 (for 32×32:
 32 → 16 → 8), two blocks without resampling, self-attention after the block that reaches
@@ -77,8 +78,12 @@ class BigGANGenerator(GeneratorBase):
 
     def __init__(self, *, z_dim: int, out_shape: Sequence[int], ch: int = 256, attn_res: int | None = 16,
                  shared_dim: int = 128, hier: bool = True, init: str = "N02", z_dist: str = "normal",
-                 n_classes: int | None = None) -> None:
+                 n_classes: int | None = None, class_tables: str = "ones") -> None:
         super().__init__()
+        if class_tables not in ("ones", "init"):
+            raise GanforgeError(f"biggan_generator: class_tables {class_tables!r} unknown; valid: ones (per-class BN "
+                                "gains 1 and biases 0, SAGAN's released code), init (gains 1 + a table, biases a table, "
+                                "both drawn by G's init, BigGAN-PyTorch's ccbn without the shared embedding)")
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
         self.n_classes = check_classes(n_classes, "biggan_generator")
         n, h0, w0 = _levels(self.out_shape, "biggan_generator")
@@ -113,6 +118,13 @@ class BigGANGenerator(GeneratorBase):
         init_weights_(self, init)
         if self.shared is not None:
             _init_table_(self.shared, init)
+        if class_tables == "init" and self.per_class_tables:  # each class starts with its own gains and biases
+            with torch.no_grad():
+                for m in self.modules():
+                    if isinstance(m, ConditionalBatchNorm2d):
+                        _init_table_(m.gain, init)
+                        m.gain.add_(1.0)
+                        _init_table_(m.bias, init)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         need_y(y, self.n_classes, "biggan_generator")
