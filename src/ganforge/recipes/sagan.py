@@ -11,8 +11,10 @@ from .base import Recipe, register_recipe, unconditional_without_labels
 
 # CPU scale (named datasets): widths 32, batch 32, attention at 16×16 (about 16 GFLOP per step)
 _CPU = {"G": {"args": {"ch": 32}}, "D": {"args": {"ch": 32}}, "train": {"batch_size": 32, "channels_last": True}}
-# MNIST / Fashion-MNIST: widths 16 (about 4 GFLOP per step) and 10,000 steps, about 16 minutes alone on 2 cores
-_GRAY = {"G": {"args": {"ch": 16}}, "D": {"args": {"ch": 16}}, "data": {"image_size": [32, 32]},
+# MNIST / Fashion-MNIST: widths 16 (about 4 GFLOP per step) and 10,000 steps, about 16 minutes alone on 2 cores;
+# each class's BN gains and biases drawn at init (with the released gains 1 and biases 0 the class steered G
+# so slowly that 10,000 steps drew the asked-for digit in 52.7% of samples, FID 43.4; drawn: 97.8%, FID 12.7)
+_GRAY = {"G": {"args": {"ch": 16, "class_tables": "init"}}, "D": {"args": {"ch": 16}}, "data": {"image_size": [32, 32]},
          "train": {"batch_size": 32, "steps": 10000, "channels_last": True}}
 
 register_recipe(Recipe(
@@ -60,6 +62,11 @@ register_recipe(Recipe(
         "Named datasets get a CPU preset: cifar10 widths 32, batch 32, channels-last convolutions; mnist and "
         "fashion-mnist widths 16, batch 32 and 10,000 steps (about 16 minutes alone on 2 cores; the result in "
         "docs/results/mnist.md); an image folder trains at the paper's sizes.",
+        "The mnist and fashion-mnist presets draw each class's BN gains (1 + Glorot) and biases (Glorot) at init, as "
+        "BigGAN-PyTorch's ccbn does without the shared embedding (G.args.class_tables=init); the released code "
+        "starts every class at gain 1 and bias 0, so the class changes nothing until G's lr of 1e-4 moves the "
+        "tables. On MNIST at 10,000 steps: the asked-for digit by argmax in 52.7% of samples and FID 43.4 with "
+        "the released init, 97.8% and FID 12.7 with drawn tables (docs/results/mnist.md).",
         "The self-attention block follows the released code (h of C/2 channels, 2×2 max-pooled keys and values), "
         "not the paper's text (C̄ = C/8 for f, g, h, no pooling): SelfAttention(pool=False, value_div=8).",
         "Batch-norm ε 1e-5 and torch's spectral norm (one power iteration per forward, ε 1e-12).",
