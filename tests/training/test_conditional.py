@@ -138,9 +138,12 @@ def test_eval_computes_conditional_accuracy_from_a_conditional_run(tmp_path, sha
     res = subprocess.run([sys.executable, "-m", "ganforge.cli", "eval", str(tmp_path / "c"), "--metrics", "cacc",
                           "--n", "200", "--no-cache"], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
-    card = [json.loads(x) for x in open(tmp_path / "c" / "eval.jsonl")][-1]
-    assert card["metric"] == "conditional_accuracy" and 0.0 <= card["value"] <= 1.0
-    assert card["feature_net"]["name"] == "mnist-cnn"
+    cards = {c["metric"]: c for c in map(json.loads, open(tmp_path / "c" / "eval.jsonl"))}
+    card = cards["conditional_accuracy"]
+    assert 0.0 <= card["value"] <= 1.0 and card["feature_net"]["name"] == "mnist-cnn"
+    # the sure hits are a subset of the argmax hits, and the worst class is at most their mean
+    assert cards["worst_class_cacc"]["value"] <= cards["confident_cacc"]["value"] <= card["value"]
+    assert len(cards["confident_cacc"]["params"]["per_class"]) == 10  # balanced: every class asked for
 
 
 def test_refusals_for_combinations_the_trainer_cannot_honour(tmp_path):
