@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mnist_presets import RECIPES  # every unconditional image recipe
+from mnist_presets import UNCONDITIONAL as RECIPES  # every unconditional image recipe
 from results_common import (
     grid_link,
     load_results,
