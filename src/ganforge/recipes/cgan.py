@@ -56,7 +56,7 @@ register_recipe(Recipe(
         "D's cost is −V(G, D) at lr 0.1 as the paper states the rate (if the authors used pylearn2's "
         "0.5·BCE cost as the 2014 code, their effective D rate was half).",
         "The paper stops at the best validation log-likelihood; here training runs for train.steps, 30,000 "
-        "(50 epochs of MNIST, about 17 minutes alone on 2 CPU cores; FID in training still falling at 21,000, "
+        "(50 epochs of MNIST, 18.9 minutes alone on 2 CPU cores, measured; FID in training still falling at 21,000, "
         "docs/results/mnist.md).",
         "D and G are updated in turn (D on a real batch, then G on fresh noise), although the 2014 GAN's released "
         "code, which fills in what this paper leaves unstated, updates both from one batch together: --set "

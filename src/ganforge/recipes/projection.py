@@ -14,7 +14,7 @@ from .wgan_gp import dequantized_d_step
 # MNIST / Fashion-MNIST on a CPU, as sngan's preset: the ResNets cost 1.2 s per iteration even at 32 channels,
 # so the DCGAN backbone at 32 channels stands in (G with class-conditional batch norm, D without normalisation,
 # spectral norm and the projection head), keeping the loss, n_dis, optimiser, batches and the decay over the run;
-# 4,000 iterations, about 16 minutes alone on 2 cores (docs/results/mnist.md).
+# 4,000 iterations, 19.8 minutes alone on 2 cores: at the 20-minute edge (docs/results/mnist.md).
 _MNIST = {"data": {"image_size": [32, 32]},
           "G": {"arch": "dcgan_generator", "args": {"ngf": 32, "conditioning": "cbn"}},
           "D": {"arch": "dcgan_discriminator", "args": {"ndf": 32, "norm": "none", "head_bias": False}},
@@ -76,7 +76,7 @@ register_recipe(Recipe(
         "CIFAR-10 configuration (configs/sn_cifar10_conditional.yml).",
         "mnist and fashion-mnist get a CPU preset: 32×32, the DCGAN backbone at 32 channels (G with conditional "
         "batch norm; D without normalisation, spectral norm and the projection head) instead of the ResNets, "
-        "4,000 iterations instead of 50,000, the linear decay over them (about 16 minutes alone on 2 cores; the "
+        "4,000 iterations instead of 50,000, the linear decay over them (19.8 minutes alone on 2 cores, measured; the "
         "result in docs/results/mnist.md).",
     ),
 ))
