@@ -1,6 +1,7 @@
 """The growing recipes' schedule (PGGAN, StyleGAN): the image clock, the phases, the optimiser
 reset when a phase begins, and an exact resume in the middle of a fade."""
 
+import json
 import math
 
 import pytest
@@ -145,3 +146,15 @@ def test_r1_on_faded_reals_weighs_a_lower_level_by_its_share_of_the_pixels():
 def test_pggan_pads_mnist_as_its_authors_do():
     cfg = resolve_config("pggan", sets=["data.name=mnist"])
     assert (cfg.data.fit, cfg.data.image_size) == ("centre", [32, 32])  # dataset_tool.py: 28² zero-padded to 32²
+
+
+def test_in_training_evaluation_of_a_grown_pggan(tmp_path):
+    """The evaluation scores D on minibatches of the training size: PGGAN's stddev groups of 16 do
+    not divide its 100 samples (or the reals), so one 100-sample pass stopped the run."""
+    run = tmp_path / "run"
+    ganforge.train("pggan", data="digits", steps=12, out=run,
+                   set=TINY["pggan"] + GROW + ["train.batch_size=16", "D.args.mbstd_group_size=16"]
+                   + quick_sets(**{"train.eval_every": 12, "train.eval_samples": 100}), console=False)
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    (evaluation,) = [r for r in records if "health" in r]
+    assert evaluation["step"] == 12 and math.isfinite(evaluation["d_separation"])

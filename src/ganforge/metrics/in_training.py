@@ -180,11 +180,19 @@ class Evaluator:
         lo, hi = out_range or (0.0, 1.0)
         threshold = run.ctx.loss.realness_threshold  # None: a lone score is no verdict (energies, critics)
 
+        # D scores minibatches of the size it trains on: a D with batch statistics (minibatch stddev, batch
+        # norm) gives a lone example, or a batch its groups do not divide, a score it never gives in training
+        chunk = max(run.cfg.train.batch_size // run.cfg.train.world_size, 1)
+
         def scores(x01: torch.Tensor, y) -> torch.Tensor:
-            x = (x01.float() * (hi - lo) + lo).to(run.device)
-            args = (x, y.to(run.device)) if run.cfg.conditional and y is not None else (x,)
-            s = D(*args)
-            return (s[0] if isinstance(s, tuple) else s).float().reshape(len(x), -1).mean(1).cpu()
+            keep = len(x01) // chunk * chunk or len(x01)
+            out = []
+            for i in range(0, keep, chunk):
+                x = (x01[i:i + chunk].float() * (hi - lo) + lo).to(run.device)
+                args = (x, y[i:i + chunk].to(run.device)) if run.cfg.conditional and y is not None else (x,)
+                s = D(*args)
+                out.append((s[0] if isinstance(s, tuple) else s).float().reshape(len(x), -1).mean(1).cpu())
+            return torch.cat(out)
 
         n = min(D_REALS, len(run.data))
         with _as_in_training(D), seeded_global_rng(EVAL_SEED, run.device):
