@@ -146,6 +146,8 @@ def test_mnist_preset_builds_its_networks_and_follows_the_run_length():
     from ganforge.recipes.base import resolve_config
 
     cfg = resolve_config("r3gan", overrides={"data": {"name": "mnist"}})
+    assert cfg.conditional is False  # conditioned on the digit, G ignored z (docs/paper-settings-r3gan.md)
+    assert resolve_config("r3gan").conditional  # the paper's CIFAR-10 runs are class-conditional
     G = R3GANGenerator(cfg.z_dim, (1, 32, 32), n_classes=10, **cfg.G.args)
     D = R3GANDiscriminator((1, 32, 32), n_classes=10, **cfg.D.args)
     groups = [m.weight.shape[1] for net in (G, D) for m in net.modules() if isinstance(m, Block) for m in [m.mix]]
