@@ -193,3 +193,14 @@ def test_skipping_the_real_rows_input_gradient_changes_no_update(monkeypatch):
     for name in ("G", "D"):
         for (key, a), b in zip(one.raw[name].state_dict().items(), two.raw[name].state_dict().values()):
             torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6, msg=f"{name}.{key}")
+
+
+def test_dropout_and_latent_streams_are_independent():
+    """torch's global stream (dropout masks) and the latent generator are seeded apart: seeded alike they
+    are one Mersenne stream, so every dropout mask would reuse the bits of a z drawn at another step."""
+    cfg = resolve_config("gan", sets=["data.name=digits", "train.threads=1", "train.seed=3"])
+    TrainingRun(cfg, RECIPES.get("gan"), make_fabric(cfg))
+    from_global = torch.rand(1000)
+    from_latent = torch.rand(1000, generator=TrainingRun(cfg, RECIPES.get("gan"), make_fabric(cfg)).noise_gen)
+    shared = len(set(from_global.tolist()) & set(from_latent.tolist()))
+    assert shared == 0, shared

@@ -30,6 +30,9 @@ from .players import GroupStep, Player, Simultaneous
 from .recipe_interface import TrainableRecipe
 
 GRID_SEED_OFFSET = 7919  # the fixed preview noise is drawn from seed + this
+# torch's global stream (dropout, style mixing, other per-rank randomness) is seeded seed + 1000·rank + this: apart
+# from the latent stream (seed + 1) and the samplers (seed, seed + 1), whose draws it would otherwise repeat
+LOCAL_SEED_OFFSET = 500
 
 
 def class_grid(latent: LatentSpec, n_grid: int, gen: torch.Generator) -> tuple[dict[str, Tensor], int]:
@@ -81,7 +84,7 @@ class TrainingRun:
         for net in self.raw.values():
             if hasattr(net, "init_from_data"):
                 net.init_from_data(data.mean())
-        torch.manual_seed(t.seed + 1000 * self.rank + 1)  # dropout & other per-rank randomness
+        torch.manual_seed(t.seed + 1000 * self.rank + LOCAL_SEED_OFFSET)  # dropout & other per-rank randomness
 
         self.device = device = fabric.device
         data.to(device)
@@ -286,7 +289,7 @@ class TrainingRun:
             if torch.cuda.is_available() and rng.get("cuda") is not None:
                 torch.cuda.set_rng_state(rng["cuda"])
         else:
-            torch.manual_seed(self.cfg.train.seed + 1000 * self.rank + 1 + start)
+            torch.manual_seed(self.cfg.train.seed + 1000 * self.rank + LOCAL_SEED_OFFSET + start)
         return start
 
     def close(self) -> None:
