@@ -201,8 +201,8 @@ register_recipe(Recipe(
         "Named datasets (mnist, fashion-mnist, cifar10) get a CPU preset: 32×32 (MNIST's 28×28 zero-padded by 2 "
         "pixels a side, data.fit=centre, as the authors' dataset_tool.py create_mnist does), widths min(512 / 2^stage, 64) "
         "(64, 64, 64, 32 channels at 4² … 32²), z of 128, 4,800 images per fade and per stabilising phase "
-        "instead of 800,000, and 4,500 steps (72k images) instead of 19M images (see docs/paper-settings-growing.md). The paper's widths and schedule are the recipe "
-        "defaults (image folders, or --set).",
+        "instead of 800,000, and 4,500 steps (72k images) instead of 19M images (see docs/paper-settings-growing.md). "
+        "The paper's widths and schedule are the recipe defaults (image folders, or --set).",
         "The CPU presets' EMA decay is 0.9 instead of 0.999, keeping the paper's ratio of EMA length to phase "
         "length (about 2%): with 0.999 over 300-400-step phases the EMA generator still averaged in the weights of "
         "earlier resolutions and drew noise at 8² and 16² while the raw G drew digits (measured on MNIST).",
