@@ -145,12 +145,12 @@ _NET = {"fmap_base": 512, "fmap_max": 64}
 # CPU presets: 32×32 (MNIST zero-padded from 28 as the authors' dataset_tool.py does, CIFAR-10 as is),
 # 32-64 channels instead of 512, z of 128, and
 # 4,800 images per phase instead of 800,000 (see docs/paper-settings-growing.md for the measured budget); 32² is fully
-# in at step 1,800 and, as in the authors' loop, the top level trains on to the end (4,500 steps: 2,100 drew malformed
-# strokes; FID in training 112 / 59 at 2,500 / 4,000)
+# in at step 1,800 and, as in the authors' loop, the top level trains on to the end (4,000 steps, 17.2 minutes alone on
+# 2 cores; 4,500 took 20.2: 2,100 drew malformed strokes; FID in training 112 / 59 at 2,500 / 4,000)
 # and an EMA decay of 0.9: the paper's 0.999 averages over ~1,000 steps, 2% of its 50,000-step phases; kept at
 # 0.999 with 400-step phases the EMA generator mixes weights from earlier resolutions and draws noise (measured)
 _CPU = {"data": {"image_size": [32, 32], "fit": "centre"}, "G": {"args": _NET}, "D": {"args": _NET}, "z_dim": 128,
-        "recipe_args": {"stabilise_images": 4800, "fade_images": 4800}, "train": {"steps": 4500, "ema_decay": 0.9}}
+        "recipe_args": {"stabilise_images": 4800, "fade_images": 4800}, "train": {"steps": 4000, "ema_decay": 0.9}}
 
 register_recipe(Recipe(
     name="pggan",
@@ -201,7 +201,7 @@ register_recipe(Recipe(
         "Named datasets (mnist, fashion-mnist, cifar10) get a CPU preset: 32×32 (MNIST's 28×28 zero-padded by 2 "
         "pixels a side, data.fit=centre, as the authors' dataset_tool.py create_mnist does), widths min(512 / 2^stage, 64) "
         "(64, 64, 64, 32 channels at 4² … 32²), z of 128, 4,800 images per fade and per stabilising phase "
-        "instead of 800,000, and 4,500 steps (72k images) instead of 19M images (see docs/paper-settings-growing.md). "
+        "instead of 800,000, and 4,000 steps (64k images) instead of 19M images (see docs/paper-settings-growing.md). "
         "The paper's widths and schedule are the recipe defaults (image folders, or --set).",
         "The CPU presets' EMA decay is 0.9 instead of 0.999, keeping the paper's ratio of EMA length to phase "
         "length (about 2%): with 0.999 over 300-400-step phases the EMA generator still averaged in the weights of "
