@@ -20,14 +20,12 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results_common import read_jsonl, torch_version  # noqa: E402
+from results_common import read_jsonl, torch_version, train_and_eval  # noqa: E402
 
 COLLAPSE_D_FAKE = 1e-3
 MIN_CLASSES = 5
@@ -58,15 +56,12 @@ def summarise(run: Path) -> dict:
 
 
 def train(run: Path, seed: int, threads: int, args) -> None:
-    command = [sys.executable, "-m", "ganforge.cli", "train", "gan", "--data", "mnist", "--data-root", args.data_root,
-               "--seed", str(seed), "--set", f"train.threads={threads}",
-               "--set", f"train.eval_every={args.eval_every}", "--out", str(run)]
+    train_args = ["gan", "--data", "mnist", "--data-root", args.data_root, "--seed", str(seed),
+                  "--set", f"train.threads={threads}", "--set", f"train.eval_every={args.eval_every}"]
     if args.steps:
-        command += ["--steps", str(args.steps)]
+        train_args += ["--steps", str(args.steps)]
     print(f"seed {seed}, {threads} thread(s): training → {run}", flush=True)
-    if run.exists():
-        shutil.rmtree(run)
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    train_and_eval(run, train_args)  # a fresh run folder; no eval beyond the trainer's own
 
 
 def write_page(rows: list[tuple[int, int, dict]], args) -> Path:

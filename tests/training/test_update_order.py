@@ -201,6 +201,7 @@ def test_dropout_and_latent_streams_are_independent():
     cfg = resolve_config("gan", sets=["data.name=digits", "train.threads=1", "train.seed=3"])
     TrainingRun(cfg, RECIPES.get("gan"), make_fabric(cfg))
     from_global = torch.rand(1000)
-    from_latent = torch.rand(1000, generator=TrainingRun(cfg, RECIPES.get("gan"), make_fabric(cfg)).noise_gen)
+    latent = TrainingRun(cfg, RECIPES.get("gan"), make_fabric(cfg)).noise_gen  # on the GPU where the run is there
+    from_latent = torch.rand(1000, generator=latent, device=latent.device).cpu()
     shared = len(set(from_global.tolist()) & set(from_latent.tolist()))
     assert shared == 0, shared

@@ -84,7 +84,7 @@ class TrainingRun:
         for net in self.raw.values():
             if hasattr(net, "init_from_data"):
                 net.init_from_data(data.mean())
-        torch.manual_seed(t.seed + 1000 * self.rank + LOCAL_SEED_OFFSET)  # dropout & other per-rank randomness
+        torch.manual_seed(self._local_seed())  # dropout & other per-rank randomness
 
         self.device = device = fabric.device
         data.to(device)
@@ -289,8 +289,12 @@ class TrainingRun:
             if torch.cuda.is_available() and rng.get("cuda") is not None:
                 torch.cuda.set_rng_state(rng["cuda"])
         else:
-            torch.manual_seed(self.cfg.train.seed + 1000 * self.rank + LOCAL_SEED_OFFSET + start)
+            torch.manual_seed(self._local_seed() + start)
         return start
+
+    def _local_seed(self) -> int:
+        """The seed of torch's global stream on this rank (LOCAL_SEED_OFFSET)."""
+        return self.cfg.train.seed + 1000 * self.rank + LOCAL_SEED_OFFSET
 
     def close(self) -> None:
         """End what the data sources keep running (a streamed set's reader processes)."""
