@@ -148,3 +148,16 @@ def test_stop_when_and_exact_resume(tmp_path, monkeypatch):
     summary = _train(tmp_path / "stopped", 100, "train.stop_when=plateau:2")
     assert summary["step"] == 30
     assert (tmp_path / "stopped" / "checkpoints" / "step_0000030").is_dir()
+
+
+def test_loading_a_feature_network_moves_no_random_stream():
+    """The in-training evaluation builds its feature network once per process; the layers' default
+    initialisation must not draw from the run's global stream (dropout, style mixing), or a run's
+    steps after its first evaluation depend on what the process ran before."""
+    from ganforge.metrics.classifier import load_classifier
+
+    load_classifier.cache_clear()
+    torch.manual_seed(0)
+    before = torch.get_rng_state()
+    load_classifier("digits")
+    assert torch.equal(before, torch.get_rng_state())
