@@ -4,9 +4,11 @@ authors' released code (martinarjovsky/WassersteinGAN) for what the paper leaves
 from .base import Recipe, point_data_defaults, register_recipe
 
 # MNIST / Fashion-MNIST on a CPU: 32×32, half the authors' width, 2,000 generator iterations (17 minutes beside
-# another run on 2 cores; FID in training 333 / 228 / 119 / 93.5 at 500 … 2,000: at 1,000 most samples were one shape)
+# another run on 2 cores) at 4× the paper's lr. FID in training at 500 / 1,000 / 1,500 / 2,000: 99.6 / 66.5 / 52.9 / 51.3
+# at lr 2e-4; 333 / 228 / 119 / 93.5 at the paper's 5e-5, where most samples were one shape at 1,000
 _RMSPROP = {"name": "rmsprop", "lr": 5e-5, "eps": 1e-8, "schedule": "constant"}
 _MNIST = {"data": {"image_size": [32, 32]}, "G": {"args": {"ngf": 32}}, "D": {"args": {"ndf": 32}},
+          "opt": {"D": {"lr": 2e-4}, "G": {"lr": 2e-4}},
           "train": {"steps": 2000, "channels_last": True}}
 
 register_recipe(Recipe(
@@ -51,6 +53,8 @@ register_recipe(Recipe(
         "A boost of 100 critic iterations is never cut short by an epoch's end (the authors' inner loop stops at the "
         "last batch of an epoch).",
         "MNIST / Fashion-MNIST: resized to 32×32, ngf = ndf = 32, 2,000 generator iterations (the CPU preset; 1,000 "
-        "ended with most samples one shape, docs/results/mnist.md).",
+        "ended with most samples one shape, docs/results/mnist.md) and RMSProp's lr 2e-4 for both players, 4× the "
+        "paper's: in 2,000 iterations the paper's 5e-5 reached in-training FID 93.5 (mnist-cnn, 2,000 samples), 2e-4 "
+        "reached 51.3 with every class present.",
     ),
 ))
