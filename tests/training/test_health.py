@@ -155,9 +155,10 @@ def test_loading_a_feature_network_moves_no_random_stream():
     initialisation must not draw from the run's global stream (dropout, style mixing), or a run's
     steps after its first evaluation depend on what the process ran before."""
     from ganforge.metrics.classifier import load_classifier
+    from ganforge.metrics.features import get_feature_net
 
     load_classifier.cache_clear()
     torch.manual_seed(0)
     before = torch.get_rng_state()
-    load_classifier("digits")
+    get_feature_net("digits-cnn")
     assert torch.equal(before, torch.get_rng_state())

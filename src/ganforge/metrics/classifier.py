@@ -123,8 +123,7 @@ def load_classifier(dataset: str) -> tuple[nn.Module, dict]:
     with safe_open(str(path), framework="pt") as f:
         meta = dict(f.metadata() or {})
     info = json.loads(meta.get("ganforge", "{}"))
-    with torch.random.fork_rng(devices=[]):  # the layers' default init would draw from a training's global stream
-        model = ARCHITECTURES[info.get("arch", "digit-cnn")](n_classes=int(info.get("n_classes", 10)))
+    model = ARCHITECTURES[info.get("arch", "digit-cnn")](n_classes=int(info.get("n_classes", 10)))
     model.load_state_dict(load_file(str(path)))
     model.eval().requires_grad_(False)
     info["sha256"] = file_sha256(path)

@@ -222,4 +222,5 @@ def get_feature_net(spec) -> FeatureNet:
         return FeatureNet.from_module(spec)
     if spec not in FEATURE_NETS:
         raise GanforgeError(f"unknown feature network {spec!r}; valid: {', '.join(sorted(FEATURE_NETS))}")
-    return FEATURE_NETS[spec]()
+    with torch.random.fork_rng(devices=[]):  # layers' default init must not draw from a training's global stream
+        return FEATURE_NETS[spec]()

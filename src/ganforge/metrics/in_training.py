@@ -96,8 +96,7 @@ class Evaluator:
         from .features import get_feature_net
 
         self.run, self.n = run, n_samples
-        with torch.random.fork_rng(devices=[]):  # a feature net built here must not move the run's global stream
-            self.net = get_feature_net(feature_name(run.data.name))
+        self.net = get_feature_net(feature_name(run.data.name))
         cfg = run.cfg
         train_x = run.data.x.cpu()
         self.train_labels = run.data.labels
