@@ -210,3 +210,48 @@ def test_class_coverage_counts_confident_reads_and_the_rarest_class():
     assert (share.metric, rarest.metric) == ("confident_share", "smallest_class_share")
     assert share.value == 0.75  # the fourth sample is read with p 0.5
     assert rarest.value == 0.0 and share.params["class_hist"] == [0.6667, 0.3333, 0.0]
+
+
+def test_blank_images_count_as_read_by_no_class():
+    """A blank image is no digit, whatever the classifier says: the shipped digit classifiers read an all-black
+    image as a confident class, so without the flatness check a G that draws nothing scored 'every sample
+    confident, one class'."""
+    from ganforge.config import DataConfig
+    from ganforge.data import load_data
+    from ganforge.metrics.classifier import IMAGE_SIZE, load_classifier
+    from ganforge.metrics.conditional import (
+        class_coverage_from_probs,
+        confident_conditional_accuracy,
+        flat_images,
+        typical_pixel_std,
+    )
+    from ganforge.metrics.features import prepare
+
+    real = load_data(DataConfig(name="digits")).x[:200]
+    g = torch.Generator().manual_seed(0)
+    blank = torch.zeros(100, 1, 8, 8) + 0.002 * torch.rand(100, 1, 8, 8, generator=g)  # black, a trace of noise
+    x = torch.cat([real.float() / 255, blank])
+    typical = typical_pixel_std(real)
+    flat = flat_images(x, typical)
+    assert typical > 0.2 and not flat[:200].any() and flat[200:].all()
+    model, _ = load_classifier("digits")
+    with torch.no_grad():
+        probs = model(prepare(x, IMAGE_SIZE, 1)).softmax(1).numpy()
+    assert (probs[200:].max(1) >= 0.9).mean() > 0.5  # the blind spot the check is for
+    naive, _ = class_coverage_from_probs(probs)
+    share, rarest = class_coverage_from_probs(probs, unread=flat)
+    assert share.value <= (probs[:200].max(1) >= 0.9).sum() / 300 < naive.value
+    assert share.params["flat_images"] == 100 and sum(share.params["class_hist"]) == pytest.approx(1.0, abs=1e-3)
+    labels = np.full(300, 1)
+    cacc, _ = confident_conditional_accuracy(probs, labels, unread=flat)
+    assert cacc.value <= 200 / 300
+
+
+def test_eval_classes_reads_a_blank_generator_as_no_digit(tmp_path):
+    np.save(tmp_path / "blank.npy", np.zeros((200, 1, 8, 8), dtype=np.float32))
+    out = tmp_path / "e.jsonl"
+    result = CliRunner().invoke(main, ["eval", "--images", str(tmp_path / "blank.npy"), "--reference", "digits",
+                                       "--n", "200", "--metrics", "classes", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    share = next(json.loads(line) for line in out.read_text().splitlines() if '"confident_share"' in line)
+    assert share["value"] == 0.0 and share["params"]["flat_images"] == 200

@@ -31,7 +31,7 @@ from ..data.base import no_downloads
 from ..errors import GanforgeError
 from ..training.latent import seeded_global_rng
 from .classifier import SHIPPED
-from .conditional import confident_classes
+from .conditional import confident_classes, flat_images, typical_pixel_std
 from .fid import fid_from_features
 from .kid import kid_from_features
 from .memorisation import memorisation
@@ -109,6 +109,7 @@ class Evaluator:
                                                   "selection": f"[0:{len(self.held_x)}]"}, self.net)
         self.ref_feats = ref["features"].numpy()
         self.ref_pixel_var = float((self.held_x.float() / 255).flatten(1).var(0).sum())
+        self.ref_pixel_std = typical_pixel_std(self.held_x)  # blank samples count as read by no class
         probs = ref.get("probs")
         # classes the held-out reals cover: fixed for the run, read beside each evaluation's
         self.ref_classes = None if probs is None else _covered(confident_classes(probs)[1])
@@ -154,7 +155,7 @@ class Evaluator:
         row["pixel_spread"] = float((x.flatten(1).var(0).sum() / self.ref_pixel_var).sqrt())
         probs = out.get("probs")
         if probs is not None and self.ref_classes is not None:
-            row["confident_share"], hist = confident_classes(probs)
+            row["confident_share"], hist = confident_classes(probs, unread=flat_images(x, self.ref_pixel_std))
             row["class_hist"] = [round(float(h), 4) for h in hist]
             row["classes_covered"] = _covered(hist)
             row["classes_covered_ref"] = self.ref_classes
