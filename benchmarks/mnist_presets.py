@@ -13,8 +13,9 @@ run's size, as trained) with the shipped ``mnist-cnn``: FID, KID, precision, rec
     python benchmarks/mnist_presets.py --write-only                               # the page from saved rows
     python benchmarks/mnist_presets.py --data-root DATA --timing 300 --only dcgan # ms/step alone, nothing else running
 
-Writes OUT/<recipe>/ (the run, its eval cards and result.json), docs/results/<dataset>.md and the final
-grids in docs/images/<dataset>/. Training time is wall time, so run nothing else beside it; the
+Writes OUT/<recipe>/ (the run, its eval cards and result.json), docs/results/<dataset>.md, every row's
+figures in docs/results/<dataset>.json (the page is rewritten from them) and the final grids in
+docs/images/<dataset>/. Training time is wall time, so run nothing else beside it; the
 evaluation is not counted. Rows trained beside another run (one thread each) are timed again alone
 with ``--timing STEPS``: the first STEPS steps of the preset with the machine's threads and no
 evaluation, whose mean ms/step × the preset's steps is the row's "min alone" (for the growing recipes,
@@ -192,7 +193,7 @@ def main() -> None:
                 print(recipe, row["alone_ms_per_step"], "ms/step alone", flush=True)
                 continue
             measure_row(recipe, Path(args.out), lambda: run_row(recipe, args))  # noqa: B023 (called at once)
-    write(load_results(Path(args.out)), args)
+    write(load_results(Path(args.out), ROOT / "docs/results" / f"{args.dataset}.json"), args)
 
 
 if __name__ == "__main__":

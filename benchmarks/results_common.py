@@ -54,11 +54,13 @@ def grid_of(run: Path) -> Path | None:
 
 
 def grid_link(run: Path, images: Path, name: str, rel: str) -> str:
-    """Copy the run's last grid to IMAGES/NAME.png; its markdown link (REL: that folder from docs/results/), or –."""
+    """Copy the run's last grid to IMAGES/NAME.png (where the run is gone, the grid copied before stays); its
+    markdown link (REL: that folder from docs/results/), or –."""
     grid = grid_of(run)
-    if grid is None:
+    if grid is not None:
+        shutil.copy(grid, images / f"{name}.png")
+    elif not (images / f"{name}.png").is_file():
         return "–"
-    shutil.copy(grid, images / f"{name}.png")
     return f"[grid]({rel}/{name}.png)"
 
 
@@ -79,13 +81,18 @@ def measure_row(name: str, out: Path, run) -> None:
     print(json.dumps(result), flush=True)
 
 
-def load_results(out: Path) -> dict:
-    """Every row measured so far: OUT/results.json, then each OUT/<row>/result.json (one per row, so that
-    two invocations may run side by side)."""
+def load_results(out: Path, saved: Path | None = None) -> dict:
+    """Every row measured so far: the rows SAVED beside the results page (a JSON file kept in the repository, so
+    that a fresh clone rewrites the page without the run folders), then OUT/results.json, then each
+    OUT/<row>/result.json (one per row, so that two invocations may run side by side). The merged rows are
+    written back to SAVED."""
+    results = json.loads(saved.read_text()) if saved is not None and saved.is_file() else {}
     path = out / "results.json"
-    results = json.loads(path.read_text()) if path.is_file() else {}
+    results.update(json.loads(path.read_text()) if path.is_file() else {})
     for row in sorted(out.glob("*/result.json")):
         results[row.parent.name] = json.loads(row.read_text())
+    if saved is not None:
+        saved.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
     return results
 
 
