@@ -60,3 +60,20 @@ def test_registered():
     for name, cls in [("infogan_generator", InfoGANGenerator), ("infogan_discriminator", InfoGANDiscriminator),
                       ("infogan_q", InfoGANQ)]:
         assert MODELS.get(name) is cls
+
+
+def test_dcgan_authors_mnist_layers():
+    """kernel=5, bn_affine=False, head_bias=False: the DCGAN authors' MNIST networks (mnist/train_cond_dcgan.py
+    without its class inputs), 5×5 stride-2 layers that halve and double 28 → 14 → 7 exactly."""
+    torch.manual_seed(0)
+    G = InfoGANGenerator(z_dim=100, n_categorical=0, n_continuous=0, kernel=5, bn_affine=False)
+    D = InfoGANDiscriminator(kernel=5, leak=0.2, bn_affine=False, head_bias=False)
+    x = G(torch.rand(3, 100) * 2 - 1)
+    assert x.shape == (3, 1, 28, 28) and D(x).shape == (3,)
+    ups = [m for m in G.up if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [m.kernel_size for m in ups] == [(5, 5), (5, 5)]
+    assert all(not m.affine for m in G.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm))
+    assert all(not m.affine for m in D.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm))
+    assert D.head.bias is None and D.trunk[1].negative_slope == 0.2
+    with pytest.raises(GanforgeError, match="kernel"):
+        InfoGANGenerator(kernel=1)

@@ -6,6 +6,10 @@ G: input 74 (62 noise + 10-way one-hot categorical code + 2 continuous codes) �
 D: 4×4 conv 64 stride 2 lReLU → 4×4 conv 128 stride 2 BN lReLU → FC 1024 BN lReLU → FC 1.
 Q shares D's trunk: FC 128 BN lReLU → FC to the code parameters.
 
+The same shapes are the DCGAN authors' MNIST networks (Newmu/dcgan_code, mnist/train_cond_dcgan.py, without its
+class inputs): 5×5 kernels (``kernel=5``), batch norm without a learned gain and shift (``bn_affine=False``),
+LeakyReLU 0.2 and a head without bias (``head_bias=False``) in D.
+
 Sizes other than 28×28: the base map is H/4 × W/4 (the released code's ``image_size / 4``), so
 height and width must be multiples of 4. Layer order follows the released code (layer, BN,
 activation). Init as the released code's custom ops: weights N(0, 0.02) (its convolutions use a
@@ -23,7 +27,7 @@ from torch import Tensor, nn
 from ..errors import GanforgeError
 from ..registry import MODELS
 from .base import GeneratorBase, sample_noise
-from .dcgan import dcgan_init_
+from .dcgan import _kernel_padding, dcgan_init_
 
 
 def _quarter(shape: Sequence[int], which: str) -> tuple[int, int, int]:
@@ -36,6 +40,17 @@ def _quarter(shape: Sequence[int], which: str) -> tuple[int, int, int]:
             f"(two stride-2 layers; e.g. 28 or 32); resize with --set data.image_size=28"
         )
     return c, h // 4, w // 4
+
+
+def _down(c_in: int, c_out: int, kernel: int) -> nn.Conv2d:
+    """A stride-2 convolution that halves H and W: 4×4 (InfoGAN) or 5×5 (DCGAN's MNIST script)."""
+    return nn.Conv2d(c_in, c_out, kernel, 2, _kernel_padding(kernel, "infogan_discriminator")[0])
+
+
+def _up(c_in: int, c_out: int, kernel: int) -> nn.ConvTranspose2d:
+    """A stride-2 transposed convolution that doubles H and W."""
+    pad, out_pad = _kernel_padding(kernel, "infogan_generator")
+    return nn.ConvTranspose2d(c_in, c_out, kernel, 2, pad, output_padding=out_pad)
 
 
 @MODELS.register("infogan_generator")
@@ -59,6 +74,8 @@ class InfoGANGenerator(GeneratorBase):
         n_categorical: int = 10,  # §7.2: c1 ~ Cat(K = 10, p = 0.1); used by sample() only
         n_continuous: int = 2,  # §7.2: c2, c3 ~ Unif(−1, 1); used by sample() only
         z_dist: str = "uniform",  # openai/InfoGAN run_mnist_exp.py: Uniform(62) samples U[−1, 1] (paper: unstated)
+        kernel: int = 4,  # Table 1: 4×4 upconv (DCGAN's MNIST script: 5×5)
+        bn_affine: bool = True,  # DCGAN's MNIST script normalises without a learned gain and shift
     ) -> None:
         super().__init__()
         self.z_dim, self.z_dist, self.out_shape = z_dim, z_dist, tuple(out_shape)
@@ -71,12 +88,13 @@ class InfoGANGenerator(GeneratorBase):
         c, h0, w0 = _quarter(self.out_shape, "infogan_generator")
         self.base = (base_channels, h0, w0)
         self.fc = nn.Sequential(
-            nn.Linear(z_dim, fc_width), nn.BatchNorm1d(fc_width), nn.ReLU(),
-            nn.Linear(fc_width, base_channels * h0 * w0), nn.BatchNorm1d(base_channels * h0 * w0), nn.ReLU(),
+            nn.Linear(z_dim, fc_width), nn.BatchNorm1d(fc_width, affine=bn_affine), nn.ReLU(),
+            nn.Linear(fc_width, base_channels * h0 * w0), nn.BatchNorm1d(base_channels * h0 * w0, affine=bn_affine),
+            nn.ReLU(),
         )
         self.up = nn.Sequential(
-            nn.ConvTranspose2d(base_channels, up_channels, 4, 2, 1), nn.BatchNorm2d(up_channels), nn.ReLU(),
-            nn.ConvTranspose2d(up_channels, c, 4, 2, 1),
+            _up(base_channels, up_channels, kernel), nn.BatchNorm2d(up_channels, affine=bn_affine), nn.ReLU(),
+            _up(up_channels, c, kernel),
         )
         dcgan_init_(self)
 
@@ -109,18 +127,21 @@ class InfoGANDiscriminator(nn.Module):
         channels: tuple[int, int] = (64, 128),  # Table 1: 4×4 conv. 64, then 4×4 conv. 128 (stride 2)
         fc_width: int = 1024,  # Table 1: FC. 1024 lRELU. batchnorm
         leak: float = 0.1,  # App. C: "lRELU with leaky rate 0.1" (openai/InfoGAN's leaky_rectify: 0.01)
+        kernel: int = 4,  # Table 1: 4×4 conv (DCGAN's MNIST script: 5×5)
+        bn_affine: bool = True,  # DCGAN's MNIST script normalises without a learned gain and shift
+        head_bias: bool = True,  # DCGAN's MNIST script: the output unit has no bias
     ) -> None:
         super().__init__()
         c, h, w = _quarter(in_shape, "infogan_discriminator")
         self.in_shape, self.features = tuple(in_shape), fc_width
         c1, c2 = channels
         self.trunk = nn.Sequential(
-            nn.Conv2d(c, c1, 4, 2, 1), nn.LeakyReLU(leak),  # no BN on the input layer (Table 1)
-            nn.Conv2d(c1, c2, 4, 2, 1), nn.BatchNorm2d(c2), nn.LeakyReLU(leak),
+            _down(c, c1, kernel), nn.LeakyReLU(leak),  # no BN on the input layer (Table 1)
+            _down(c1, c2, kernel), nn.BatchNorm2d(c2, affine=bn_affine), nn.LeakyReLU(leak),
             nn.Flatten(),
-            nn.Linear(c2 * h * w, fc_width), nn.BatchNorm1d(fc_width), nn.LeakyReLU(leak),
+            nn.Linear(c2 * h * w, fc_width), nn.BatchNorm1d(fc_width, affine=bn_affine), nn.LeakyReLU(leak),
         )
-        self.head = nn.Linear(fc_width, 1)
+        self.head = nn.Linear(fc_width, 1, bias=head_bias)
         dcgan_init_(self)
 
     def forward(self, x: Tensor, y: Tensor | None = None, aux: bool = False) -> Tensor | tuple[Tensor, Tensor]:
