@@ -4,10 +4,10 @@ the class coverage of its samples (read by the shipped ``mnist-cnn``) at every e
 
     python benchmarks/gan_seeds.py --data-root DATA                         # seeds 0-9 × threads 1, 2
     python benchmarks/gan_seeds.py --data-root DATA --seeds 0,1 --threads 2 --steps 4000
-    python benchmarks/gan_seeds.py --write-only                             # the page from saved runs
+    python benchmarks/gan_seeds.py --write-only                             # the page from saved rows
 
-Writes OUT/s<seed>-t<threads>/ (the runs) and docs/results/gan-seeds.md (``--note TEXT``: a paragraph after
-its table). A run is called collapsed when,
+Writes OUT/s<seed>-t<threads>/ (the runs), docs/results/gan-seeds.md (``--note TEXT``: a paragraph after its
+table) and docs/results/gan-seeds.json, every row measured so far and the note, from which the page is rewritten. A run is called collapsed when,
 at its last evaluation, D(G(z)) < 0.001 (D rejects every sample: G has stopped learning) or its
 confidently read samples cover fewer than 5 of the 10 classes. The evaluations are the trainer's own
 (``train.eval_every``: 2,000 samples against held-out reals), so they move no random stream and the
@@ -40,6 +40,12 @@ def parse_list(text: str) -> list[int]:
     return [int(v) for v in text.split(",") if v.strip()]
 
 
+def _span(rows, threads: int) -> str:
+    """The seeds measured at this thread count, as --seeds takes them."""
+    seeds = sorted(seed for seed, t, _ in rows if t == threads)
+    return f"{seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else ",".join(map(str, seeds))
+
+
 def summarise(run: Path) -> dict:
     """The figures of one finished run from its metrics.jsonl."""
     records = read_jsonl(run / "metrics.jsonl")
@@ -52,7 +58,8 @@ def summarise(run: Path) -> dict:
     collapsed = losses[-1]["d_fake"] < COLLAPSE_D_FAKE or classes[-1] < MIN_CLASSES
     return {"step": losses[-1]["step"], "d_real": losses[-1]["d_real"], "d_fake": losses[-1]["d_fake"],
             "classes": classes[-1], "classes_per_eval": classes, "eval_steps": [r["step"] for r in evals],
-            "confident_share": last.get("confident_share"), "fid": last.get("fid"), "collapsed": collapsed}
+            "confident_share": last.get("confident_share"), "fid": last.get("fid"), "collapsed": collapsed,
+            "date": str(datetime.date.fromtimestamp((run / "metrics.jsonl").stat().st_mtime))}
 
 
 def train(run: Path, seed: int, threads: int, args) -> None:
@@ -64,6 +71,22 @@ def train(run: Path, seed: int, threads: int, args) -> None:
     train_and_eval(run, train_args)  # a fresh run folder; no eval beyond the trainer's own
 
 
+SAVED = ROOT / "docs" / "results" / "gan-seeds.json"  # every row and the page's note, so a fresh clone rewrites it
+
+
+def merge_saved(rows: list[tuple[int, int, dict]], args) -> list[tuple[int, int, dict]]:
+    """The rows measured now over those saved before (by seed and thread count), written back to SAVED; the
+    note (``--note``) replaces the saved one when given."""
+    saved = json.loads(SAVED.read_text()) if SAVED.is_file() else {"rows": {}, "note": ""}
+    for seed, threads, r in rows:
+        saved["rows"][f"s{seed}-t{threads}"] = {"seed": seed, "threads": threads, **r}
+    saved["note"] = args.note or saved.get("note", "")
+    SAVED.write_text(json.dumps(saved, indent=1, ensure_ascii=False) + "\n")
+    args.note = saved["note"]
+    merged = sorted(saved["rows"].values(), key=lambda r: (r["threads"], r["seed"]))
+    return [(r["seed"], r["threads"], r) for r in merged]
+
+
 def write_page(rows: list[tuple[int, int, dict]], args) -> Path:
     lines = ["# The 2014 `gan` recipe at ten seeds", "",
              "The MNIST preset (the released settings: maxout MLPs, SGD with momentum, dropout), trained at each seed "
@@ -72,17 +95,23 @@ def write_page(rows: list[tuple[int, int, dict]], args) -> Path:
              f"of the 10 hold ≥ {PRESENT:.0%} of the samples `mnist-cnn` reads with p ≥ 0.9, at each evaluation "
              "(2,000 samples); collapsed: "
              f"D(G(z)) < {COLLAPSE_D_FAKE} or fewer than {MIN_CLASSES} classes at the end.", "",
-             f"Produced by `python benchmarks/gan_seeds.py --data-root DATA --seeds {args.seeds} --threads {args.threads}"
-             + (f" --steps {args.steps}" if args.steps else "") + f"` on {args.machine}, torch "
-             f"{torch_version()}, {datetime.date.today()}.", "",
-             "| seed | threads | steps | D(x) | D(G(z)) | classes at each evaluation | confident | FID | collapsed |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "Produced by " + " and ".join(
+                 f"`python benchmarks/gan_seeds.py --data-root DATA --seeds {_span(rows, t)} --threads {t}"
+                 + (f" --steps {steps}" if steps else "") + "`"
+                 for t, steps in sorted({(t, r["step"]) for _, t, r in rows}))
+             + f" on {args.machine}, torch {torch_version()}; each row's date is its own.", "",
+             "| seed | threads | steps | D(x) | D(G(z)) | classes at each evaluation | confident | FID | collapsed | date |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for seed, threads, r in rows:
         per_eval = ", ".join(f"{c}" for c in r["classes_per_eval"])
         lines.append(f"| {seed} | {threads} | {r['step']} | {r['d_real']:.3f} | {r['d_fake']:.2g} | {per_eval} | "
-                     f"{r['confident_share']:.2f} | {r['fid']:.1f} | {'**yes**' if r['collapsed'] else 'no'} |")
-    n_bad = sum(r["collapsed"] for _, _, r in rows)
-    lines += ["", f"{n_bad} of {len(rows)} runs collapsed.", ""] + ([args.note, ""] if args.note else [])
+                     f"{r['confident_share']:.2f} | {r['fid']:.1f} | {'**yes**' if r['collapsed'] else 'no'} | "
+                     f"{r.get('date', '–')} |")
+    for t in sorted({t for _, t, _ in rows}):
+        group = [r for _, threads, r in rows if threads == t]
+        lines += ["", f"{t} thread{'s' if t > 1 else ''}: {sum(r['collapsed'] for r in group)} of {len(group)} runs "
+                  "collapsed."]
+    lines += [""] + ([args.note, ""] if args.note else [])
     page = ROOT / "docs" / "results" / "gan-seeds.md"
     page.write_text("\n".join(lines))
     return page
@@ -116,6 +145,7 @@ def main() -> None:
             row = summarise(run)
             print(json.dumps({"seed": seed, "threads": threads, **row}), flush=True)
             rows.append((seed, threads, row))
+    rows = merge_saved(rows, args)
     if rows:
         print(f"wrote {write_page(rows, args)}")
 
