@@ -7,8 +7,8 @@ the class coverage of its samples (read by the shipped ``mnist-cnn``) at every e
     python benchmarks/gan_seeds.py --write-only                             # the page from saved rows
 
 Writes OUT/s<seed>-t<threads>/ (the runs), docs/results/gan-seeds.md (``--note TEXT``: a paragraph after its
-table) and docs/results/gan-seeds.json, every row measured so far and the note, from which the page is rewritten. A run is called collapsed when,
-at its last evaluation, D(G(z)) < 0.001 (D rejects every sample: G has stopped learning) or its
+table) and docs/results/gan-seeds.json, every row measured so far and the note, from which the page is rewritten.
+A run is called collapsed when, at its last evaluation, D(G(z)) < 0.001 (D rejects every sample: G has stopped learning) or its
 confidently read samples cover fewer than 5 of the 10 classes. The evaluations are the trainer's own
 (``train.eval_every``: 2,000 samples against held-out reals), so they move no random stream and the
 training is the preset's. The thread count, not the load, decides a CPU run's numbers; but never run two 2-thread runs at once on
