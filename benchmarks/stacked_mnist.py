@@ -12,7 +12,8 @@ The budget is wall time (``train.time_limit_s``): a row stops at its preset's la
 budget, whichever comes first, so a preset longer than the budget is cut short (its learning-rate
 decay unfinished). Rows run one thread each (``--threads``); two invocations side by side share the
 machine's two cores evenly. Writes OUT/<recipe>/ (the run, its card and result.json),
-docs/results/stacked-mnist.md and the final grids in docs/images/stacked-mnist/.
+docs/results/stacked-mnist.md, every row's figures in docs/results/stacked-mnist.json (the page is rewritten
+from them) and the final grids in docs/images/stacked-mnist/.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def main() -> None:
             ap.error(f"unknown rows {sorted(unknown)}; valid: {', '.join(RECIPES)}")
         for recipe in wanted:
             measure_row(recipe, Path(args.out), lambda: run_row(recipe, args))  # noqa: B023 (called at once)
-    write(load_results(Path(args.out)), args)
+    write(load_results(Path(args.out), ROOT / "docs/results/stacked-mnist.json"), args)
 
 
 if __name__ == "__main__":

@@ -261,6 +261,21 @@ def test_dcgan_follows_the_authors_code():
     assert D.head.bias is None and cfg.opt["D"].weight_decay == cfg.opt["G"].weight_decay == 1e-5
 
 
+def test_dcgan_mnist_preset_is_the_authors_mnist_networks():
+    """mnist/train_cond_dcgan.py without its class inputs: FC 1024 → FC 7·7·128 → 5×5 upconvs at 28×28, batch norm
+    without gain and shift, a bias-free head, weight decay 2.5e-5, batch 128."""
+    cfg = resolve_config("dcgan", sets=["data.name=mnist"])
+    assert cfg.data.image_size is None and cfg.train.batch_size == 128
+    G, D = build_models(cfg, (1, 28, 28))
+    assert [m.out_features for m in G.modules() if isinstance(m, nn.Linear)] == [1024, 128 * 7 * 7]
+    assert [m.kernel_size for m in G.modules() if isinstance(m, nn.ConvTranspose2d)] == [(5, 5)] * 2
+    assert [m.out_channels for m in D.modules() if isinstance(m, nn.Conv2d)] == [64, 128]
+    norms = [m for net in (G, D) for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    assert len(norms) == 5 and not any(m.affine for m in norms)
+    assert D.head.bias is None and cfg.opt["D"].weight_decay == cfg.opt["G"].weight_decay == 2.5e-5
+    assert G(torch.rand(2, cfg.z_dim) * 2 - 1).shape == (2, 1, 28, 28)
+
+
 def test_wgan_gp_uses_dequantised_reals_and_twice_the_batch_for_g(tmp_path, monkeypatch):
     """The released critic sees dequantised reals (off the 8-bit grid) and G steps on 2× the batch;
     recipe_args.dequantize=false gives the critic the plain 8-bit levels."""
