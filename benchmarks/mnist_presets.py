@@ -14,8 +14,8 @@ run's size, as trained) with the shipped ``mnist-cnn``: FID, KID, precision, rec
     python benchmarks/mnist_presets.py --data-root DATA --timing 300 --only dcgan # ms/step alone, nothing else running
     python benchmarks/mnist_presets.py --data-root DATA --only infogan --seed 1   # another seed of a row
 
-A row trained with ``--seed S`` (S ≠ 0, the preset's seed) is saved as ``<recipe>-seed<S>``: the page lists its
-figures in the recipe's note, and infogan's agreement target, which asks for two of three seeds, counts them.
+A row trained with ``--seed S`` (S ≠ 0, the preset's seed) is saved as ``<recipe>-seed<S>`` and its command is
+listed on the page; infogan's agreement column lists every seed, and its target, two of three seeds, counts them.
 
 Writes OUT/<recipe>/ (the run, its eval cards and result.json), docs/results/<dataset>.md, every row's
 figures in docs/results/<dataset>.json (the page is rewritten from them) and the final grids in
