@@ -74,17 +74,16 @@ def train(run: Path, seed: int, threads: int, args) -> None:
 SAVED = ROOT / "docs" / "results" / "gan-seeds.json"  # every row and the page's note, so a fresh clone rewrites it
 
 
-def merge_saved(rows: list[tuple[int, int, dict]], args) -> list[tuple[int, int, dict]]:
-    """The rows measured now over those saved before (by seed and thread count), written back to SAVED; the
-    note (``--note``) replaces the saved one when given."""
+def merge_saved(rows: list[tuple[int, int, dict]], note: str) -> tuple[list[tuple[int, int, dict]], str]:
+    """The rows measured now over those saved before (by seed and thread count), and the page's note (``note``
+    when given, else the saved one); both written back to SAVED."""
     saved = json.loads(SAVED.read_text()) if SAVED.is_file() else {"rows": {}, "note": ""}
     for seed, threads, r in rows:
         saved["rows"][f"s{seed}-t{threads}"] = {"seed": seed, "threads": threads, **r}
-    saved["note"] = args.note or saved.get("note", "")
+    saved["note"] = note or saved.get("note", "")
     SAVED.write_text(json.dumps(saved, indent=1, ensure_ascii=False) + "\n")
-    args.note = saved["note"]
     merged = sorted(saved["rows"].values(), key=lambda r: (r["threads"], r["seed"]))
-    return [(r["seed"], r["threads"], r) for r in merged]
+    return [(r["seed"], r["threads"], r) for r in merged], saved["note"]
 
 
 def write_page(rows: list[tuple[int, int, dict]], args) -> Path:
@@ -145,7 +144,7 @@ def main() -> None:
             row = summarise(run)
             print(json.dumps({"seed": seed, "threads": threads, **row}), flush=True)
             rows.append((seed, threads, row))
-    rows = merge_saved(rows, args)
+    rows, args.note = merge_saved(rows, args.note)
     if rows:
         print(f"wrote {write_page(rows, args)}")
 

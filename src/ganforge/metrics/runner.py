@@ -256,6 +256,17 @@ class EvalContext:
     def ref_pixels(self) -> torch.Tensor:
         return self.ref.x
 
+    @cached_property
+    def gen_blank(self):
+        """[N] bool: the generated images with (almost) no content, which the class metrics count as read by no
+        class (``conditional.flat_images``); None for points. Once per evaluation, whichever metrics ask."""
+        from .conditional import flat_images, typical_pixel_std
+
+        gen, ref = self.gen_pixels(), self.ref_pixels()
+        if gen.dim() != 4 or ref.dim() != 4:
+            return None
+        return flat_images(gen, typical_pixel_std(ref))
+
     def gen_points(self) -> np.ndarray:
         return self.gen.x.reshape(len(self.gen.x), -1).double().numpy()
 

@@ -11,13 +11,7 @@ import torch
 
 from ..errors import GanforgeError
 from ..registry import METRICS
-from .conditional import (
-    class_coverage_from_probs,
-    conditional_accuracy_from_probs,
-    confident_conditional_accuracy,
-    flat_images,
-    typical_pixel_std,
-)
+from .conditional import class_coverage_from_probs, conditional_accuracy_from_probs, confident_conditional_accuracy
 from .fid import fid_from_features
 from .inception_score import inception_score_from_probs
 from .kid import kid_from_features
@@ -82,19 +76,11 @@ def _cacc(ctx):
     if ctx.ref_labels is not None:
         result.params["reference_value"] = float((np.asarray(ctx.ref_probs).argmax(1)
                                                   == np.asarray(ctx.ref_labels)).mean())
-    return [result, *confident_conditional_accuracy(ctx.gen_probs, ctx.gen_labels, unread=_blank(ctx))]
-
-
-def _blank(ctx):
-    """The generated images with (almost) no content, which count as read by no class; None for points."""
-    gen, ref = ctx.gen_pixels(), ctx.ref_pixels()
-    if gen.dim() != 4 or ref.dim() != 4:
-        return None
-    return flat_images(gen, typical_pixel_std(ref))
+    return [result, *confident_conditional_accuracy(ctx.gen_probs, ctx.gen_labels, unread=ctx.gen_blank)]
 
 
 def _classes(ctx):
-    return class_coverage_from_probs(ctx.gen_probs, unread=_blank(ctx))
+    return class_coverage_from_probs(ctx.gen_probs, unread=ctx.gen_blank)
 
 
 def _modes(ctx):
