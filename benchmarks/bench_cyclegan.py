@@ -10,7 +10,9 @@ on the 8×8 side (G(MNIST test) at 8×8, read as that classifier reads every 8×
 28×28). CycleGAN trains on MNIST's training split and on the 1,437 digits the digits classifier
 trained on (index % 5 ≠ 0, written to a folder); the 360 held-out digits (index % 5 = 0) are never
 seen by either. Also: the cycle reconstruction error mean|F(G(a)) − a| (and the reverse) in [0, 1]
-pixel units, and, for reference, the same classifiers on plain resizes (no learning).
+pixel units, and, for reference, the same classifiers on plain resizes (no learning), with the
+framings as they are and matched (MNIST's centred 20×20 box ↔ the 8×8 frame: the translators'
+``frame`` option, ``--set G.args.frame=[20,20] --set nets.F.args.frame=[20,20]``).
 horse2zebra: FID of G(testA) against testB and of F(testB) against testA at 64×64 with the project's
 CIFAR-10 feature network (``cifar10-cnn``; raw pixels, ``identity``, where it is not shipped), next
 to FID(testA, testB) untranslated; and the pictures (rows: input, translation, reconstruction).
@@ -34,6 +36,7 @@ from ganforge.data.base import load_data
 from ganforge.data.unpaired import _domain, unpaired_folder
 from ganforge.metrics.classifier import load_classifier
 from ganforge.metrics.features import get_feature_net
+from ganforge.models.cyclegan import ResnetTranslator
 from ganforge.translate import load_translator, translate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,6 +83,13 @@ def _digits_split(out: Path):
     return folder, data.x[test].float() / 255, data.labels[test]
 
 
+def _framed(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Images in [0, 1] resampled as a translator with frame=[20, 20] resamples them (it works in [−1, 1])."""
+    shapes = ((1, *x.shape[2:]), (1, *size))
+    net = ResnetTranslator(in_shape=shapes[0], out_shape=shapes[1], ngf=1, n_blocks=0, n_down=0, frame=[20, 20])
+    return (net.resample(x * 2 - 1) + 1) / 2
+
+
 def digits(args, out: Path) -> dict:
     run = out / "mnist2digits"
     folder, b_test, b_labels = _digits_split(out)
@@ -101,6 +111,11 @@ def digits(args, out: Path) -> dict:
         "resize_a2b_class_kept": float((_classify("digits", F.interpolate(a_test, size=(8, 8), mode="area"))
                                         == a_labels).float().mean()),
         "resize_b2a_class_kept": float((_classify("mnist", b_test) == b_labels).float().mean()),
+        # the same with the two framings matched (G.args.frame=[20, 20]: MNIST's centred 20×20 box ↔ the 8×8 frame)
+        "frame_resize_a2b_class_kept": float((_classify("digits", _framed(a_test, (8, 8))) == a_labels)
+                                             .float().mean()),
+        "frame_resize_b2a_class_kept": float((_classify("mnist", _framed(b_test, (28, 28))) == b_labels)
+                                             .float().mean()),
         "classifier_acc_on_real": {"mnist-cnn (MNIST test)": float((_classify("mnist", a_test) == a_labels).float().mean()),
                                    "digits-cnn (held-out digits)": float((_classify("digits", b_test) == b_labels)
                                                                           .float().mean())},

@@ -48,6 +48,38 @@ def test_translator_refuses_bad_shapes():
         G(torch.zeros(1, 1, 28, 28))
 
 
+def test_frame_crops_the_larger_domains_box_and_pads_it_back():
+    """frame=[20, 20]: down, only MNIST's centred 20×20 box reaches the 8×8 image (the margin is ignored); up,
+    the 8×8 image fills that box and the margin is black (−1)."""
+    down = ResnetTranslator(in_shape=(1, 28, 28), out_shape=(1, 8, 8), ngf=2, n_blocks=0, n_down=1, frame=[20, 20])
+    up = ResnetTranslator(in_shape=(1, 8, 8), out_shape=(1, 28, 28), ngf=2, n_blocks=0, n_down=2, frame=[20, 20])
+    a = torch.rand(2, 1, 28, 28) * 2 - 1
+    b = a.clone()
+    b[:, :, :4], b[:, :, 24:], b[:, :, :, :4], b[:, :, :, 24:] = 0.3, 0.3, 0.3, 0.3  # another margin, same box
+    assert torch.equal(down.resample(a), down.resample(b))
+    assert torch.allclose(down.resample(a), torch.nn.functional.interpolate(a[:, :, 4:24, 4:24], size=(8, 8),
+                                                                            mode="area"))
+    x = torch.rand(2, 1, 8, 8) * 2 - 1
+    y = up.resample(x)
+    assert y.shape == (2, 1, 28, 28)
+    inner = torch.zeros(28, 28, dtype=torch.bool)
+    inner[4:24, 4:24] = True
+    assert torch.all(y[:, :, ~inner] == -1.0)
+    assert torch.allclose(y[:, :, 4:24, 4:24],
+                          torch.nn.functional.interpolate(x, size=(20, 20), mode="bilinear", align_corners=False))
+    # without a frame the whole image is resampled
+    plain = ResnetTranslator(in_shape=(1, 28, 28), out_shape=(1, 8, 8), ngf=2, n_blocks=0, n_down=1)
+    assert not torch.equal(plain.resample(a), plain.resample(b))
+
+
+@pytest.mark.parametrize("frame", [[30, 30], [4, 4], [20], "20", [20.0, 20]])
+def test_frame_must_fit_between_the_two_sizes(frame):
+    with pytest.raises(GanforgeError, match="frame"):
+        ResnetTranslator(in_shape=(1, 28, 28), out_shape=(1, 8, 8), ngf=2, n_blocks=0, n_down=1, frame=frame)
+    with pytest.raises(GanforgeError, match="domains of two sizes"):
+        ResnetTranslator(in_shape=(1, 8, 8), out_shape=(1, 8, 8), ngf=2, n_blocks=0, n_down=1, frame=[8, 8])
+
+
 def test_patchgan_layout_output_size_and_70px_receptive_field():
     D = PatchDiscriminator(in_shape=(3, 256, 256))
     convs = _convs(D)

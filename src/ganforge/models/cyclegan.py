@@ -8,6 +8,12 @@ input is first resampled to the output's size (area average down, bilinear up) a
 runs at the output size. The 8×8 digits are themselves 4×4 block counts of 32×32 bitmaps, so
 averaging is how that domain was made; the network learns the rest of the style.
 
+``frame`` (an option, not the paper's): the box [h, w] that the larger domain's content fills,
+centred in its image. MNIST draws each digit inside a 20×20 box in the middle of 28×28, the 8×8
+digits fill their whole frame; with ``frame=[20, 20]`` the resampling down crops that box first
+and the resampling up fills it, padding the margin with black (−1), so that the two framings
+match before the network runs (the paper names geometric change as CycleGAN's weak point, Sec. 5.3).
+
 ``patchgan``: the 70×70 PatchGAN of pix2pix: C64-C128-C256-C512 (4×4 convs, stride 2 except the
 last, which has stride 1), instance norm on all but the first, LeakyReLU 0.2, then a 4×4 conv to
 one channel. It returns one raw score per overlapping patch, [N, H', W'] (30×30 at 256²). With
@@ -51,6 +57,20 @@ class ResidualBlock(nn.Module):
         return x + self.body(x)
 
 
+def _check_frame(frame, in_shape, out_shape) -> tuple[int, int] | None:
+    """``frame`` as (h, w), checked against the larger of the two domains."""
+    if frame is None:
+        return None
+    big = max(in_shape[1:], out_shape[1:], key=lambda hw: hw[0] * hw[1])
+    small = min(in_shape[1:], out_shape[1:], key=lambda hw: hw[0] * hw[1])
+    ok = isinstance(frame, (list, tuple)) and len(frame) == 2 and all(isinstance(v, int) for v in frame)
+    if not ok or not (small[0] <= frame[0] <= big[0] and small[1] <= frame[1] <= big[1]) or big == small:
+        raise GanforgeError(f"cyclegan_resnet: frame must be [h, w], the box that the larger domain's content fills, "
+                            f"between the smaller image's size {tuple(small)} and the larger's {tuple(big)} (domains of "
+                            f"two sizes only); got {frame!r}. MNIST ↔ 8×8 digits: frame=[20, 20]")
+    return int(frame[0]), int(frame[1])
+
+
 @MODELS.register("cyclegan_resnet")
 class ResnetTranslator(nn.Module):
     """x: [N, C_in, H_in, W_in] in [−1, 1] → [N, C_out, H_out, W_out] in [−1, 1]."""
@@ -61,11 +81,12 @@ class ResnetTranslator(nn.Module):
     translates = True
 
     def __init__(self, *, in_shape, out_shape, ngf: int = 64, n_blocks: int = 9, n_down: int = 2,
-                 z_dim: int = 0) -> None:
+                 z_dim: int = 0, frame: list[int] | tuple[int, int] | None = None) -> None:
         super().__init__()
         self.in_shape, self.out_shape = tuple(in_shape), tuple(out_shape)
         if len(self.in_shape) != 3 or len(self.out_shape) != 3:
             raise GanforgeError(f"cyclegan_resnet translates images [C, H, W]; got shapes {in_shape} → {out_shape}")
+        self.frame = _check_frame(frame, self.in_shape, self.out_shape)
         c_in, c_out = self.in_shape[0], self.out_shape[0]
         h, w = self.out_shape[1:]
         if n_blocks < 0 or n_down < 0 or ngf < 1:
@@ -92,13 +113,21 @@ class ResnetTranslator(nn.Module):
         init_normal_(self)
 
     def resample(self, x: Tensor) -> Tensor:
-        """The input at the output's size (identity when the domains have one size)."""
+        """The input at the output's size (identity when the domains have one size); with ``frame``,
+        the larger image's centred box ↔ the whole of the smaller one."""
         size = tuple(self.out_shape[1:])
         if tuple(x.shape[2:]) == size:
             return x
         if x.shape[2] > size[0]:
+            if self.frame is not None:
+                top, left = (x.shape[2] - self.frame[0]) // 2, (x.shape[3] - self.frame[1]) // 2
+                x = x[:, :, top:top + self.frame[0], left:left + self.frame[1]]
             return F.interpolate(x, size=size, mode="area")
-        return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+        if self.frame is None:
+            return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+        x = F.interpolate(x, size=self.frame, mode="bilinear", align_corners=False)
+        top, left = (size[0] - self.frame[0]) // 2, (size[1] - self.frame[1]) // 2
+        return F.pad(x, (left, size[1] - self.frame[1] - left, top, size[0] - self.frame[0] - top), value=-1.0)
 
     def forward(self, x: Tensor) -> Tensor:
         if tuple(x.shape[1:]) != self.in_shape:
