@@ -3,6 +3,8 @@
     python benchmarks/bench_cyclegan.py --data-root ../shared/data --only digits   # ≈ 10 min at 1 thread
     python benchmarks/bench_cyclegan.py --data-root ../shared/data --only h2z      # ≈ 25 min at 1 thread
     python benchmarks/bench_cyclegan.py --data-root ../shared/data --eval-only     # re-read the runs
+    python benchmarks/bench_cyclegan.py --data-root ../shared/data --only digits --out /tmp/cyc-sem \
+        --set 'G.args.frame=[20,20]' --set 'nets.F.args.frame=[20,20]' --semantic 1 --tag=-semantic
 
 MNIST ↔ digits: the share of test digits whose class survives translation, read by the shipped
 ``mnist-cnn`` on the MNIST side (F(held-out 8×8 digits) at 28×28) and by the shipped ``digits-cnn``
@@ -90,11 +92,33 @@ def _framed(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return (net.resample(x * 2 - 1) + 1) / 2
 
 
+def _own_classifiers(out: Path, data_root: str) -> dict[str, Path]:
+    """The semantic term's classifiers: the shipped recipe (scripts/train_classifier.py) at seed 1, so that
+    the translations are not trained against the very networks (seed 0, shipped) that score them."""
+    import subprocess
+    import sys
+
+    paths = {}
+    for dataset in ("mnist", "digits"):
+        path = out / f"{dataset}-cnn-seed1.safetensors"
+        if not path.is_file():
+            cmd = [sys.executable, str(ROOT / "scripts/train_classifier.py"), "--dataset", dataset, "--seed", "1",
+                   "--out", str(path)] + (["--data-root", data_root] if dataset == "mnist" else [])
+            subprocess.run(cmd, check=True)
+        paths[dataset] = path
+    return paths
+
+
 def digits(args, out: Path) -> dict:
     run = out / "mnist2digits"
     folder, b_test, b_labels = _digits_split(out)
+    sets = list(args.set)
+    if args.semantic > 0:
+        own = _own_classifiers(out, args.data_root)
+        sets += [f"recipe_args.semantic={args.semantic}", f"recipe_args.classifier_a={own['mnist']}",
+                 f"recipe_args.classifier_b={own['digits']}"]
     seconds = _train("cyclegan", run, args.steps_digits, args.data_root, data="mnist", data_b=str(folder),
-                     sets=args.set)
+                     sets=sets)
     mnist = load_data(DataConfig(name="mnist", root=args.data_root, split="test"))
     a_test, a_labels = mnist.x[: args.n_mnist].float() / 255, mnist.labels[: args.n_mnist]
     G, _ = load_translator(run, "a2b")
@@ -102,7 +126,7 @@ def digits(args, out: Path) -> dict:
     fake_b, fake_a = translate(run, a_test, "a2b", net=G), translate(run, b_test, "b2a", net=F_)
     rec_a, rec_b = translate(run, fake_b, "b2a", net=F_), translate(run, fake_a, "a2b", net=G)
     res = {
-        "steps": args.steps_digits, "sets": args.set, "train_seconds_under_load": round(seconds, 1),
+        "steps": args.steps_digits, "sets": sets, "train_seconds_under_load": round(seconds, 1),
         "n_mnist_test": len(a_test), "n_digits_held_out": len(b_test),
         "a2b_class_kept": float((_classify("digits", fake_b) == a_labels).float().mean()),
         "b2a_class_kept": float((_classify("mnist", fake_a) == b_labels).float().mean()),
@@ -186,6 +210,9 @@ def main() -> None:
     ap.add_argument("--steps-h2z", type=int, default=3000)
     ap.add_argument("--n-mnist", type=int, default=2000, help="MNIST test images translated")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (repeatable)")
+    ap.add_argument("--semantic", type=float, default=0.0, metavar="W",
+                    help="add the semantic-consistency term at weight W, through classifiers trained here at seed 1 "
+                         "(the shipped seed-0 ones score the result)")
     ap.add_argument("--tag", default="", help="suffix of the pictures' names")
     ap.add_argument("--eval-only", action="store_true", help="evaluate the runs already in --out")
     args = ap.parse_args()

@@ -12,8 +12,9 @@ import ganforge
 from ganforge.cli import main
 from ganforge.config import deep_merge, to_sets
 from ganforge.errors import GanforgeError
-from ganforge.penalties.cycle import cycle_loss, identity_loss
+from ganforge.penalties.cycle import cycle_loss, identity_loss, semantic_loss
 from ganforge.recipes.base import resolve_config
+from ganforge.recipes.cyclegan import classifier_specs
 from ganforge.recipes.image_pool import pool_query
 from ganforge.registry import RECIPES
 from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
@@ -34,7 +35,8 @@ def test_cycle_and_identity_losses_are_mean_absolute_errors():
 
 def test_recipe_weights_follow_the_paper_and_the_authors_code():
     cfg = resolve_config("cyclegan")
-    assert cfg.recipe_args == {"lambda_cycle": 10.0, "identity": 0.5, "pool_size": 50}
+    assert cfg.recipe_args == {"lambda_cycle": 10.0, "identity": 0.5, "pool_size": 50, "semantic": 0.0,
+                               "classifier_a": None, "classifier_b": None}  # the semantic term is an option, off
     assert (cfg.G.args, cfg.nets["F"].args) == ({"ngf": 64, "n_blocks": 9, "n_down": 2},) * 2
     assert cfg.D.args == cfg.nets["D_A"].args == {"ndf": 64, "n_layers": 3}
     assert cfg.data.image_size == [256, 256] and cfg.train.batch_size == 1 and cfg.loss == "lsgan-binary"
@@ -175,3 +177,42 @@ def test_translate_never_replaces_or_merges_the_inputs(tmp_path):
     r = runner.invoke(main, ["translate", str(tmp_path / "run"), "--input", str(tmp_path / "nan.npy"), "--out",
                              str(tmp_path / "n.npy")])
     assert r.exit_code != 0 and "NaN" in r.output
+
+
+def test_semantic_loss_reads_each_translation_with_its_target_domains_classifier():
+    """CE(f_B(G(a)), argmax f_A(a)) + CE(f_A(F(b)), argmax f_B(b)): labels from the reals, gradient to the fakes."""
+    w = torch.tensor([[1.0, -1.0], [-1.0, 1.0]])  # f(x) = x @ w: class 0 when x0 > x1
+
+    def f_a(x):
+        return x @ w
+
+    def f_b(x):
+        return 2 * (x @ w)
+
+    real_a, real_b = torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 1.0]])  # classes 0 and 1
+    fake_b = torch.tensor([[0.0, 1.0]], requires_grad=True)  # read as 1 by f_b: the class is lost
+    fake_a = torch.tensor([[0.0, 1.0]], requires_grad=True)  # read as 1 by f_a: kept
+    loss = semantic_loss(f_a=f_a, f_b=f_b, real_a=real_a, fake_b=fake_b, real_b=real_b, fake_a=fake_a)
+    ce = torch.nn.functional.cross_entropy
+    want = ce(f_b(fake_b.detach()), torch.tensor([0])) + ce(f_a(fake_a.detach()), torch.tensor([1]))
+    assert loss.item() == pytest.approx(want.item())
+    loss.backward()
+    assert fake_b.grad[0, 0] < 0 < fake_b.grad[0, 1]  # descent moves G(a) toward class 0
+    assert fake_a.grad.abs().sum() < fake_b.grad.abs().sum()
+
+
+def test_semantic_option_trains_through_two_classifiers_and_refuses_a_missing_one(tmp_path):
+    sets = ["recipe_args.semantic=1.0", "recipe_args.classifier_a=digits", "recipe_args.classifier_b=digits"]
+    _train(tmp_path / "run", 2, *sets)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["g_semantic"] > 0  # logged beside the paper's terms
+    with pytest.raises(GanforgeError, match="classifier_b: no classifier ships for horse2zebra's second domain"):
+        resolve_config("cyclegan", sets=["recipe_args.semantic=1.0", "recipe_args.classifier_a=mnist"])
+    # unset, they are the ones shipped for the two named datasets
+    cfg = resolve_config("cyclegan", overrides={"data": {"name": "mnist"}}, sets=["recipe_args.semantic=1.0"])
+    assert classifier_specs(cfg) == ("mnist", "digits")
+    with pytest.raises(GanforgeError, match="neither a shipped one"):
+        resolve_config("cyclegan", sets=["recipe_args.semantic=1.0", "recipe_args.classifier_a=mnist",
+                                         f"recipe_args.classifier_b={tmp_path / 'none.safetensors'}"])
+    with pytest.raises(GanforgeError, match="semantic must be"):
+        resolve_config("cyclegan", sets=["recipe_args.semantic=-1"])

@@ -18,7 +18,7 @@ import torch.nn.functional as F_
 
 from ..data.base import to_unit
 from ..errors import GanforgeError
-from ..penalties.cycle import cycle_loss, identity_loss
+from ..penalties.cycle import cycle_loss, identity_loss, semantic_loss
 from ..training.players import Player, Simultaneous
 from .base import Recipe, register_recipe
 from .image_pool import pool_query
@@ -49,6 +49,10 @@ def step(ctx):
         same_a = F(real_a) if real_a.shape == real_b.shape else F(ctx.raw["G"].resample(real_a))
         g["identity"] = args["identity"] * lam * identity_loss(real_a=real_a, same_a=same_a, real_b=real_b,
                                                                same_b=same_b)
+    if args["semantic"] > 0:
+        f_a, f_b = (_classifier(spec, real_a.device, ctx.out_range) for spec in classifier_specs(ctx.cfg))
+        g["semantic"] = args["semantic"] * semantic_loss(f_a=f_a, f_b=f_b, real_a=real_a, fake_b=fake_b,
+                                                         real_b=real_b, fake_a=fake_a)
     # D's fakes: from the pools (the newest translations go in; half the time an older one comes out)
     pooled_b, ctx.state["pool_b"] = pool_query(ctx.state["pool_b"], fake_b, capacity=int(args["pool_size"]))
     pooled_a, ctx.state["pool_a"] = pool_query(ctx.state["pool_a"], fake_a, capacity=int(args["pool_size"]))
@@ -57,6 +61,59 @@ def step(ctx):
     ctx.report("cycle_l1_a", (rec_a - real_a).detach().abs().mean())
     ctx.report("cycle_l1_b", (rec_b - real_b).detach().abs().mean())
     return {"G": g, "D": d}
+
+
+_CLASSIFIERS: dict = {}
+
+
+def classifier_specs(cfg) -> tuple[str, str]:
+    """The semantic term's classifiers of domains A and B: recipe_args.classifier_a / classifier_b, or, where
+    unset, the classifier shipped for the domain's named dataset (mnist, digits, fashion-mnist, cifar10)."""
+    from ..models.classifier import SHIPPED
+
+    specs = []
+    for key, data in (("classifier_a", cfg.data), ("classifier_b", cfg.data_b)):
+        spec = cfg.recipe_args[key]
+        if not spec:
+            name = getattr(data, "name", None)
+            if name not in SHIPPED:
+                domain = name or f"{cfg.data.name}'s second domain"
+                raise GanforgeError(f"recipe_args.semantic > 0 needs recipe_args.{key}: no classifier ships for "
+                                    f"{domain}; name one (mnist, digits, fashion-mnist, cifar10) or a file from "
+                                    f"scripts/train_classifier.py --out PATH")
+            spec = name
+        specs.append(str(spec))
+    return specs[0], specs[1]
+
+
+def _classifier(spec: str, device, out_range):
+    """A frozen classifier (shipped name or weights file) that takes the translators' images as they come
+    (``out_range``, any size) and brings them to its 28×28 [0, 1] input the way the metrics do (bilinear,
+    antialiased), differentiably; one copy per device, kept out of the checkpoint."""
+    key = (spec, str(device), tuple(out_range))
+    if key not in _CLASSIFIERS:
+        import copy
+
+        from ..models.classifier import load_classifier_file
+
+        net, _ = load_classifier_file(spec)
+        _CLASSIFIERS[key] = _Reader(copy.deepcopy(net).to(device), out_range)
+    return _CLASSIFIERS[key]
+
+
+class _Reader(torch.nn.Module):
+    def __init__(self, net, out_range) -> None:
+        super().__init__()
+        self.net, self.lo, self.hi = net, float(out_range[0]), float(out_range[1])
+
+    def forward(self, x):
+        x = ((x.float() - self.lo) / (self.hi - self.lo)).clamp(0, 1)
+        if x.shape[1] != self.net.channels:
+            x = ((x * x.new_tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True) if self.net.channels == 1
+                 else x.expand(-1, self.net.channels, -1, -1))
+        if tuple(x.shape[2:]) != tuple(self.net.image_size):
+            x = F_.interpolate(x, size=tuple(self.net.image_size), mode="bilinear", antialias=True, align_corners=False)
+        return self.net(x)
 
 
 def players(cfg):
@@ -134,6 +191,13 @@ def _validate(cfg):
     if a["lambda_cycle"] < 0 or a["identity"] < 0:
         raise GanforgeError(f"recipe_args.lambda_cycle and recipe_args.identity must be ≥ 0, got {a['lambda_cycle']}, "
                             f"{a['identity']}")
+    if a["semantic"] < 0:
+        raise GanforgeError(f"recipe_args.semantic must be ≥ 0 (0: off, the paper's losses only), got {a['semantic']}")
+    if a["semantic"] > 0:
+        from ..models.classifier import load_classifier_file
+
+        for spec in classifier_specs(cfg):
+            load_classifier_file(spec)  # a clear error now, not at the first step
     if a["pool_size"] < 0 or int(a["pool_size"]) != a["pool_size"]:
         raise GanforgeError(f"recipe_args.pool_size must be a whole number ≥ 0 (0: no pool), got {a['pool_size']}")
     if cfg.update_order != "simultaneous" or cfg.d_steps != 1 or cfg.g_steps != 1:
@@ -178,7 +242,10 @@ register_recipe(Recipe(
         "loss": "lsgan-binary", "update_order": "simultaneous",
         "opt": {"D": _OPT, "G": _OPT}, "train": {"batch_size": 1, "steps": 200 * _EPOCH, "n_grid": 8},
     },
-    args={"lambda_cycle": 10.0, "identity": 0.5, "pool_size": 50},
+    args={"lambda_cycle": 10.0, "identity": 0.5, "pool_size": 50,
+          # off by default: CyCADA's semantic-consistency term through two fixed classifiers (see deviations);
+          # unset classifiers: those shipped for the domains' named datasets
+          "semantic": 0.0, "classifier_a": None, "classifier_b": None},
     dataset_defaults={"horse2zebra-64": _H2Z, "mnist": _DIGITS},
     players=players,
     initial_state=initial_state,
@@ -228,5 +295,10 @@ register_recipe(Recipe(
         "The D of the 8×8 domain has one stride-2 layer (n_layers 1, 16×16 receptive field): the 70×70 "
         "PatchGAN's three stride-2 layers need at least 24×24 inputs.",
         "The local horse2zebra copy holds 550 of 1,067 horses and 550 of 1,334 zebras (the full test sets).",
+        "Options that are not the paper's, off by default: G.args.frame / nets.F.args.frame=[h, w] match two "
+        "framings (the larger domain's content box ↔ the smaller image; MNIST ↔ digits: [20, 20]); "
+        "recipe_args.semantic=W with recipe_args.classifier_a / classifier_b adds CyCADA's semantic-consistency "
+        "term (Hoffman et al. 2018) W·[CE(f_B(G(a)), argmax f_A(a)) + CE(f_A(F(b)), argmax f_B(b))] through two "
+        "fixed classifiers (docs/paper-settings-cyclegan.md).",
     ),
 ))
