@@ -141,3 +141,23 @@ def test_style_pictures_layout(tmp_path):
     assert cols == 9 and torch.allclose(sweep[4], sweep[13])  # ψ = 0: the same image for both seeds
     paths = save_style_pictures(G, tmp_path, prefix="t")
     assert all(p.is_file() for p in paths.values())
+
+
+@pytest.mark.parametrize("const_input", [True, False])
+def test_the_first_layer_starts_from_the_constant_or_from_a_dense_layer_of_its_w(const_input):
+    """const_input (the paper's design): every sample starts from the learned 4×4 constant; False (the authors'
+    const_input_layer=False): from a dense layer of the first layer's w, so the start differs per sample."""
+    G = _G(const_input=const_input).eval()
+    seen = {}
+    hook = G.layers[0].register_forward_pre_hook(lambda m, args: seen.__setitem__("x", args[0].clone()))
+    ws = G.map(torch.randn(3, 8, dtype=torch.float64)).unsqueeze(1).expand(-1, G.num_layers, -1)
+    try:
+        G.synthesis(ws, noise="none")
+    finally:
+        hook.remove()
+    if const_input:
+        assert torch.equal(seen["x"], G.const.expand(3, -1, -1, -1)) and not hasattr(G, "input")
+    else:
+        assert not hasattr(G, "const")
+        assert torch.allclose(seen["x"], G.input(ws[:, 0]).view(3, -1, 4, 4))
+        assert not torch.allclose(seen["x"][0], seen["x"][1])

@@ -14,6 +14,9 @@ paper). Each of the 2·levels layers takes its own w (``ws``: [N, layers, w_dim]
   random crossover point on (among the layers in use), as the authors' G_style does;
 - truncation (sampling only): w' = w̄ + ψ(w − w̄) on the first ``truncation_cutoff`` layers (all
   when None), w̄ the running mean of w during training (β = 0.995), kept as a buffer.
+
+``const_input=False`` replaces the learned constant by a dense layer of the first layer's w (gain √2/4, as the
+authors' ``const_input_layer=False``; the paper's Table 1 keeps a latent-driven input up to config C).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..nn.equalized import EqualizedConv2d, EqualizedLinear
+from ..nn.equalized import SQRT2, EqualizedConv2d, EqualizedLinear
 from ..nn.pixel_norm import pixel_norm
 from ..nn.style import AdaIN, Blur, NoiseInput
 from ..registry import MODELS
@@ -66,7 +69,7 @@ class StyleGenerator(GeneratorBase, Growing):
                  mapping_layers: int = 8, mapping_lr_mult: float = 0.01, fmap_base: int = 8192,
                  fmap_decay: float = 1.0, fmap_max: int = 512, use_noise: bool = True,
                  style_mixing_prob: float = 0.9, w_avg_beta: float = 0.995, truncation_psi: float = 1.0,
-                 truncation_cutoff: int | None = None) -> None:
+                 truncation_cutoff: int | None = None, const_input: bool = True) -> None:
         super().__init__()
         self.z_dim, self.z_dist, self.out_shape, self.w_dim = z_dim, z_dist, tuple(out_shape), w_dim
         self.levels = n_levels(self.out_shape, "stylegan_generator")
@@ -77,7 +80,10 @@ class StyleGenerator(GeneratorBase, Growing):
         self.mapping = nn.ModuleList([EqualizedLinear(z_dim if i == 0 else w_dim, w_dim, lr_mult=mapping_lr_mult)
                                       for i in range(mapping_layers)])
         self.register_buffer("w_avg", torch.zeros(w_dim))
-        self.const = nn.Parameter(torch.ones(1, nf(1), 4, 4))
+        if const_input:
+            self.const = nn.Parameter(torch.ones(1, nf(1), 4, 4))
+        else:  # the authors' const_input_layer=False (the paper's Table 1, config C): a dense layer of the first w
+            self.input = EqualizedLinear(w_dim, nf(1) * 16, gain=SQRT2 / 4, bias=False)
         layers = []
         for i in range(self.levels):
             res, c_in, c_out = 4 * 2**i, nf(max(i, 1)), nf(i + 1)
@@ -104,7 +110,10 @@ class StyleGenerator(GeneratorBase, Growing):
         if ws.dim() == 2:
             ws = ws.unsqueeze(1).expand(-1, self.num_layers, -1)
         top, alpha = self.fade()
-        x = self.const.expand(ws.shape[0], -1, -1, -1)
+        if hasattr(self, "const"):
+            x = self.const.expand(ws.shape[0], -1, -1, -1)
+        else:
+            x = self.input(ws[:, 0]).view(ws.shape[0], -1, 4, 4)
         prev = x
         for i in range(top + 1):
             prev = x
