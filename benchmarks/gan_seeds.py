@@ -87,7 +87,9 @@ def merge_saved(rows: list[dict], note: str) -> tuple[list[dict], str]:
         saved["rows"][f"{r['label']}/s{r['seed']}-t{r['threads']}"] = r
     saved["note"] = note or saved.get("note", "")
     SAVED.write_text(json.dumps(saved, indent=1, ensure_ascii=False) + "\n")
-    labels = sorted(dict.fromkeys(r["label"] for r in saved["rows"].values()), key=lambda lab: lab != "preset")
+    order = list(LABELS)  # the preset first; labels not named there after, in the order first measured
+    labels = sorted(dict.fromkeys(r["label"] for r in saved["rows"].values()),
+                    key=lambda lab: order.index(lab) if lab in order else len(order))
     merged = sorted(saved["rows"].values(), key=lambda r: (labels.index(r["label"]), r["threads"], r["seed"]))
     return merged, saved["note"]
 
@@ -135,7 +137,7 @@ def write_page(rows: list[dict], args) -> Path:
     return page
 
 
-LABELS = {"preset": "The preset", "released": "The released code's rates"}
+LABELS = {"preset": "The preset", "preset-10k": "The preset at its full length", "released": "The released code's rates"}
 
 
 def main() -> None:
