@@ -26,10 +26,10 @@ from typing import Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import GanforgeError
+from ..models.classifier import to_classifier_input
 
 INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
 INCEPTION_URL = "https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/" + INCEPTION_FILE
@@ -110,17 +110,7 @@ def prepare(x: Tensor, image_size, channels, *, quantize: bool = True) -> Tensor
             x = torch.round(x.clamp(0, 1) * 255.0) / 255.0
     if x.dim() != 4:
         return x.flatten(1)
-    if channels is not None and x.shape[1] != channels:
-        if channels == 1 and x.shape[1] == 3:
-            x = (x * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
-        elif channels == 3 and x.shape[1] == 1:
-            x = x.expand(-1, 3, -1, -1)
-        else:
-            raise GanforgeError(f"cannot convert {x.shape[1]}-channel images to {channels} channels")
-    if image_size is not None and tuple(x.shape[2:]) != tuple(image_size):
-        x = F.interpolate(x, size=tuple(image_size), mode="bilinear", antialias=True, align_corners=False)
-        x = x.clamp(0, 1)
-    return x
+    return to_classifier_input(x, image_size, channels)
 
 
 def classifier_net(dataset: str) -> FeatureNet:

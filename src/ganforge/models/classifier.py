@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import GanforgeError
@@ -92,6 +93,23 @@ class CifarClassifier(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.features(x))
+
+
+def to_classifier_input(x: Tensor, image_size, channels) -> Tensor:
+    """Images [N, C, H, W] in [0, 1] brought to a classifier's channels (luma for 1 from 3, repeated for 3 from
+    1) and size (bilinear, antialiased, clamped to [0, 1]); differentiable. The metrics' ``prepare`` and
+    CycleGAN's semantic term both read images through it."""
+    if channels is not None and x.shape[1] != channels:
+        if channels == 1 and x.shape[1] == 3:
+            x = (x * x.new_tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+        elif channels == 3 and x.shape[1] == 1:
+            x = x.expand(-1, 3, -1, -1)
+        else:
+            raise GanforgeError(f"cannot convert {x.shape[1]}-channel images to {channels} channels")
+    if image_size is not None and tuple(x.shape[2:]) != tuple(image_size):
+        x = F.interpolate(x, size=tuple(image_size), mode="bilinear", antialias=True, align_corners=False)
+        x = x.clamp(0, 1)
+    return x
 
 
 # the architecture a weights file names in its metadata ("arch"); files without one are digit CNNs

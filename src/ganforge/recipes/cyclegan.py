@@ -107,13 +107,10 @@ class _Reader(torch.nn.Module):
         self.net, self.lo, self.hi = net, float(out_range[0]), float(out_range[1])
 
     def forward(self, x):
+        from ..models.classifier import to_classifier_input
+
         x = ((x.float() - self.lo) / (self.hi - self.lo)).clamp(0, 1)
-        if x.shape[1] != self.net.channels:
-            x = ((x * x.new_tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True) if self.net.channels == 1
-                 else x.expand(-1, self.net.channels, -1, -1))
-        if tuple(x.shape[2:]) != tuple(self.net.image_size):
-            x = F_.interpolate(x, size=tuple(self.net.image_size), mode="bilinear", antialias=True, align_corners=False)
-        return self.net(x)
+        return self.net(to_classifier_input(x, self.net.image_size, self.net.channels))
 
 
 def players(cfg):
