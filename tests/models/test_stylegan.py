@@ -20,9 +20,9 @@ def _G(**kw):
 
 
 def _styles_seen(G, run):
-    """The w each layer's AdaIN receives during ``run()``: [layers] tensors [N, w_dim]."""
+    """The w each layer's style map receives during ``run()``: [layers] tensors [N, w_dim]."""
     seen = {}
-    hooks = [layer.adain.affine.register_forward_hook(lambda m, inp, out, i=i: seen.__setitem__(i, inp[0].clone()))
+    hooks = [layer.affine.register_forward_hook(lambda m, inp, out, i=i: seen.__setitem__(i, inp[0].clone()))
              for i, layer in enumerate(G.layers)]
     try:
         run()
@@ -32,9 +32,10 @@ def _styles_seen(G, run):
     return [seen[i] for i in sorted(seen)]
 
 
+@pytest.mark.parametrize("style", ["adain", "demod"])
 @pytest.mark.parametrize("cut", [1, 3, 5])
-def test_style_mixing_switches_styles_at_the_chosen_layer(cut):
-    G = _G().eval()
+def test_style_mixing_switches_styles_at_the_chosen_layer(cut, style):
+    G = _G(style=style).eval()
     z1, z2 = torch.randn(3, 8, dtype=torch.float64), torch.randn(3, 8, dtype=torch.float64)
     w1, w2 = G.map(z1), G.map(z2)
     ws = w1.unsqueeze(1).repeat(1, G.num_layers, 1)
@@ -161,3 +162,30 @@ def test_the_first_layer_starts_from_the_constant_or_from_a_dense_layer_of_its_w
         assert not hasattr(G, "const")
         assert torch.allclose(seen["x"], G.input(ws[:, 0]).view(3, -1, 4, 4))
         assert not torch.allclose(seen["x"][0], seen["x"][1])
+
+
+def test_demod_style_uses_modulated_convolutions_and_no_instance_norm():
+    """style="demod" (StyleGAN2's Sec. 2.2): every layer is a modulated, demodulated 3×3 convolution, no
+    layer keeps an AdaIN, and a feature map's spatial mean survives (instance norm would set it to zero)."""
+    from ganforge.errors import GanforgeError
+    from ganforge.nn.style import ModulatedConv2d
+
+    G = _G(style="demod").eval()
+    assert all(isinstance(layer.conv, ModulatedConv2d) and not hasattr(layer, "adain") for layer in G.layers)
+    seen = {}
+    hook = G.layers[1].register_forward_hook(lambda m, args, out: seen.__setitem__("x", out.clone()))
+    with torch.no_grad():
+        try:
+            G(torch.randn(4, 8, dtype=torch.float64), noise="const")
+        finally:
+            hook.remove()
+    assert seen["x"].mean(dim=(2, 3)).abs().max() > 1e-3
+    # the style changes the image through the modulation alone
+    with torch.no_grad():
+        w = G.map(torch.randn(2, 8, dtype=torch.float64))
+        a = G.synthesis(w, noise="const")
+        G.layers[2].conv.affine.weight.mul_(3.0)
+        b = G.synthesis(w, noise="const")
+    assert not torch.allclose(a, b)
+    with pytest.raises(GanforgeError, match="style must be one of"):
+        _G(style="adaptive")

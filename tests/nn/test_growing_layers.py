@@ -5,11 +5,12 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from ganforge.nn.equalized import EqualizedConv2d, EqualizedLinear
 from ganforge.nn.minibatch_std import minibatch_stddev
 from ganforge.nn.pixel_norm import pixel_norm
-from ganforge.nn.style import AdaIN, Blur, NoiseInput, instance_norm
+from ganforge.nn.style import AdaIN, Blur, ModulatedConv2d, NoiseInput, instance_norm
 
 
 @pytest.mark.parametrize("fan_in", [16, 512])
@@ -92,6 +93,29 @@ def test_adain_with_a_known_style():
     y = ada(x[:2], w)
     assert torch.allclose(y[1, 0], 3 * norm[1, 0] + 10, atol=1e-4)
     assert torch.allclose(instance_norm(x).mean(dim=(2, 3)), torch.zeros(5, 2), atol=1e-5)
+
+
+def test_modulated_conv_equals_a_per_example_convolution_with_demodulated_weights():
+    """StyleGAN2's Eq. 1 and 3 written out per example: w' = s_i·w, w'' = w' / √(Σ w'² + ε), then a
+    plain convolution; the layer's scale-conv-scale form must give the same maps."""
+    torch.manual_seed(0)
+    mod = ModulatedConv2d(w_dim=5, c_in=3, c_out=4).double()
+    x, w = torch.randn(2, 3, 6, 6, dtype=torch.float64), torch.randn(2, 5, dtype=torch.float64)
+    y = mod(x, w)
+    s = mod.affine(w)
+    for n in range(2):
+        weight = mod.weight * mod.scale * s[n].view(1, -1, 1, 1)
+        weight = weight / weight.pow(2).sum(dim=(1, 2, 3), keepdim=True).add(1e-8).sqrt()
+        torch.testing.assert_close(y[n : n + 1], F.conv2d(x[n : n + 1], weight, padding=1))
+    # demodulated: unit-variance inputs give outputs of about unit variance (inside the zero border),
+    # whatever the style's size
+    big = mod(torch.randn(64, 3, 16, 16, dtype=torch.float64), 10 * torch.randn(64, 5, dtype=torch.float64))
+    var = big[:, :, 1:-1, 1:-1].var(dim=(0, 2, 3))
+    assert ((var > 0.8) & (var < 1.2)).all(), var
+    # a zero w modulates by 1 (A's bias starts at 1); without demodulation the weights are used as they are
+    plain = ModulatedConv2d(w_dim=5, c_in=3, c_out=4, demodulate=False).double()
+    torch.testing.assert_close(plain(x, torch.zeros(2, 5, dtype=torch.float64)),
+                               F.conv2d(x, plain.weight * plain.scale, padding=1))
 
 
 def test_noise_input_starts_at_zero_and_scales_per_channel():

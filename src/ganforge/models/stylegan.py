@@ -15,6 +15,13 @@ paper). Each of the 2·levels layers takes its own w (``ws``: [N, layers, w_dim]
 - truncation (sampling only): w' = w̄ + ψ(w − w̄) on the first ``truncation_cutoff`` layers (all
   when None), w̄ the running mean of w during training (β = 0.995), kept as a buffer.
 
+``style="demod"`` replaces AdaIN by StyleGAN2's weight demodulation (Karras et al. 2020, Sec. 2.2;
+``nn.style.ModulatedConv2d``): each layer's 3×3 convolution is modulated by its w and demodulated, and
+no instance norm follows; the layer on the constant gets such a convolution too (so every w still
+drives one layer, two per resolution, where StyleGAN2 has one convolution at 4×4), and the LeakyReLU
+carries StyleGAN2's gain √2. Up-sampling stays v1's (nearest, convolution, blur), toRGB stays
+unmodulated. An option for data where AdaIN fails, not StyleGAN2 itself.
+
 ``const_input=False`` replaces the learned constant by a dense layer of the first layer's w (gain √2/4, as the
 authors' ``const_input_layer=False``; the paper's Table 1 keeps a latent-driven input up to config C).
 """
@@ -24,41 +31,56 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from ..errors import GanforgeError
 from ..nn.equalized import SQRT2, EqualizedConv2d, EqualizedLinear
 from ..nn.pixel_norm import pixel_norm
-from ..nn.style import AdaIN, Blur, NoiseInput
+from ..nn.style import AdaIN, Blur, ModulatedConv2d, NoiseInput
 from ..registry import MODELS
 from .base import GeneratorBase
 from .progressive import Growing, feature_maps, lrelu, n_levels, upscale2d
 
 NOISE_MODES = ("random", "const", "none")
+STYLES = ("adain", "demod")
 
 
 class StyleLayer(nn.Module):
-    """[up → conv 3×3 → blur] or [conv 3×3] or nothing (the constant), then noise, bias,
-    LeakyReLU 0.2 and AdaIN(·, w) (the authors' layer_epilogue)."""
+    """style "adain" (v1): [up → conv 3×3 → blur] or [conv 3×3] or nothing (the constant), then
+    noise, bias, LeakyReLU 0.2 and AdaIN(·, w) (the authors' layer_epilogue). style "demod": [up →
+    modulated conv 3×3 → blur] or [modulated conv 3×3], then noise, bias and LeakyReLU 0.2 × √2."""
 
-    def __init__(self, c_in: int, c_out: int, w_dim: int, res: int, *, conv: bool, up: bool, noise: bool) -> None:
+    def __init__(self, c_in: int, c_out: int, w_dim: int, res: int, *, conv: bool, up: bool, noise: bool,
+                 style: str = "adain") -> None:
         super().__init__()
-        self.conv = EqualizedConv2d(c_in, c_out, 3, bias=False) if conv else None
+        self.style = style
+        if style == "demod":
+            self.conv = ModulatedConv2d(w_dim, c_in, c_out, 3)
+        else:
+            self.conv = EqualizedConv2d(c_in, c_out, 3, bias=False) if conv else None
+            self.adain = AdaIN(w_dim, c_out)
         self.blur = Blur() if up else None
         self.noise = NoiseInput(c_out) if noise else None
         self.bias = nn.Parameter(torch.zeros(c_out))
-        self.adain = AdaIN(w_dim, c_out)
         # the fixed noise images of noise="const" (the authors' noise_inputs variables)
         self.register_buffer("fixed_noise", torch.randn(1, 1, res, res))
 
+    @property
+    def affine(self) -> nn.Module:
+        """The layer's map A from w to its style."""
+        return self.conv.affine if self.style == "demod" else self.adain.affine
+
     def forward(self, x: Tensor, w: Tensor, noise: str = "random") -> Tensor:
+        demod = self.style == "demod"
         if self.conv is not None:
             if self.blur is not None:
-                x = self.blur(self.conv(upscale2d(x)))
-            else:
-                x = self.conv(x)
+                x = upscale2d(x)
+            x = self.conv(x, w) if demod else self.conv(x)
+            if self.blur is not None:
+                x = self.blur(x)
         if self.noise is not None and noise != "none":
             fixed = self.fixed_noise.to(x.dtype).expand(x.shape[0], -1, -1, -1) if noise == "const" else None
             x = self.noise(x, fixed)
         x = lrelu(x + self.bias.view(1, -1, 1, 1))
-        return self.adain(x, w)
+        return x * SQRT2 if demod else self.adain(x, w)
 
 
 @MODELS.register("stylegan_generator")
@@ -69,8 +91,11 @@ class StyleGenerator(GeneratorBase, Growing):
                  mapping_layers: int = 8, mapping_lr_mult: float = 0.01, fmap_base: int = 8192,
                  fmap_decay: float = 1.0, fmap_max: int = 512, use_noise: bool = True,
                  style_mixing_prob: float = 0.9, w_avg_beta: float = 0.995, truncation_psi: float = 1.0,
-                 truncation_cutoff: int | None = None, const_input: bool = True) -> None:
+                 truncation_cutoff: int | None = None, const_input: bool = True, style: str = "adain") -> None:
         super().__init__()
+        if style not in STYLES:
+            raise GanforgeError(f"stylegan_generator: style must be one of {STYLES}, got {style!r}; "
+                                f"e.g. --set G.args.style=demod")
         self.z_dim, self.z_dist, self.out_shape, self.w_dim = z_dim, z_dist, tuple(out_shape), w_dim
         self.levels = n_levels(self.out_shape, "stylegan_generator")
         self.num_layers = 2 * self.levels
@@ -87,8 +112,10 @@ class StyleGenerator(GeneratorBase, Growing):
         layers = []
         for i in range(self.levels):
             res, c_in, c_out = 4 * 2**i, nf(max(i, 1)), nf(i + 1)
-            layers.append(StyleLayer(c_in, c_out, w_dim, res, conv=i > 0, up=i > 0, noise=use_noise))
-            layers.append(StyleLayer(c_out, c_out, w_dim, res, conv=True, up=False, noise=use_noise))
+            layers.append(StyleLayer(c_in, c_out, w_dim, res, conv=i > 0, up=i > 0, noise=use_noise,
+                                     style=style))
+            layers.append(StyleLayer(c_out, c_out, w_dim, res, conv=True, up=False, noise=use_noise,
+                                     style=style))
         self.layers = nn.ModuleList(layers)
         self.to_rgb = nn.ModuleList([EqualizedConv2d(nf(i + 1), out_shape[0], 1, gain=1.0)
                                      for i in range(self.levels)])
