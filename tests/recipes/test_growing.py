@@ -148,6 +148,19 @@ def test_pggan_pads_mnist_as_its_authors_do():
     assert (cfg.data.fit, cfg.data.image_size) == ("centre", [32, 32])  # dataset_tool.py: 28² zero-padded to 32²
 
 
+def test_stylegan_cpu_presets_demodulate_and_the_paper_setting_keeps_adain():
+    """With AdaIN every MNIST run drew one shape; the CPU presets use StyleGAN2's demodulation (a listed
+    deviation), zero-pad the digits as pggan does, and grow to 32² by step 800 of their 4,000."""
+    from ganforge.registry import RECIPES
+
+    for data in ("mnist", "fashion-mnist"):
+        cfg = resolve_config("stylegan", sets=[f"data.name={data}"])
+        assert (cfg.G.args["style"], cfg.data.fit, cfg.train.steps) == ("demod", "centre", 4000)
+    assert "style" not in resolve_config("stylegan", sets=["data.name=faces"]).G.args  # v1: AdaIN
+    assert resolve_config("stylegan", sets=["data.name=mnist", "G.args.style=adain"]).G.args["style"] == "adain"
+    assert any("demodulation" in d for d in RECIPES.get("stylegan").deviations)
+
+
 def test_in_training_evaluation_of_a_grown_pggan(tmp_path):
     """The evaluation scores D on minibatches of the training size: PGGAN's stddev groups of 16 do
     not divide its 100 samples (or the reals), so one 100-sample pass stopped the run."""
