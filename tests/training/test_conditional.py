@@ -88,6 +88,22 @@ def test_player_owning_two_networks_updates_both(tmp_path):
     assert "d_info" in recs[-1] and "g_info" in recs[-1]
 
 
+def test_infogan_weights_of_the_information_term(tmp_path):
+    """recipe_args.lambda_info scales L_I; cont_weight scales only the continuous codes' Gaussian term (whose
+    ½·log 2π constant makes it ≥ 0.919 per code). Step 1's D term is taken before any update, so the runs compare."""
+    def d_info(name, *extra):
+        ganforge.train("infogan", out=tmp_path / name, steps=1, set=_tiny_sets("infogan") + list(extra), console=False)
+        return [json.loads(x) for x in open(tmp_path / name / "metrics.jsonl")][0]["d_info"]
+
+    base = d_info("base")
+    assert d_info("double", "recipe_args.lambda_info=2") == pytest.approx(2 * base, rel=1e-5)
+    no_cont = d_info("no_cont", "recipe_args.cont_weight=0")
+    assert base - no_cont >= 2 * 0.5 * np.log(2 * np.pi) - 1e-5  # two continuous codes
+    assert d_info("tenth", "recipe_args.cont_weight=0.1") == pytest.approx(no_cont + 0.1 * (base - no_cont), rel=1e-5)
+    with pytest.raises(GanforgeError, match="cont_weight must be ≥ 0"):
+        d_info("bad", "recipe_args.cont_weight=-1")
+
+
 def test_infogan_preview_is_the_papers_figure_2_layout():
     from ganforge.recipes.infogan import figure2_grid  # noqa: F401
     from ganforge.training.latent import Code, LatentSpec

@@ -15,8 +15,10 @@ from ..training.players import Player
 from .base import Recipe, register_recipe
 from .steps import d_terms, g_terms, standard_after_d_update
 
-LAMBDA = 1.0  # paper, Sec. 7 / released code: info_reg_coeff = 1.0
-CONT_WEIGHT = 1.0  # weight of the continuous codes' term inside L_I (released MNIST run: 1)
+# recipe_args: lambda_info, λ on L_I (paper, Sec. 7 / released code: info_reg_coeff = 1.0); cont_weight, the weight
+# of the continuous codes' term inside L_I (released MNIST run: 1; the paper, Sec. 7: "for continuous latent codes,
+# λ is typically set smaller")
+ARGS = {"lambda_info": 1.0, "cont_weight": 1.0}
 
 
 def _codes(ctx, lat):
@@ -29,10 +31,11 @@ def _codes(ctx, lat):
 def _info(ctx, fake_features, lat, who):
     q = ctx.nets["Q"](fake_features)
     c_cat, c_cont = _codes(ctx, lat)
-    loss = info_loss(q=q, c_cat=c_cat, c_cont=c_cont, cont_weight=CONT_WEIGHT)
+    args = ctx.cfg.recipe_args
+    loss = info_loss(q=q, c_cat=c_cat, c_cont=c_cont, cont_weight=float(args["cont_weight"]))
     if c_cat is not None and who == "D":
         ctx.report("mi_lower_bound", mi_lower_bound(q=q, c_cat=c_cat, n_categorical=ctx.latent_spec.categorical[0].dim))
-    return LAMBDA * loss
+    return float(args["lambda_info"]) * loss
 
 
 def d_step(ctx):
@@ -71,6 +74,9 @@ def check_q(nets, cfg, data_shape, latent):
 
     if not latent.codes:
         raise GanforgeError("infogan needs latent codes (codes: [{name: cat, kind: categorical, dim: 10}, ...])")
+    for key in ARGS:
+        if not float(cfg.recipe_args[key]) >= 0.0:
+            raise GanforgeError(f"recipe_args.{key} must be ≥ 0, got {cfg.recipe_args[key]}")
     if len(latent.categorical) > 1:
         raise GanforgeError("this infogan recipe takes at most one categorical code (its Q has one softmax head); "
                             "use continuous codes for the rest")
@@ -98,6 +104,7 @@ register_recipe(Recipe(
     # MNIST / Fashion-MNIST on a CPU: 3,000 of the released 5,000 iterations (19.3 minutes alone on 2 cores, measured)
     dataset_defaults={"mnist": {"train": {"steps": 3000, "channels_last": True}},
                       "fashion-mnist": {"train": {"steps": 3000, "channels_last": True}}},
+    args=ARGS,
     players=players,
     preview=figure2_grid,
     check_networks=check_q,
