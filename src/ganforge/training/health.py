@@ -156,7 +156,7 @@ def advice(state: str, rows: list[dict], best_step: int | None) -> str:
         if f["classes_covered"] is not None and f["classes_covered_ref"]:
             what += f"; the classifier finds {f['classes_covered']:.0f} of {f['classes_covered_ref']:.0f} classes"
         return (f"{what} at {step}: mode collapse; lower G's learning rate or raise D's regularisation "
-                f"(e.g. --set d_penalties.r1=1); {best}.")
+                f"(e.g. a larger d_penalties.r1 weight than the run's); {best}.")
     if state == "memorising":
         return (f"{f['memorised']:.0%} of samples are near-copies of training images (held-out reals: "
                 f"{f['memorised_ref'] or 0:.0%}) at {step}: G memorises; use more images or augmentation, or stop "
