@@ -33,6 +33,7 @@ import json
 from pathlib import Path
 
 from results_common import (
+    dated,
     grid_link,
     load_results,
     mean_ms_per_step,
@@ -154,7 +155,7 @@ def write(results: dict, args) -> None:
             lines.append(f"| `{recipe}` | {r['steps']} | {r['train_minutes']} | {r['ms_per_step']} | "
                          f"{minutes_alone(r)} | {f(r.get('fid'), '.1f')} | {f(r.get('kid'), '.2f')} | "
                          f"{f(r.get('precision'))} | {f(r.get('recall'))} | " + " | ".join(figures) +
-                         f" | {verdict(r, targets)} | {link} | {r['date']} |")
+                         f" | {verdict(r, targets)} | {link} | {dated(r, args.machine)} |")
         return lines
 
     def targets_line(targets: dict) -> str:
@@ -177,7 +178,8 @@ def write(results: dict, args) -> None:
              f"(`ganforge eval RUN --metrics {METRICS} --n {args.n}`; conditional recipes `--metrics {COND_METRICS}`). "
              "Each target must hold and training must take ≤ 20 minutes alone on the machine.", "",
              f"Produced by `python benchmarks/mnist_presets.py --data-root DATA --dataset {ds}` (`--only RECIPE` "
-             f"re-runs one row) on {args.machine}, torch {torch_version()}; each row's date is its own.", "",
+             f"re-runs one row) on {args.machine}, torch {torch_version()}; each row's date is its own, and a "
+             f"row whose date names a machine ran on that one.", "",
              "## Unconditional recipes", "",
              "Confident: the share of samples the classifier reads with p ≥ 0.9; rarest class: the smallest class's "
              f"share of those. Targets: {targets_line(TARGETS[ds])}.", "",

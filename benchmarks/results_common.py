@@ -76,7 +76,7 @@ def measure_row(name: str, out: Path, run) -> None:
     import datetime
 
     print(f"{name}: training", flush=True)
-    result = {**run(), "date": str(datetime.date.today())}
+    result = {**run(), "date": str(datetime.date.today()), "machine": this_machine()}
     (out / name / "result.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result), flush=True)
 
@@ -101,6 +101,40 @@ def portable(command: str) -> str:
     command = re.sub(r"--data-root \S+", "--data-root DATA", command)
     command = re.sub(r"--data \S+/faces/att_faces", "--data DATA/faces/att_faces", command)
     return re.sub(r"--out (\S+)", lambda m: "--out runs/" + "/".join(Path(m[1]).parts[-2:]), command)
+
+
+def this_machine() -> str:
+    """This machine in words, as the pages name it: "a 2-core Intel Xeon without AMX, no GPU"."""
+    import os
+
+    import torch
+
+    model, flags = "unknown CPU", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and model == "unknown CPU":
+                model = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = set(value.split())
+    except OSError:
+        import platform
+
+        model = platform.processor() or model
+    for vendor, short in (("AMD EPYC", "AMD EPYC"), ("Intel(R) Xeon(R)", "Intel Xeon"), ("Intel", "Intel")):
+        if vendor in model:
+            model = short
+            break
+    amx = "with AMX" if "amx_tile" in flags else "without AMX"
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return f"a {os.cpu_count()}-core {model} {amx}, {gpu}"
+
+
+def dated(r: dict, page_machine: str) -> str:
+    """A row's date, and its machine where that differs from the page's (a row that records none ran on the
+    page's machine)."""
+    machine = r.get("machine", page_machine)
+    return r["date"] if machine == page_machine else f"{r['date']}, {machine}"
 
 
 def torch_version() -> str:
