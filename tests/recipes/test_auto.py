@@ -65,3 +65,13 @@ def test_any_recipe_on_a_folder_gets_a_size_its_g_takes(tmp_path):
     assert cfg.data.image_size is None and lines == []
     with pytest.raises(GanforgeError, match="with no recipe"):
         _resolve(None, config=None, sets=[], flags={"data": {"name": "digits"}})
+
+
+def test_a_preset_known_not_to_work_yet_says_so_when_a_run_starts():
+    """began's mnist preset does not draw digits yet: the first lines a user reads say so and where it is measured;
+    data without such a note prints none."""
+    _, lines = _resolve("began", config=None, sets=[], flags={"data": {"name": "mnist"}})
+    (note,) = [line for line in lines if line.startswith("note:")]
+    assert "does not draw digits" in note and "docs/paper-settings-energy.md" in note
+    _, lines = _resolve("began", config=None, sets=[], flags={"data": {"name": "digits"}})
+    assert not any(line.startswith("note:") for line in lines)

@@ -35,6 +35,8 @@ class Recipe:
     deviations: tuple[str, ...] = ()  # every way this recipe differs from the paper
     sources: dict = field(default_factory=dict)  # where each number comes from
     dataset_defaults: dict = field(default_factory=dict)  # data name → diff, for scaled setups
+    # data name → a line printed when a run starts on it: what its preset is known not to do yet, and where it is measured
+    known_limits: dict = field(default_factory=dict)
     # The two-player shape (D then G) with these steps; ``players`` replaces it entirely.
     d_step: Callable[[StepContext], dict[str, Tensor]] = standard_d_step
     g_step: Callable[[StepContext], dict[str, Tensor]] = standard_g_step

@@ -77,8 +77,10 @@ def _resolve(recipe: str | None, *, config, sets, flags) -> tuple:
         diff = chosen.diff({f.name for f in dataclasses.fields(Config)})
         cfg = resolve_config(RECIPE, config_file=config, sets=sets, overrides=flags, data_diff=diff)
         lines = chosen.explain(cfg)
-    cfg, fitted = fit_to_data(cfg, domains=bool(RECIPES.get(cfg.recipe).domains))
-    return cfg, lines + fitted
+    rec = RECIPES.get(cfg.recipe)
+    cfg, fitted = fit_to_data(cfg, domains=bool(rec.domains))
+    limit = rec.known_limits.get(cfg.data.name)
+    return cfg, lines + fitted + ([f"note: {limit}"] if limit else [])
 
 
 def _flags(**kw) -> dict:
