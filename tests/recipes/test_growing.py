@@ -150,12 +150,12 @@ def test_pggan_pads_mnist_as_its_authors_do():
 
 def test_stylegan_cpu_presets_demodulate_and_the_paper_setting_keeps_adain():
     """With AdaIN every MNIST run drew one shape; the CPU presets use StyleGAN2's demodulation (a listed
-    deviation), zero-pad the digits as pggan does, and grow to 32² by step 800 of their 4,000."""
+    deviation), resize the digits to 32² (zero-padding scored worse), and grow to 32² by step 800 of their 4,000."""
     from ganforge.registry import RECIPES
 
     for data in ("mnist", "fashion-mnist"):
         cfg = resolve_config("stylegan", sets=[f"data.name={data}"])
-        assert (cfg.G.args["style"], cfg.data.fit, cfg.train.steps) == ("demod", "centre", 4000)
+        assert (cfg.G.args["style"], cfg.data.fit, cfg.data.image_size, cfg.train.steps) == ("demod", "crop", [32, 32], 4000)
     assert "style" not in resolve_config("stylegan", sets=["data.name=faces"]).G.args  # v1: AdaIN
     assert resolve_config("stylegan", sets=["data.name=mnist", "G.args.style=adain"]).G.args["style"] == "adain"
     assert any("demodulation" in d for d in RECIPES.get("stylegan").deviations)
