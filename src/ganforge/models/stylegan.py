@@ -56,10 +56,11 @@ class StyleLayer(nn.Module):
             self.conv = ModulatedConv2d(w_dim, c_in, c_out, 3)
         else:
             self.conv = EqualizedConv2d(c_in, c_out, 3, bias=False) if conv else None
-            self.adain = AdaIN(w_dim, c_out)
         self.blur = Blur() if up else None
         self.noise = NoiseInput(c_out) if noise else None
         self.bias = nn.Parameter(torch.zeros(c_out))
+        if style != "demod":  # registered last, as before the option: older runs' optimiser states keep their order
+            self.adain = AdaIN(w_dim, c_out)
         # the fixed noise images of noise="const" (the authors' noise_inputs variables)
         self.register_buffer("fixed_noise", torch.randn(1, 1, res, res))
 
