@@ -103,29 +103,37 @@ def portable(command: str) -> str:
     return re.sub(r"--out (\S+)", lambda m: "--out runs/" + "/".join(Path(m[1]).parts[-2:]), command)
 
 
+def _cpuinfo(key: str) -> str:
+    """The first value of KEY in /proc/cpuinfo ("" where there is none, or no such file)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name.strip() == key:
+                return value.strip()
+    except OSError:
+        pass
+    return ""
+
+
+def cpu_model() -> str:
+    """The CPU's model name, e.g. "Intel(R) Xeon(R) Processor"."""
+    import platform
+
+    return _cpuinfo("model name") or platform.processor() or "unknown"
+
+
 def this_machine() -> str:
     """This machine in words, as the pages name it: "a 2-core Intel Xeon without AMX, no GPU"."""
     import os
 
     import torch
 
-    model, flags = "unknown CPU", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name" and model == "unknown CPU":
-                model = value.strip()
-            elif key.strip() == "flags" and not flags:
-                flags = set(value.split())
-    except OSError:
-        import platform
-
-        model = platform.processor() or model
+    model = cpu_model()
     for vendor, short in (("AMD EPYC", "AMD EPYC"), ("Intel(R) Xeon(R)", "Intel Xeon"), ("Intel", "Intel")):
         if vendor in model:
             model = short
             break
-    amx = "with AMX" if "amx_tile" in flags else "without AMX"
+    amx = "with AMX" if "amx_tile" in _cpuinfo("flags").split() else "without AMX"
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     return f"a {os.cpu_count()}-core {model} {amx}, {gpu}"
 

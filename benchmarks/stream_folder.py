@@ -23,13 +23,14 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from results_common import cpu_model
 
 
 def tree(root: int) -> list[int]:
@@ -86,13 +87,6 @@ def train(args, out: Path, steps: int, stream: bool) -> dict:
     return {"img_s": args.batch / statistics.mean(timed) if timed else None, "peak_rss_mb": peak_rss / 1024,
             "peak_pss_mb": peak_pss / 1024, "processes": peak_procs, "wall_s": time.perf_counter() - t0,
             "decision": decision, "built": built}
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
 
 
 def main() -> None:
