@@ -109,7 +109,7 @@ class _Reader(torch.nn.Module):
     def forward(self, x):
         from ..models.classifier import to_classifier_input
 
-        x = ((x.float() - self.lo) / (self.hi - self.lo)).clamp(0, 1)
+        x = to_unit(x, (self.lo, self.hi))
         return self.net(to_classifier_input(x, self.net.image_size, self.net.channels))
 
 

@@ -66,6 +66,14 @@ def figure2_grid(latent, n_grid, gen):
     return code_sweep(latent, None, gen)
 
 
+def _validate(cfg):
+    from ..errors import GanforgeError
+
+    for key in ARGS:
+        if not float(cfg.recipe_args[key]) >= 0.0:
+            raise GanforgeError(f"recipe_args.{key} must be ≥ 0, got {cfg.recipe_args[key]}")
+
+
 def check_q(nets, cfg, data_shape, latent):
     from ..training.build import check_shapes
 
@@ -74,9 +82,6 @@ def check_q(nets, cfg, data_shape, latent):
 
     if not latent.codes:
         raise GanforgeError("infogan needs latent codes (codes: [{name: cat, kind: categorical, dim: 10}, ...])")
-    for key in ARGS:
-        if not float(cfg.recipe_args[key]) >= 0.0:
-            raise GanforgeError(f"recipe_args.{key} must be ≥ 0, got {cfg.recipe_args[key]}")
     if len(latent.categorical) > 1:
         raise GanforgeError("this infogan recipe takes at most one categorical code (its Q has one softmax head); "
                             "use continuous codes for the rest")
@@ -105,6 +110,7 @@ register_recipe(Recipe(
     dataset_defaults={"mnist": {"train": {"steps": 3000, "channels_last": True}},
                       "fashion-mnist": {"train": {"steps": 3000, "channels_last": True}}},
     args=ARGS,
+    validate=_validate,
     players=players,
     preview=figure2_grid,
     check_networks=check_q,
