@@ -77,3 +77,16 @@ def test_dcgan_authors_mnist_layers():
     assert D.head.bias is None and D.trunk[1].negative_slope == 0.2
     with pytest.raises(GanforgeError, match="kernel"):
         InfoGANGenerator(kernel=1)
+
+
+def test_discriminator_without_batch_norm():
+    """norm=none (a critic with a gradient penalty, or spectral norm in its place) keeps the layers and drops
+    every batch norm, so each example's score no longer depends on the rest of its batch."""
+    with_bn = InfoGANDiscriminator(in_shape=(1, 28, 28), kernel=5)
+    plain = InfoGANDiscriminator(in_shape=(1, 28, 28), kernel=5, norm="none")
+    assert any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in with_bn.modules())
+    assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in plain.modules())
+    x = torch.rand(4, 1, 28, 28)
+    assert torch.allclose(plain(x)[:2], plain(x[:2]), atol=1e-5)
+    with pytest.raises(GanforgeError, match="unknown norm 'layer'"):
+        InfoGANDiscriminator(norm="layer")

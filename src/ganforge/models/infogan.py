@@ -115,6 +115,10 @@ class InfoGANGenerator(GeneratorBase):
         return self(torch.cat(parts, dim=1))
 
 
+def _norm(norm: str, batch_norm: type[nn.Module], width: int, affine: bool) -> nn.Module:
+    return batch_norm(width, affine=affine) if norm == "batch" else nn.Identity()
+
+
 @MODELS.register("infogan_discriminator")
 class InfoGANDiscriminator(nn.Module):
     """x: [N, C, H, W] in [0, 1] → raw scores [N]; ``aux=True``: (scores, h [N, 1024]), h the trunk
@@ -130,16 +134,19 @@ class InfoGANDiscriminator(nn.Module):
         kernel: int = 4,  # Table 1: 4×4 conv (DCGAN's MNIST script: 5×5)
         bn_affine: bool = True,  # DCGAN's MNIST script normalises without a learned gain and shift
         head_bias: bool = True,  # DCGAN's MNIST script: the output unit has no bias
+        norm: str = "batch",  # none: no batch norm (a WGAN-GP critic, or spectral norm in its place)
     ) -> None:
         super().__init__()
+        if norm not in ("batch", "none"):
+            raise GanforgeError(f"unknown norm {norm!r} for infogan_discriminator; valid: batch, none")
         c, h, w = _quarter(in_shape, "infogan_discriminator")
         self.in_shape, self.features = tuple(in_shape), fc_width
         c1, c2 = channels
         self.trunk = nn.Sequential(
             _down(c, c1, kernel), nn.LeakyReLU(leak),  # no BN on the input layer (Table 1)
-            _down(c1, c2, kernel), nn.BatchNorm2d(c2, affine=bn_affine), nn.LeakyReLU(leak),
+            _down(c1, c2, kernel), _norm(norm, nn.BatchNorm2d, c2, bn_affine), nn.LeakyReLU(leak),
             nn.Flatten(),
-            nn.Linear(c2 * h * w, fc_width), nn.BatchNorm1d(fc_width, affine=bn_affine), nn.LeakyReLU(leak),
+            nn.Linear(c2 * h * w, fc_width), _norm(norm, nn.BatchNorm1d, fc_width, bn_affine), nn.LeakyReLU(leak),
         )
         self.head = nn.Linear(fc_width, 1, bias=head_bias)
         dcgan_init_(self)
