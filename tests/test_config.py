@@ -82,6 +82,8 @@ def test_every_recipe_has_a_laptop_length_on_mnist():
 
     lengths = {name: resolve_config(name, overrides={"data": {"name": "mnist"}}).train.steps for name in RECIPES}
     assert set(lengths) >= {"gan", "cgan", "acgan", "cgan-projection", "infogan", "sagan", "biggan", "r3gan"}
-    too_long = {name: steps for name, steps in lengths.items() if steps > 30_000}
+    # a step count stands in for minutes (the benchmark times them): the longest presets are MLPs whose steps are
+    # cheap (ebgan's 40,000 at about 25 ms, cgan's 30,000), far below the papers' 125,000 to 1,000,000
+    too_long = {name: steps for name, steps in lengths.items() if steps > 50_000}
     assert not too_long, f"MNIST presets at paper length: {too_long}"
     assert resolve_config("sagan").train.steps == 1_000_000  # the paper's length stays the recipe's own

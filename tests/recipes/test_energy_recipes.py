@@ -68,3 +68,24 @@ def test_energy_loss_is_refused_by_other_recipes():
     with pytest.raises(GanforgeError, match="recipes that do: began, ebgan"):
         resolve_config("dcgan", sets=["loss=energy"])
     assert resolve_config("ebgan", sets=["recipe_args.margin=20"]).recipe_args == {"margin": 20, "pt_weight": 0.1}
+
+
+@pytest.mark.parametrize("data", ["mnist", "fashion-mnist"])
+def test_ebgan_cpu_preset_is_a_point_of_the_paper_grid_with_its_lr_decayed_over_the_second_half(data):
+    from ganforge.training.schedules import LR_SCHEDULES, linear
+
+    cfg = resolve_config("ebgan", sets=[f"data.name={data}"])
+    paper = resolve_config("ebgan", sets=["data.name=digits"])  # no preset there: the recipe's own defaults
+    assert paper.G.args["hidden"] == [1600] * 4  # Fig. 9's network, at a constant lr
+    fixed = LR_SCHEDULES.get(paper.opt["G"].schedule)
+    end = paper.train.steps
+    assert fixed(paper.opt["G"], step=end, total_steps=end, updates=end) == paper.opt["G"].lr
+    hidden = cfg.G.args["hidden"]
+    assert len(hidden) == 4 and hidden[0] in (400, 800, 1600, 3200) and len(set(hidden)) == 1  # sizeG of the grid
+    assert cfg.D.args["hidden"] == [1024] and cfg.recipe_args == {"margin": 10.0, "pt_weight": 0.1}
+    steps = cfg.train.steps
+    for player in ("D", "G"):
+        opt = cfg.opt[player]
+        assert opt.lr == 1e-3
+        lr = [linear(opt, step=s, total_steps=steps) for s in (0, steps // 2, 3 * steps // 4, steps)]
+        assert lr == pytest.approx([1e-3, 1e-3, 5e-4, 0.0])
