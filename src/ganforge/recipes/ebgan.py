@@ -52,7 +52,7 @@ _CONV = {  # EBGAN's 64×64 models (Sec. 4.3 / App. C): a DCGAN generator, a con
 
 # MNIST / Fashion-MNIST on a CPU: G at 800 units a layer (a point of the paper's own MNIST grid, sizeG ∈ {400, 800,
 # 1600, 3200}; Fig. 9's 1600 costs 2.5× as much a step) for 40,000 steps, the lr decaying linearly to 0 over the
-# second half (about 14 minutes alone on 2 cores; FID 5.6 with mnist-cnn, where the same network at a constant lr
+# second half (about 16.5 minutes alone on 2 cores; FID 5.6 with mnist-cnn, where the same network at a constant lr
 # scored 17.1 after 30,000 and Fig. 9's network 22.3 after 14,000: docs/paper-settings-energy.md)
 _MNIST_STEPS = 40_000
 _DECAY = {"schedule": "linear", "decay_start": 0.5, "lr_min": 0.0}
@@ -108,7 +108,7 @@ register_recipe(Recipe(
         "The cifar10 preset runs the 64×64 architecture at 32×32 (three stride-2 stages to 4×4) with m = 10, half "
         "the CelebA margin, because the ℓ2 energy of a 32×32 image is about half that of a 64×64 one.",
         "pt_weight defaults to 0.1 (EBGAN-PT); --set recipe_args.pt_weight=0 gives the plain EBGAN of Eq. 2.",
-        f"The MNIST / Fashion-MNIST preset (the CPU budget: about 14 minutes alone on 2 cores) narrows G to 800 units a "
+        f"The MNIST / Fashion-MNIST preset (the CPU budget: about 16.5 minutes alone on 2 cores) narrows G to 800 units a "
         f"layer, another point of the paper's grid, and runs {_MNIST_STEPS:,} steps with the lr decaying linearly to 0 "
         "over the second half (the paper states no schedule). Measured on MNIST (mnist-cnn, 10,000 samples): FID 5.6 "
         "and recall 0.70 against 17.1 and 0.49 for the same network at a constant lr after 30,000 steps, and 22.3 and "
