@@ -238,6 +238,15 @@ def test_released_linear_decay_values(recipe, total, lr):
         assert got == pytest.approx([lr, 0.75 * lr, 0.5 * lr, 0.0], abs=1e-15)
 
 
+@pytest.mark.parametrize("recipe", ["sngan", "cgan-projection"])
+def test_cpu_presets_keep_the_lr_that_their_papers_decay(recipe):
+    """The authors decay the lr to 0 over 50,000 iterations; squeezed into the MNIST preset's 4,000 the decay cost
+    more than it gave (measured), so the preset keeps it constant while the recipe's defaults keep the decay."""
+    assert resolve_config(recipe).opt["G"].schedule == "linear"
+    cpu = resolve_config(recipe, overrides={"data": {"name": "mnist"}})
+    assert cpu.opt["G"].schedule == cpu.opt["D"].schedule == "constant" and cpu.train.steps == 4000
+
+
 def test_constant_schedule_and_lengths_of_the_others():
     """DCGAN (25 epochs: 4,875 updates each), LSGAN and WGAN (25 epochs: 3,345 G iterations) keep a
     constant lr."""
