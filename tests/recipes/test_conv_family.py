@@ -242,9 +242,12 @@ def test_released_linear_decay_values(recipe, total, lr):
 def test_cpu_presets_keep_the_lr_that_their_papers_decay(recipe):
     """The authors decay the lr to 0 over 50,000 iterations; squeezed into the MNIST preset's 4,000 the decay cost
     more than it gave (measured), so the preset keeps it constant while the recipe's defaults keep the decay."""
-    assert resolve_config(recipe).opt["G"].schedule == "linear"
-    cpu = resolve_config(recipe, overrides={"data": {"name": "mnist"}})
-    assert cpu.opt["G"].schedule == cpu.opt["D"].schedule == "constant" and cpu.train.steps == 4000
+    paper = resolve_config(recipe)
+    assert paper.opt["G"].schedule == paper.opt["D"].schedule == "linear"
+    for data in ("mnist", "fashion-mnist"):
+        cpu = resolve_config(recipe, overrides={"data": {"name": data}})
+        assert cpu.opt["G"].schedule == cpu.opt["D"].schedule == "constant" and cpu.train.steps == 4000
+        assert cpu.opt["G"].lr == paper.opt["G"].lr == 2e-4
 
 
 def test_constant_schedule_and_lengths_of_the_others():
