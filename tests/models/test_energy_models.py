@@ -20,6 +20,7 @@ def test_energies_by_formula():
     (lambda: EBGANMLPDiscriminator(in_shape=(1, 8, 8), hidden=[32, 16], batch_norm=True), (1, 8, 8), (16,)),
     (lambda: EBGANConvDiscriminator(in_shape=(3, 32, 32), widths=[8, 16, 32]), (3, 32, 32), (32, 4, 4)),
     (lambda: BEGANDiscriminator(in_shape=(1, 32, 32), n=8, h=12), (1, 32, 32), (12,)),
+    (lambda: BEGANDiscriminator(in_shape=(1, 32, 32), n=8, h=12, batch_norm=True), (1, 32, 32), (12,)),
 ])
 def test_energy_is_the_reconstruction_error_of_reconstruct(D, shape, embedding):
     torch.manual_seed(0)
@@ -45,6 +46,19 @@ def test_began_layout_and_output_bias_from_data():
     assert widths == [8, 8, 8, 8, 16, 16, 16, 24, 24]  # n, then n·(s+1) per scale, stride-2 convs keep the width
     strided = [m.out_channels for m in D.encoder if isinstance(m, torch.nn.Conv2d) and m.stride == (2, 2)]
     assert strided == [8, 16]
+
+
+def test_began_batch_norm_codes_a_batch_of_one_image_as_the_mean_code():
+    torch.manual_seed(0)
+    D = BEGANDiscriminator(in_shape=(1, 16, 16), n=8, h=6, batch_norm=True).train()
+    bn = [m for m in D.encoder if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    convs = [m for m in D.encoder if isinstance(m, torch.nn.Conv2d)]
+    assert len(bn) == len(convs) - 1 + 1  # every conv but the input one, and the embedding
+    same = torch.rand(1, 1, 16, 16).expand(4, 1, 16, 16) * 2 - 1
+    _, h = D(same, aux=True)
+    assert torch.allclose(h, torch.zeros_like(h), atol=1e-4)  # the code cannot tell the rows from the mean
+    _, h = D(torch.rand(4, 1, 16, 16) * 2 - 1, aux=True)
+    assert h.std(0).min() > 0.5  # varied rows keep varied codes
 
 
 @pytest.mark.parametrize("build, match", [

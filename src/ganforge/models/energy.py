@@ -215,24 +215,32 @@ class BEGANDiscriminator(EnergyDiscriminator):
     """x: [N, C, H, W] in [−1, 1] → energy [N] (``l1``: BEGAN's L(v) = |v − D(v)|, mean per pixel).
     Encoder: 3×3 conv n, ELU; per scale s (width n·(s+1)): ``repeats`` × (3×3 conv, ELU), then a
     stride-2 3×3 conv of the same width (not after the last scale; carpedm20's layout); linear to the ``h``-dim embedding. Decoder: as
-    ``began_generator``."""
+    ``began_generator``. ``batch_norm``: batch norm after every encoder conv but the input one and on
+    the embedding, as the public MNIST BEGANs normalise their auto-encoders (the paper has none)."""
 
     def __init__(self, *, in_shape: Sequence[int], n: int = 128, h: int = 64, repeats: int = 2,
-                 energy: str = "l1") -> None:
+                 energy: str = "l1", batch_norm: bool = False) -> None:
         super().__init__()
         self.energy = _check_energy(energy, "began_discriminator")
         scales = _began_scales(in_shape, "began_discriminator")
         c = in_shape[0]
         layers = _conv_elu(c, n)
         width = n
+
+        def conv(c_in: int, c_out: int, stride: int = 1) -> list[nn.Module]:
+            block = _conv_elu(c_in, c_out, stride)
+            return [block[0], nn.BatchNorm2d(c_out), block[1]] if batch_norm else block
+
         for s in range(scales):
             out = n * (s + 1)
             for _ in range(repeats):
-                layers += _conv_elu(width, out)
+                layers += conv(width, out)
                 width = out
             if s < scales - 1:
-                layers += _conv_elu(width, width, stride=2)  # the width grows at the next scale's first conv
+                layers += conv(width, width, stride=2)  # the width grows at the next scale's first conv
         layers += [nn.Flatten(), nn.Linear(width * 8 * 8, h)]
+        if batch_norm:  # over the batch, per unit of the code: a batch of one image is coded as the mean code
+            layers.append(nn.BatchNorm1d(h))
         self.encoder = nn.Sequential(*layers)
         self.decoder = _began_decoder(h, n, scales, c, repeats)
         _glorot_(self)
