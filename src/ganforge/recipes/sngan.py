@@ -6,8 +6,8 @@ from .wgan_gp import dequantized_d_step
 
 # MNIST / Fashion-MNIST on a CPU: the ResNets cost ≈ 2 s per generator iteration at 1 thread even at
 # 32 channels, so the preset uses the DCGAN backbone (no normalisation in D, spectral norm instead)
-# at 32 channels, 32×32, keeping the loss, n_dis, optimiser and G batch; 6,000 iterations, 18 minutes alone on 2 cores
-# (FID 12.6; 4,000 scored 19.4, 1,000 drew broken strokes; docs/results/mnist.md) at a constant lr: the authors' decay
+# at 32 channels, 32×32, keeping the loss, n_dis, optimiser and G batch; 6,000 iterations, 16 minutes alone on a 2-core Intel
+# Xeon (FID 12.6; 4,000 scored 19.4, 1,000 drew broken strokes; docs/results/mnist.md) at a constant lr: the authors' decay
 # to 0 squeezed into 4,000 iterations cost more than it gave (FID 32.5 against 19.4 without it)
 _MNIST = {"data": {"image_size": [32, 32]},
           "G": {"arch": "dcgan_generator", "args": {"ngf": 32}},
@@ -61,7 +61,8 @@ register_recipe(Recipe(
         "With a D without batch norm, real and fake pass through D together, so the power iteration runs once per "
         "D update (the reference code scores them separately: twice).",
         "MNIST / Fashion-MNIST (the CPU preset): the DCGAN backbone at 32 channels instead of the ResNets (too slow "
-        "on a CPU), 32×32, 6,000 generator iterations (18 minutes alone on 2 cores; 4,000 scored FID 19.4, 6,000 12.6) "
+        "on a CPU), 32×32, 6,000 generator iterations (15.9 minutes alone on a 2-core Intel Xeon; 4,000 scored FID "
+        "19.4, 6,000 12.6) "
         "at a constant lr: with the decay squeezed into 4,000 iterations FID 32.5, without it 19.4 (mnist-cnn, 10,000 "
         "samples; docs/results/mnist.md).",
     ),
