@@ -56,7 +56,7 @@ def test_began_batch_norm_codes_a_batch_of_one_image_as_the_mean_code():
     assert len(bn) == len(convs)  # one after every conv but the input one, and one on the embedding
     same = torch.rand(1, 1, 16, 16).expand(4, 1, 16, 16) * 2 - 1
     _, h = D(same, aux=True)
-    assert torch.allclose(h, torch.zeros_like(h), atol=1e-4)  # the code cannot tell the rows from the mean
+    assert torch.allclose(h, torch.zeros_like(h), atol=1e-3)  # the code cannot tell the rows from the mean (BN divides rounding by √eps)
     _, h = D(torch.rand(4, 1, 16, 16) * 2 - 1, aux=True)
     assert h.std(0).min() > 0.5  # varied rows keep varied codes
 
