@@ -159,3 +159,21 @@ def test_mnist_preset_builds_its_networks_and_follows_the_run_length():
         cosine = LR_SCHEDULES.get("cosine")
         assert cosine(cfg.opt["G"], step=steps, total_steps=steps) == pytest.approx(cfg.opt["G"].lr_min)
         assert cosine(cfg.opt["G"], step=0, total_steps=steps) == cfg.opt["G"].lr == 1e-3
+
+
+def test_stacked_mnist_preset_is_the_mnist_preset_with_twice_the_channels_at_full_size():
+    """Three digits at once: 32 channels at 32² in G and in D (16 in the MNIST preset); all else is the MNIST preset."""
+    import dataclasses
+
+    from ganforge.recipes.base import resolve_config
+
+    mnist, stacked = (dataclasses.asdict(resolve_config("r3gan", sets=[f"data.name={name}"]))
+                      for name in ("mnist", "stacked-mnist"))
+    assert stacked["G"]["args"]["widths"] == [64, 64, 32, 32] and stacked["D"]["args"]["widths"] == [32, 32, 64, 64]
+    assert mnist["G"]["args"]["widths"][-1] == mnist["D"]["args"]["widths"][0] == 16
+    for net in ("G", "D"):
+        stacked[net]["args"].pop("widths"), mnist[net]["args"].pop("widths")
+    stacked["data"].pop("name"), mnist["data"].pop("name")
+    assert stacked == mnist
+    G = R3GANGenerator(64, (3, 32, 32), **resolve_config("r3gan", sets=["data.name=stacked-mnist"]).G.args)
+    assert G(torch.randn(2, 64)).shape == (2, 3, 32, 32)
