@@ -156,6 +156,9 @@ register_recipe(Recipe(
 ))
 
 
+_MODERN_DECAY = {"schedule": "linear", "decay_start": 0.5, "lr_min": 0.0}
+_MODERN_MNIST = {"opt": {"D": _MODERN_DECAY, "G": _MODERN_DECAY}, "train": {"steps": 40_000}}
+
 # A quick, stable preset for users who want digits fast: same networks family, Adam and
 # LeakyReLU. Not a paper recipe; listed so that nobody mistakes it for one.
 register_recipe(Recipe(
@@ -179,6 +182,10 @@ register_recipe(Recipe(
         "train": {"batch_size": 64},
     },
     dataset_defaults={
+        # MNIST / Fashion-MNIST: 40,000 steps, the lr decaying linearly to 0 over the second half, as ebgan's MLP
+        # preset (about 18 minutes alone on 2 cores): FID 42.8, 72% of samples read confidently, where 10,000 steps
+        # at a constant lr scored 133.1 and 58% (docs/results/mnist.md)
+        "mnist": _MODERN_MNIST, "fashion-mnist": _MODERN_MNIST,
         "digits": {"G": {"args": {"hidden": [256, 256]}}, "D": {"args": {"hidden": [256, 128]}}},
         # Toy targets: 1-D: D learns 5× faster than G (lr 1e-3 vs 2e-4; a slow D goes flat and
         # stops telling a too-narrow G apart), β1 = 0 (less momentum-driven oscillation), both
@@ -197,5 +204,6 @@ register_recipe(Recipe(
     deviations=(
         "Not the paper's setup: Adam(2e-4, β=(0.5, 0.999)), LeakyReLU(0.2) nets, batch norm in G, D "
         "without maxout, PyTorch default init. Use `gan` for the paper-faithful recipe.",
+        "MNIST / Fashion-MNIST: 40,000 steps, the lr decaying linearly to 0 over the second half.",
     ),
 ))
