@@ -288,11 +288,11 @@ def test_dcgan_mnist_preset_is_the_authors_mnist_networks():
     assert G(torch.rand(2, cfg.z_dim) * 2 - 1).shape == (2, 1, 28, 28)
 
 
-@pytest.mark.parametrize("data", ["mnist", "fashion-mnist"])
-def test_lsgan_cpu_preset_is_dcgans_mnist_networks_with_a_gain_shift_and_bias_in_d(data):
+def test_lsgan_mnist_preset_is_dcgans_mnist_networks_with_a_gain_shift_and_bias_in_d():
     """The least-squares loss keeps LSGAN's own (0-1 coding); the networks, batch and z are dcgan's MNIST
-    preset, except that D's batch norms learn a gain and shift and its output unit has a bias."""
-    ls, dc = (resolve_config(r, sets=[f"data.name={data}"]) for r in ("lsgan", "dcgan"))
+    preset, except that D's batch norms learn a gain and shift and its output unit has a bias. Fashion-MNIST keeps
+    the 32×32 DCGAN backbone at 32 filters (it scored better there)."""
+    ls, dc = (resolve_config(r, sets=["data.name=mnist"]) for r in ("lsgan", "dcgan"))
     assert (ls.loss, ls.g_objective, dc.loss) == ("lsgan-binary", "least_squares", "minimax")
     assert ls.train.steps == 4500 and (ls.G, ls.train.batch_size, ls.z_dim, ls.data.image_size) == \
         (dc.G, dc.train.batch_size, dc.z_dim, dc.data.image_size)
@@ -303,6 +303,9 @@ def test_lsgan_cpu_preset_is_dcgans_mnist_networks_with_a_gain_shift_and_bias_in
     assert len(norms) == 2 and all(m.affine for m in norms) and D.head.bias is not None
     assert ls.opt["D"].weight_decay == dc.opt["D"].weight_decay == 2.5e-5
     assert resolve_config("lsgan").D.arch == "dcgan_discriminator"  # the paper setting keeps the DCGAN network
+    fashion = resolve_config("lsgan", sets=["data.name=fashion-mnist"])
+    assert (fashion.G.arch, fashion.G.args["ngf"], fashion.D.args["ndf"]) == ("dcgan_generator", 32, 32)
+    assert fashion.data.image_size == [32, 32] and fashion.train.steps == 10_000 and fashion.loss == "lsgan-binary"
 
 
 def test_wgan_gp_uses_dequantised_reals_and_twice_the_batch_for_g(tmp_path, monkeypatch):
