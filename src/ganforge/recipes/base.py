@@ -102,6 +102,10 @@ def unconditional_without_labels(cfg: Config, data) -> tuple[Config, str | None]
     return cfg, None
 
 
+# an lr held for the first half of the run, then decaying linearly to 0 by its last step (ebgan's and gan-modern's MNIST
+# presets); it follows --steps
+DECAY_OVER_SECOND_HALF = {"schedule": "linear", "decay_start": 0.5, "lr_min": 0.0}
+
 # a dataset made of another one's images takes that one's preset where a recipe has none of its own: Stacked MNIST
 # is MNIST's digits in three channels, so every recipe with an MNIST preset trains on it at MNIST's scale
 PRESET_LIKE = {"stacked-mnist": "mnist"}

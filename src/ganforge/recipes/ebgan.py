@@ -10,7 +10,7 @@ from functools import partial
 
 from ..losses.energy import d_margin
 from ..penalties.pulling_away import pulling_away
-from .base import Recipe, register_recipe
+from .base import DECAY_OVER_SECOND_HALF, Recipe, register_recipe
 from .steps import d_terms, g_terms
 
 
@@ -55,9 +55,8 @@ _CONV = {  # EBGAN's 64×64 models (Sec. 4.3 / App. C): a DCGAN generator, a con
 # second half (about 16.5 minutes alone on 2 cores; FID 5.6 with mnist-cnn, where the same network at a constant lr
 # scored 17.1 after 30,000 and Fig. 9's network 22.3 after 14,000: docs/paper-settings-energy.md)
 _MNIST_STEPS = 40_000
-_DECAY = {"schedule": "linear", "decay_start": 0.5, "lr_min": 0.0}
-_MNIST = {"G": {"args": {"hidden": [800, 800, 800, 800]}}, "opt": {"D": _DECAY, "G": _DECAY},
-          "train": {"steps": _MNIST_STEPS}}
+_MNIST = {"G": {"args": {"hidden": [800, 800, 800, 800]}},
+          "opt": {"D": DECAY_OVER_SECOND_HALF, "G": DECAY_OVER_SECOND_HALF}, "train": {"steps": _MNIST_STEPS}}
 
 register_recipe(Recipe(
     name="ebgan",

@@ -9,7 +9,7 @@ fresh noise). See docs/paper-settings-gan2014.md for every number against its so
 """
 
 from ..config import deep_merge
-from .base import Recipe, point_data_defaults, register_recipe
+from .base import DECAY_OVER_SECOND_HALF, Recipe, point_data_defaults, register_recipe
 
 _PAPER_G = {"hidden": [1200, 1200], "activation": "relu", "out_activation": "sigmoid",
             "init_range": 0.05, "out_bias_from_data": True, "out_bias_clip": 1e-7}
@@ -156,8 +156,7 @@ register_recipe(Recipe(
 ))
 
 
-_MODERN_DECAY = {"schedule": "linear", "decay_start": 0.5, "lr_min": 0.0}
-_MODERN_MNIST = {"opt": {"D": _MODERN_DECAY, "G": _MODERN_DECAY}, "train": {"steps": 40_000}}
+_MODERN_MNIST = {"opt": {"D": DECAY_OVER_SECOND_HALF, "G": DECAY_OVER_SECOND_HALF}, "train": {"steps": 40_000}}
 
 # A quick, stable preset for users who want digits fast: same networks family, Adam and
 # LeakyReLU. Not a paper recipe; listed so that nobody mistakes it for one.
