@@ -16,6 +16,10 @@ MNIST_PRESET = {"G": {"arch": "infogan_generator",
                                                                 "head_bias": False}},
                 "opt": {"D": {"weight_decay": 2.5e-5}, "G": {"weight_decay": 2.5e-5}},
                 "train": {"steps": _MNIST_STEPS}}  # lsgan's MNIST preset starts from it
+# Stacked MNIST keeps the earlier MNIST preset, the backbone at 32×32 and a quarter of the authors' width for 5,000
+# steps: 969 of 1,000 modes in 10 minutes, where the MNIST networks above drew black images (6 modes) in as long
+STACKED_PRESET = {"data": {"image_size": [32, 32]}, "G": {"args": {"ngf": 32}}, "D": {"args": {"ndf": 32}},
+                  "train": {"steps": 5000, "channels_last": True}}
 
 register_recipe(Recipe(
     name="dcgan",
@@ -36,7 +40,8 @@ register_recipe(Recipe(
         # epoch): 9,750 minibatches, each updating one player in turn → 4,875 updates of each
         "train": {"batch_size": 128, "steps": 4875},
     },
-    dataset_defaults={"mnist": MNIST_PRESET, "fashion-mnist": MNIST_PRESET, **point_data_defaults()},
+    dataset_defaults={"mnist": MNIST_PRESET, "fashion-mnist": MNIST_PRESET, "stacked-mnist": STACKED_PRESET,
+                      **point_data_defaults()},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ngf": 8}}, "D": {"args": {"ndf": 8}}, "z_dim": 8},
     sources={
         "Adam lr 2e-4, β1 = 0.5, batch 128": "paper, Sec. 4; authors' code (lr = 0.0002, b1 = 0.5, nbatch = 128)",
