@@ -5,7 +5,14 @@ import pytest
 import torch
 
 from ganforge.errors import GanforgeError
-from ganforge.models.energy import BEGANDiscriminator, BEGANGenerator, EBGANConvDiscriminator, EBGANMLPDiscriminator, reconstruction_energy
+from ganforge.models.energy import (
+    BEGANDiscriminator,
+    BEGANGenerator,
+    BEGANSmallDiscriminator,
+    EBGANConvDiscriminator,
+    EBGANMLPDiscriminator,
+    reconstruction_energy,
+)
 
 
 def test_energies_by_formula():
@@ -21,6 +28,8 @@ def test_energies_by_formula():
     (lambda: EBGANConvDiscriminator(in_shape=(3, 32, 32), widths=[8, 16, 32]), (3, 32, 32), (32, 4, 4)),
     (lambda: BEGANDiscriminator(in_shape=(1, 32, 32), n=8, h=12), (1, 32, 32), (12,)),
     (lambda: BEGANDiscriminator(in_shape=(1, 32, 32), n=8, h=12, batch_norm=True), (1, 32, 32), (12,)),
+    (lambda: BEGANSmallDiscriminator(in_shape=(1, 28, 28), width=8, code=5), (1, 28, 28), (5,)),
+    (lambda: BEGANSmallDiscriminator(in_shape=(3, 16, 16), width=8, code=5, out="linear"), (3, 16, 16), (5,)),
 ])
 def test_energy_is_the_reconstruction_error_of_reconstruct(D, shape, embedding):
     torch.manual_seed(0)
@@ -61,11 +70,30 @@ def test_began_batch_norm_codes_a_batch_of_one_image_as_the_mean_code():
     assert h.std(0).min() > 0.5  # varied rows keep varied codes
 
 
+def test_began_small_discriminator_layout_and_its_batch_norm_code():
+    torch.manual_seed(0)
+    D = BEGANSmallDiscriminator(in_shape=(1, 28, 28), width=8, code=6).train()
+    convs = [m for m in D.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+    assert [(m.in_channels, m.out_channels, m.kernel_size, m.stride) for m in convs] == [
+        (1, 8, (4, 4), (2, 2)), (8, 1, (4, 4), (2, 2))]  # (64)4c2s ... (1)4dc2s at width 8
+    assert [m.out_features for m in D.modules() if isinstance(m, torch.nn.Linear)] == [6, 8 * 14 * 14]
+    x = torch.rand(4, 1, 28, 28)
+    recon = D.reconstruct(x)
+    assert recon.shape == x.shape and 0 < recon.min() and recon.max() < 1  # sigmoid: images in [0, 1]
+    same = x[:1].expand(4, 1, 28, 28)
+    _, h = D(same, aux=True)  # the code's batch norm before its ReLU: a repeated image gets the code of β = 0
+    assert torch.allclose(h, torch.zeros_like(h), atol=1e-3)
+    _, h = D(x, aux=True)
+    assert (h > 0).any(1).all() and h.std(0).max() > 0.3  # varied rows keep varied codes
+
+
 @pytest.mark.parametrize("build, match", [
     (lambda: BEGANGenerator(z_dim=4, out_shape=(1, 28, 28)), "power of two"),
     (lambda: BEGANDiscriminator(in_shape=(1, 32, 16)), "square"),
     (lambda: EBGANConvDiscriminator(in_shape=(1, 28, 28)), "multiples of 8"),
     (lambda: EBGANMLPDiscriminator(in_shape=(1, 8, 8), energy="l3"), "unknown energy 'l3'"),
+    (lambda: BEGANSmallDiscriminator(in_shape=(1, 27, 27)), "multiples of 2"),
+    (lambda: BEGANSmallDiscriminator(in_shape=(1, 28, 28), out="tanh"), "'sigmoid' or 'linear'"),
     (lambda: EBGANMLPDiscriminator(in_shape=(1, 8, 8), hidden=[]), "at least one encoder layer"),
 ])
 def test_refuses_what_it_cannot_take(build, match):

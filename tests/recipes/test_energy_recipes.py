@@ -21,8 +21,10 @@ def _sets(name, **extra):
     return to_sets(over) + quick_sets(**extra)
 
 
-def test_began_k_resumes_exactly_and_follows_its_update(tmp_path):
-    sets = _sets("began", **{"train.ckpt_every": 3, "train.log_every": 1}) + ["recipe_args.lambda_k=0.05"]
+@pytest.mark.parametrize("order", ["simultaneous", "alternating"])
+def test_began_k_resumes_exactly_and_follows_its_update(tmp_path, order):
+    sets = _sets("began", **{"train.ckpt_every": 3, "train.log_every": 1}) + ["recipe_args.lambda_k=0.05",
+                                                                                f"update_order={order}"]
     a, b = once_and_resumed("began", tmp_path, steps=6, stop=3, sets=sets, data=None)
     assert torch.equal(a["recipe_state"]["k"], b["recipe_state"]["k"])
     for net in ("G", "D"):
@@ -56,12 +58,25 @@ def test_ebgan_reports_margin_and_pulling_away(tmp_path):
     ("ebgan", ["recipe_args.margin=-1"], "margin must be > 0"),
     ("began", ["recipe_args.gamma=1.5"], r"must be in \[0, 1\]"),
     ("began", ["d_steps=2"], "d_steps"),
-    ("began", ["update_order=alternating"], "updates D and G together"),
     ("began", ["opt_D.decay_every=0"], "decay_every ≥ 1"),
 ])
 def test_recipe_arguments_are_checked(recipe, sets, match):
     with pytest.raises(GanforgeError, match=match):
         resolve_config(recipe, sets=sets)
+
+
+@pytest.mark.parametrize("data", ["mnist", "fashion-mnist"])
+def test_began_mnist_preset_is_the_public_mnist_began(data):
+    """hwalsuklee's BEGAN.py: InfoGAN's G, the one-conv auto-encoder, D then G, Adam β1 0.5, G at 5× D's lr, γ 0.75."""
+    cfg = resolve_config("began", sets=[f"data.name={data}"])
+    assert (cfg.G.arch, cfg.D.arch, cfg.update_order) == ("infogan_generator", "began_small_discriminator", "alternating")
+    assert cfg.G.args == {"n_categorical": 0, "n_continuous": 0} and cfg.z_dim == 62 and cfg.z_dist == "uniform"
+    assert cfg.opt["G"].lr == 5 * cfg.opt["D"].lr == 1e-3 and cfg.opt["D"].betas == cfg.opt["G"].betas == [0.5, 0.999]
+    assert cfg.recipe_args["gamma"] == 0.75 and cfg.train.batch_size == 64 and cfg.data.image_size is None
+    # its energy is each example's L2 norm averaged: √64 = 8 times that code's ‖X − D(X)‖ / B, so λ_k is 0.001 / 8
+    assert cfg.D.args["energy"] == "l2" and cfg.recipe_args["lambda_k"] == pytest.approx(0.001 / 8)
+    paper = resolve_config("began", sets=["data.name=digits"])  # no preset there: the paper's networks, together
+    assert (paper.G.arch, paper.update_order, paper.recipe_args["gamma"]) == ("began_generator", "simultaneous", 0.5)
 
 
 def test_energy_loss_is_refused_by_other_recipes():

@@ -17,7 +17,8 @@ Architectures: ``ebgan_mlp_discriminator`` (EBGAN's MNIST grid: fully connected,
 (64)4c2s-(128)4c2s-(256)4c2s / (128)4c2s-(64)4c2s-(C)4c2s), ``began_discriminator`` and
 ``began_generator`` (BEGAN's Figure 1: 3×3 convolutions with ELU, two per scale, stride-2
 down-sampling, nearest-neighbour up-sampling, widths n, 2n, 3n, ... in the encoder, an h-dim
-linear embedding; the generator is the decoder with its own weights).
+linear embedding; the generator is the decoder with its own weights), and
+``began_small_discriminator`` (the public MNIST BEGANs' one-convolution auto-encoder).
 """
 
 from __future__ import annotations
@@ -178,6 +179,36 @@ def _glorot_(module: nn.Module) -> None:
         if isinstance(m, (nn.Conv2d, nn.Linear)):
             nn.init.xavier_uniform_(m.weight)
             nn.init.zeros_(m.bias)
+
+
+@MODELS.register("began_small_discriminator")
+class BEGANSmallDiscriminator(EnergyDiscriminator):
+    """x: [N, C, H, W] → energy [N]. The one-convolution auto-encoder of the public MNIST BEGANs
+    (hwalsuklee/tensorflow-generative-model-collections BEGAN.py, "(64)4c2s-FC32_BR-FC64*14*14_BR-(1)4dc2s_S"):
+    a 4×4 stride-2 conv of ``width`` filters with ReLU, a fully connected ``code`` with batch norm and ReLU, a fully
+    connected layer back to ``width`` maps of half the side with batch norm and ReLU, and a 4×4 stride-2 transposed
+    conv to C channels; ``out="sigmoid"`` for images in [0, 1] (that code's), ``"linear"`` otherwise. Weights
+    N(0, 0.02), biases 0 (that code's ops.py). Fakes pass through it as a batch of their own, so the code's batch
+    norm sees a batch of one repeated image as the mean code."""
+
+    def __init__(self, *, in_shape: Sequence[int], width: int = 64, code: int = 32, energy: str = "l2",
+                 out: str = "sigmoid") -> None:
+        super().__init__()
+        self.energy = _check_energy(energy, "began_small_discriminator")
+        if out not in ("sigmoid", "linear"):
+            raise GanforgeError(f"began_small_discriminator: out must be 'sigmoid' or 'linear', got {out!r}")
+        _halvings(in_shape, 1, "began_small_discriminator")
+        c, h, w = in_shape
+        half = (width, h // 2, w // 2)
+        self.encoder = nn.Sequential(nn.Conv2d(c, width, 4, 2, 1), nn.ReLU(), nn.Flatten(),
+                                     nn.Linear(width * h * w // 4, code), nn.BatchNorm1d(code), nn.ReLU())
+        self.decoder = nn.Sequential(nn.Linear(code, width * h * w // 4), nn.BatchNorm1d(width * h * w // 4), nn.ReLU(),
+                                     nn.Unflatten(1, half), nn.ConvTranspose2d(width, c, 4, 2, 1),
+                                     *([nn.Sigmoid()] if out == "sigmoid" else []))
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+                nn.init.normal_(m.weight, 0.0, 0.02)
+                nn.init.zeros_(m.bias)
 
 
 @MODELS.register("began_generator")

@@ -20,7 +20,7 @@ from ..errors import GanforgeError
 
 RECIPE = "dcgan"
 RECIPE_WHY = ("the recipe measured best per CPU-second here (docs/paper-settings-conv.md: it reaches the baseline's "
-              "FID in 0.6× its time); r3gan, the modern baseline, does not draw digits yet on its CPU preset")
+              "FID in 0.6× its time)")
 MAX_SIDE = 256  # larger images are scaled down: DCGAN's backbone was made for 64×64
 SMALL_SET = 30_000  # below this many images D overfits without augmentation (Karras et al. 2020, Fig. 1)
 MEMORY_SHARE = 0.5  # the share of the device's free memory a batch may plan to fill
