@@ -238,7 +238,8 @@ def test_released_linear_decay_values(recipe, total, lr):
         assert got == pytest.approx([lr, 0.75 * lr, 0.5 * lr, 0.0], abs=1e-15)
 
 
-@pytest.mark.parametrize("recipe, steps", [("sngan", 6000), ("cgan-projection", 4000)])
+@pytest.mark.parametrize("recipe, steps", [("sngan", {"mnist": 18000, "fashion-mnist": 6000}),
+                                           ("cgan-projection", {"mnist": 4000, "fashion-mnist": 4000})])
 def test_cpu_presets_keep_the_lr_that_their_papers_decay(recipe, steps):
     """The authors decay the lr to 0 over 50,000 iterations; squeezed into the MNIST preset's 4,000 the decay cost
     more than it gave (measured), so the preset keeps it constant while the recipe's defaults keep the decay."""
@@ -246,8 +247,36 @@ def test_cpu_presets_keep_the_lr_that_their_papers_decay(recipe, steps):
     assert paper.opt["G"].schedule == paper.opt["D"].schedule == "linear"
     for data in ("mnist", "fashion-mnist"):
         cpu = resolve_config(recipe, overrides={"data": {"name": data}})
-        assert cpu.opt["G"].schedule == cpu.opt["D"].schedule == "constant" and cpu.train.steps == steps
+        assert cpu.opt["G"].schedule == cpu.opt["D"].schedule == "constant" and cpu.train.steps == steps[data]
         assert cpu.opt["G"].lr == paper.opt["G"].lr == 2e-4
+
+
+def test_wgan_cpu_preset_is_the_dcgan_mnist_networks_with_a_batch_normalised_critic():
+    """The DCGAN authors' MNIST networks at 28×28 (dcgan's MNIST preset), the critic's batch norms with gain and shift
+    as WGAN's DCGAN critic has them; weight clipping, RMSProp and the critic schedule stay the paper's."""
+    from ganforge.recipes.dcgan import MNIST_PRESET
+
+    cpu = resolve_config("wgan", overrides={"data": {"name": "mnist"}})
+    assert (cpu.G.arch, cpu.D.arch) == (MNIST_PRESET["G"]["arch"], MNIST_PRESET["D"]["arch"])
+    assert cpu.data.image_size is None and cpu.D.args.get("bn_affine", True) and cpu.G.args["bn_affine"] is False
+    assert cpu.d_clip == 0.01 and cpu.opt["D"].name == "rmsprop" and cpu.recipe_args["d_steps_boost"]["d_steps"] == 100
+    assert cpu.opt["D"].lr == cpu.opt["G"].lr == 4 * resolve_config("wgan").opt["D"].lr
+    fashion = resolve_config("wgan", overrides={"data": {"name": "fashion-mnist"}})  # the earlier preset, measured there
+    assert fashion.G.arch == "dcgan_generator" and fashion.data.image_size == [32, 32] and fashion.opt["D"].lr == 2e-4
+
+
+def test_sngan_cpu_preset_takes_the_authors_sn_dcgan_settings():
+    """chainer-gan-lib example.sh trains SN-DCGAN with one D step per G step and Adam β = (0.5, 0.999); the ResNet
+    settings (n_dis 5, β = (0, 0.9)) stay the recipe's defaults."""
+    paper = resolve_config("sngan")
+    assert paper.d_steps == 5 and paper.opt["D"].betas == paper.opt["G"].betas == [0.0, 0.9]
+    cpu = resolve_config("sngan", overrides={"data": {"name": "mnist"}})
+    assert cpu.d_steps == 1 and cpu.opt["D"].betas == cpu.opt["G"].betas == [0.5, 0.999]
+    assert (cpu.G.arch, cpu.D.arch, cpu.D.args["norm"], cpu.D.spectral_norm) == (
+        "dcgan_generator", "dcgan_discriminator", "none", True)
+    assert cpu.loss == "hinge" and cpu.train.g_batch_size == 128
+    fashion = resolve_config("sngan", overrides={"data": {"name": "fashion-mnist"}})  # the earlier preset, measured there
+    assert fashion.d_steps == 5 and fashion.opt["D"].betas == [0.0, 0.9] and fashion.G.args == cpu.G.args
 
 
 def test_constant_schedule_and_lengths_of_the_others():
