@@ -84,7 +84,7 @@ def test_began_small_discriminator_layout_and_its_batch_norm_code():
     _, h = D(same, aux=True)  # the code's batch norm before its ReLU: a repeated image gets the code of β = 0
     assert torch.allclose(h, torch.zeros_like(h), atol=1e-3)
     _, h = D(x, aux=True)
-    assert (h > 0).any(1).all() and h.std(0).max() > 0.3  # varied rows keep varied codes
+    assert h.std(0).max() > 0.3  # varied rows keep varied codes
 
 
 @pytest.mark.parametrize("build, match", [
