@@ -1,25 +1,24 @@
 """WGAN: Arjovsky, Chintala & Bottou, "Wasserstein GAN", ICML 2017 (Algorithm 1), with the
 authors' released code (martinarjovsky/WassersteinGAN) for what the paper leaves open."""
 
+from ..config import deep_merge
 from .base import Recipe, point_data_defaults, register_recipe
+from .dcgan import MNIST_PRESET, STACKED_PRESET
 
-# MNIST / Fashion-MNIST on a CPU: the DCGAN authors' MNIST networks at 28×28 (dcgan's MNIST preset; the critic's batch
+# MNIST on a CPU: the DCGAN authors' MNIST networks at 28×28 (dcgan's MNIST preset; the critic's batch
 # norms with gain and shift, as WGAN's DCGAN critic has them), batch 64, z 100 ~ N(0, 1), at 4× the paper's lr, 1,600
 # generator iterations (about 18 minutes alone on 2 cores: the 100-critic boosts alone take 4 of them). FID in training
 # at 1,000 / 1,500 / 2,000 / 2,500: 66.4 / 40.8 / 27.2 / 24.1 (10,000 samples at 2,500) where the earlier preset, the
 # CIFAR-10 backbone at 32×32 and half its width, reached 66.5 / 52.9 / 51.3 at 1,000 / 1,500 / 2,000; at the paper's
 # 5e-5 that backbone scored 333 / 228 / 119 / 93.5 at 500 … 2,000, most samples one shape at 1,000
 _RMSPROP = {"name": "rmsprop", "lr": 5e-5, "eps": 1e-8, "schedule": "constant"}
-_MNIST = {"data": {"image_size": None},
-          "G": {"arch": "infogan_generator",
-                "args": {"n_categorical": 0, "n_continuous": 0, "kernel": 5, "bn_affine": False}},
-          "D": {"arch": "infogan_discriminator", "args": {"kernel": 5, "leak": 0.2}},
+_MNIST = {"data": {"image_size": None}, "G": MNIST_PRESET["G"],
+          "D": {"arch": MNIST_PRESET["D"]["arch"], "args": {"kernel": 5, "leak": 0.2}},
           "opt": {"D": {"lr": 2e-4}, "G": {"lr": 2e-4}},
           "train": {"steps": 1600, "channels_last": False}}
 # Fashion-MNIST keeps the earlier preset, measured there (FID 53.2, docs/results/fashion-mnist.md): the CIFAR-10 backbone
 # at 32×32 and half its width, 2,000 generator iterations at the same lr
-_FASHION = {"data": {"image_size": [32, 32]}, "G": {"args": {"ngf": 32}}, "D": {"args": {"ndf": 32}},
-            "opt": {"D": {"lr": 2e-4}, "G": {"lr": 2e-4}}, "train": {"steps": 2000, "channels_last": True}}
+_FASHION = deep_merge(STACKED_PRESET, {"opt": {"D": {"lr": 2e-4}, "G": {"lr": 2e-4}}, "train": {"steps": 2000}})
 
 register_recipe(Recipe(
     name="wgan",
