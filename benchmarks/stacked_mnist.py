@@ -19,15 +19,19 @@ from them) and the final grids in docs/images/stacked-mnist/.
 from __future__ import annotations
 
 import argparse
+import math
+import subprocess
 from pathlib import Path
 
 from mnist_presets import UNCONDITIONAL as RECIPES  # every unconditional image recipe
 from results_common import (
+    dated,
     grid_link,
     load_results,
     mean_ms_per_step,
     measure_row,
     notes_and_commands,
+    read_jsonl,
     row_arguments,
     torch_version,
     train_and_eval,
@@ -43,7 +47,14 @@ def run_row(recipe: str, args) -> dict:
              "--set", f"train.time_limit_s={args.minutes * 60:g}", "--set", f"train.threads={args.threads}",
              "--set", "train.eval_every=0", *sum((["--set", s] for s in args.sets), [])]
     measure = ["--metrics", "modes", "--n", str(args.n), "--reference", "stacked-mnist", "--data-root", args.data_root]
-    train_s, cards, records = train_and_eval(out, train, measure, reuse=args.reuse, cards_name="modes.eval.jsonl")
+    command = " ".join(["ganforge", "train", *train, "--out", str(out)])
+    try:
+        train_s, cards, records = train_and_eval(out, train, measure, reuse=args.reuse, cards_name="modes.eval.jsonl")
+    except subprocess.CalledProcessError as e:  # a run that stops with an error (e.g. diverged) is a row too
+        records = read_jsonl(out / "metrics.jsonl") if (out / "metrics.jsonl").is_file() else []
+        finite = [r["step"] for r in records if isinstance(r.get("d_loss"), (int, float)) and math.isfinite(r["d_loss"])]
+        return {"row": recipe, "failed": f"exit status {e.returncode}", "last_finite_step": finite[-1] if finite else None,
+                "budget_minutes": args.minutes, "threads": args.threads, "command": command}
     card = {c["metric"]: c for c in cards}
     steps = [r for r in records if "sec_per_step" in r]
     return {"row": recipe, "steps": steps[-1]["step"] if steps else None, "train_minutes": round(train_s / 60, 2),
@@ -51,7 +62,7 @@ def run_row(recipe: str, args) -> dict:
             "modes": card["modes_covered"]["value"], "kl": card["mode_kl"]["value"],
             "real_modes": card["modes_covered"]["params"].get("reference_value"),
             "real_kl": card["mode_kl"]["params"].get("reference_value"), "real_n": card["mode_kl"].get("n_reference"),
-            "command": " ".join(["ganforge", "train", *train, "--out", str(out)])}
+            "command": command}
 
 
 def write(results: dict, args) -> None:
@@ -69,7 +80,8 @@ def write(results: dict, args) -> None:
                   "each run's size and read the same way (column 'real test images'); 26,000 real training images give "
                   "1,000 modes and KL 0.025 (docs/paper-settings-r3gan.md).", ""]
     lines += [f"Produced by `python benchmarks/stacked_mnist.py --data-root DATA --minutes M` on {args.machine}, torch "
-              f"{torch_version()}, one thread per row, two rows running side by side; each row's date is its own.", "",
+              f"{torch_version()}, one thread per row, two rows running side by side; each row's date is its own, "
+              "and a row whose date names a machine ran on that one.", "",
               "| recipe | budget (min) | steps done | ms/step | modes (of 1,000) | KL | real test images: modes, KL | grid | "
               "date |", "|---|---|---|---|---|---|---|---|---|"]
     for recipe in RECIPES:
@@ -77,9 +89,13 @@ def write(results: dict, args) -> None:
         if r is None:
             lines.append(f"| `{recipe}` | not measured yet |" + " |" * 7)
             continue
+        if r.get("failed"):
+            lines.append(f"| `{recipe}` | {r['budget_minutes']:g} | stopped ({r['failed']}); last finite losses at step "
+                         f"{r['last_finite_step']} | | | | | | {dated(r, args.machine)} |")
+            continue
         link = grid_link(Path(args.out) / recipe, images, recipe, "../images/stacked-mnist")
         lines.append(f"| `{recipe}` | {r['budget_minutes']:g} | {r['steps']} | {r['ms_per_step']} | {r['modes']:.0f} | "
-                     f"{r['kl']:.3f} | {r['real_modes']:.0f}, {r['real_kl']:.3f} | {link} | {r['date']} |")
+                     f"{r['kl']:.3f} | {r['real_modes']:.0f}, {r['real_kl']:.3f} | {link} | {dated(r, args.machine)} |")
     lines += notes_and_commands(results, RECIPES)
     (ROOT / "docs/results/stacked-mnist.md").write_text("\n".join(lines) + "\n")
 
