@@ -96,6 +96,12 @@ def write(results: dict, args) -> None:
         link = grid_link(Path(args.out) / recipe, images, recipe, "../images/stacked-mnist")
         lines.append(f"| `{recipe}` | {r['budget_minutes']:g} | {r['steps']} | {r['ms_per_step']} | {r['modes']:.0f} | "
                      f"{r['kl']:.3f} | {r['real_modes']:.0f}, {r['real_kl']:.3f} | {link} | {dated(r, args.machine)} |")
+    ranked = sorted((r for r in results.values() if r.get("modes") is not None), key=lambda r: (-r["modes"], r["kl"]))
+    if ranked:
+        lines += ["", "Ranked by modes covered within the budget: " + ", ".join(
+            f"`{r['row']}` {r['modes']:.0f} (KL {r['kl']:.2f})" for r in ranked) + ". A row stopped by the budget "
+            "short of its preset's length (column 'steps done') measures how fast a recipe covers the modes, not "
+            "where it ends."]
     lines += notes_and_commands(results, RECIPES)
     (ROOT / "docs/results/stacked-mnist.md").write_text("\n".join(lines) + "\n")
 
