@@ -266,17 +266,21 @@ def test_wgan_cpu_preset_is_the_dcgan_mnist_networks_with_a_batch_normalised_cri
 
 
 def test_sngan_cpu_preset_takes_the_authors_sn_dcgan_settings():
-    """chainer-gan-lib example.sh trains SN-DCGAN with one D step per G step and Adam β = (0.5, 0.999); the ResNet
-    settings (n_dis 5, β = (0, 0.9)) stay the recipe's defaults."""
+    """chainer-gan-lib example.sh trains SN-DCGAN as `stdgan` (non-saturating softplus losses, one batch of 64 for both
+    players) with one D step per G step and Adam β = (0.5, 0.999); the ResNet settings (hinge, n_dis 5, β = (0, 0.9),
+    G batch 128) stay the recipe's defaults."""
     paper = resolve_config("sngan")
     assert paper.d_steps == 5 and paper.opt["D"].betas == paper.opt["G"].betas == [0.0, 0.9]
     cpu = resolve_config("sngan", overrides={"data": {"name": "mnist"}})
     assert cpu.d_steps == 1 and cpu.opt["D"].betas == cpu.opt["G"].betas == [0.5, 0.999]
     assert (cpu.G.arch, cpu.D.arch, cpu.D.args["norm"], cpu.D.spectral_norm) == (
         "dcgan_generator", "dcgan_discriminator", "none", True)
-    assert cpu.loss == "hinge" and cpu.train.g_batch_size == 128
+    assert (cpu.loss, cpu.g_objective, cpu.train.batch_size, cpu.train.g_batch_size) == (
+        "minimax", "non_saturating", 64, None)
+    assert (paper.loss, paper.g_objective, paper.train.g_batch_size) == ("hinge", "hinge", 128)
     fashion = resolve_config("sngan", overrides={"data": {"name": "fashion-mnist"}})  # the earlier preset, measured there
     assert fashion.d_steps == 5 and fashion.opt["D"].betas == [0.0, 0.9] and fashion.G.args == cpu.G.args
+    assert (fashion.loss, fashion.train.g_batch_size) == ("hinge", 128)
 
 
 def test_constant_schedule_and_lengths_of_the_others():

@@ -5,21 +5,23 @@ from .base import Recipe, point_data_defaults, register_recipe
 from .wgan_gp import dequantized_d_step
 
 # MNIST / Fashion-MNIST on a CPU: the ResNets cost ≈ 2 s per generator iteration at 1 thread even at 32 channels,
-# so the preset uses the DCGAN backbone (no normalisation in D, spectral norm instead) at 32 channels, 32×32, with
-# the hinge loss, G batch 128 and the settings of the authors' own SN-DCGAN example (pfnet-research/chainer-gan-lib
-# example.sh: one D step per G step, Adam 2e-4 with β = (0.5, 0.999)) at a constant lr: 18,000 iterations, 18.8
-# minutes alone on a 2-core Intel Xeon, FID 9.5 (docs/results/mnist.md). The ResNet settings (n_dis 5, β = (0, 0.9))
-# on the same backbone scored 12.6 after 6,000 iterations (15.9 minutes); the authors' decay to 0 squeezed
-# into 4,000 iterations cost more than it gave (FID 32.5 against 19.4 without it)
+# so the preset uses the DCGAN backbone (no normalisation in D, spectral norm instead) at 32 channels, 32×32, run as
+# the authors' own SN-DCGAN example (pfnet-research/chainer-gan-lib example.sh: `--algorithm stdgan --architecture
+# sndcgan --n_dis 1 --adam_beta1 0.5 --adam_beta2 0.999`; stdgan/updater.py: the non-saturating softplus losses, one
+# batch of 64 for both players) at a constant lr for 18,000 iterations: FID 9.4 (docs/results/mnist.md). With the
+# ResNet config's hinge loss and G batch 128 instead, the same 18,000 iterations scored 9.5 at 1.6× the time a step;
+# the ResNet settings (n_dis 5, β = (0, 0.9)) 12.6 after 6,000 iterations (15.9 minutes); the authors' decay to 0
+# over the run, 10.6 (hinge)
 _ONE_D_STEP = {"betas": [0.5, 0.999], "schedule": "constant"}
-_MNIST = {"data": {"image_size": [32, 32]},
-          "G": {"arch": "dcgan_generator", "args": {"ngf": 32}},
-          "D": {"arch": "dcgan_discriminator", "args": {"ndf": 32, "norm": "none", "head_bias": False}},
-          "d_steps": 1, "opt": {"D": _ONE_D_STEP, "G": _ONE_D_STEP},
-          "train": {"steps": 18000, "channels_last": True}}
+_NETS = {"data": {"image_size": [32, 32]},
+         "G": {"arch": "dcgan_generator", "args": {"ngf": 32}},
+         "D": {"arch": "dcgan_discriminator", "args": {"ndf": 32, "norm": "none", "head_bias": False}}}
+_MNIST = {**_NETS, "loss": "minimax", "g_objective": "non_saturating", "d_steps": 1,
+          "opt": {"D": _ONE_D_STEP, "G": _ONE_D_STEP},
+          "train": {"steps": 18000, "channels_last": True, "g_batch_size": None}}
 # Fashion-MNIST keeps the earlier preset, measured there (FID 12.0, docs/results/fashion-mnist.md): the same networks
-# with the ResNet settings (n_dis 5, β = (0, 0.9)) for 6,000 generator iterations
-_FASHION = {**_MNIST, "d_steps": 5, "opt": {"D": {"schedule": "constant"}, "G": {"schedule": "constant"}},
+# with the ResNet settings (hinge, n_dis 5, β = (0, 0.9), G batch 128) for 6,000 generator iterations
+_FASHION = {**_NETS, "d_steps": 5, "opt": {"D": {"schedule": "constant"}, "G": {"schedule": "constant"}},
             "train": {"steps": 6000, "channels_last": True}}
 _TOY = {"train": {"g_batch_size": None}, "recipe_args": {"dequantize": False}}
 
@@ -68,11 +70,11 @@ register_recipe(Recipe(
         "With a D without batch norm, real and fake pass through D together, so the power iteration runs once per "
         "D update (the reference code scores them separately: twice).",
         "MNIST / Fashion-MNIST (the CPU preset): the DCGAN backbone at 32 channels instead of the ResNets (too slow "
-        "on a CPU), 32×32, with the authors' SN-DCGAN example settings (chainer-gan-lib example.sh: n_dis = 1, Adam "
-        "β = (0.5, 0.999)) instead of the ResNet's (n_dis = 5, β = (0, 0.9)), 18,000 generator iterations (18.8 "
-        "minutes alone on a 2-core Intel Xeon) at a constant lr: FID 9.5, where the ResNet settings scored 12.6 in "
-        "6,000 iterations, 15.9 minutes (mnist-cnn, 10,000 samples; docs/results/mnist.md); the authors' decay "
-        "to 0 squeezed into 4,000 iterations scored 32.5 against 19.4 without it. Fashion-MNIST keeps the earlier "
-        "preset (the ResNet settings on the same networks, 6,000 iterations: FID 12.0 there).",
+        "on a CPU), 32×32. On MNIST it trains as the authors' SN-DCGAN example (chainer-gan-lib example.sh and "
+        "stdgan/updater.py: the non-saturating loss instead of the hinge, n_dis = 1, Adam β = (0.5, 0.999), one "
+        "batch of 64 for both players) for 18,000 generator iterations at a constant lr: FID 9.4 (mnist-cnn, 10,000 "
+        "samples; docs/results/mnist.md), where the hinge loss with G batch 128 scored 9.5 at 1.6× the time and the "
+        "ResNet settings 12.6 in 6,000 iterations (15.9 minutes). Fashion-MNIST keeps that earlier preset (the "
+        "ResNet settings, hinge loss and G batch 128 on the same networks, 6,000 iterations: FID 12.0 there).",
     ),
 ))
