@@ -63,6 +63,10 @@ register_recipe(Recipe(
             "code, gen_models/resblocks.py, dis_models/resblocks.py, gen_models/resnet_32.py, dis_models/snresnet_32.py",
         "real images dequantised: k/128 − 1 + U[0, 1/128)": "code, datasets/cifar10.py (the CIFAR10Dataset of the "
             "later commits)",
+        "MNIST preset: SN-DCGAN as the authors' example runs it: non-saturating softplus losses, n_dis 1, Adam 2e-4 "
+        "β = (0.5, 0.999), one batch of 64 for both players": "pfnet-research/chainer-gan-lib example.sh (--algorithm "
+            "stdgan --architecture sndcgan --n_dis 1 --adam_beta1 0.5 --adam_beta2 0.999), stdgan/updater.py, train.py "
+            "(--batchsize 64)",
     },
     deviations=(
         "The authors' updater makes G's update first in each iteration, then D's n_dis; here D goes first — the same "
