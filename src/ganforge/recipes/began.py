@@ -16,7 +16,6 @@ from functools import partial
 
 import torch
 
-from ..config import deep_merge
 from ..losses.energy import convergence_measure, d_boundary_equilibrium, equilibrium_update
 from ..training.players import Player, Simultaneous
 from .base import Recipe, register_recipe
@@ -101,9 +100,7 @@ _MNIST = {"data": {"image_size": None},
                   "G": {"lr": 1e-3, "betas": [0.5, 0.999], "schedule": "constant"}},
           "recipe_args": {"gamma": 0.75, "lambda_k": 0.001 / 8},
           "train": {"batch_size": 64, "steps": 10000}}
-# 13,000 steps (FID 9.2) took 17.1 minutes alone on an Intel Xeon but 24.0 on a slower AMD EPYC: MNIST runs 10,000;
-# Fashion-MNIST keeps the 13,000 it was measured with
-_FASHION = deep_merge(_MNIST, {"train": {"steps": 13000}})
+# 13,000 steps (FID 9.2 on MNIST) took 17.1 minutes alone on an Intel Xeon but 24.0 on a slower AMD EPYC, hence 10,000
 
 register_recipe(Recipe(
     name="began",
@@ -120,7 +117,7 @@ register_recipe(Recipe(
         "opt": {"D": _OPT, "G": _OPT}, "train": {"batch_size": 16, "steps": 500000},
     },
     args={"gamma": 0.5, "lambda_k": 0.001, "k0": 0.0},
-    dataset_defaults={"mnist": _MNIST, "fashion-mnist": _FASHION, "cifar10": _SMALL},
+    dataset_defaults={"mnist": _MNIST, "fashion-mnist": _MNIST, "cifar10": _SMALL},
     players=players,
     initial_state=initial_state,
     validate=_validate,
@@ -155,9 +152,8 @@ register_recipe(Recipe(
         "not the paper's networks, which on MNIST drew blank images, then 1s, at every γ tried. Where it differs "
         "from that code: its energy is the L2 norm of the whole batch's residual over the batch size, here each "
         "example's L2 norm averaged (about √64 = 8 times larger, so λ_k is 0.001 / 8); k_t moves on the energies of "
-        "D's step (that code: a third pass after both updates); G draws a fresh z (that code: D's z); 10,000 steps on "
-        "MNIST and 13,000 on Fashion-MNIST, the CPU budget (that code: 20 epochs, 18,740). With the pixel-mean L1 "
-        "energy instead, all else that code's, "
+        "D's step (that code: a third pass after both updates); G draws a fresh z (that code: D's z); 10,000 steps, "
+        "the CPU budget (that code: 20 epochs, 18,740). With the pixel-mean L1 energy instead, all else that code's, "
         "G collapsed (FID 227, recall 0.005 after 3,000 steps; docs/paper-settings-energy.md).",
         "G's output bias starts at the data's mean value per channel (out_bias_from_data; MNIST: −0.74). With "
         "zero-centred data such as faces this is ≈ 0, as in carpedm20; on MNIST, without it, G's first samples "
