@@ -43,6 +43,7 @@ from results_common import (
     measure_row,
     notes_and_commands,
     row_arguments,
+    this_machine,
     torch_version,
     train_and_eval,
 )
@@ -138,7 +139,9 @@ def short_machine(machine: str) -> str:
 def time_row(recipe: str, args, ap) -> None:
     """Time the row's preset alone on this machine and keep it with the row: in its run folder's result.json, or,
     where the run folder is gone, in the rows saved beside the page."""
-    from results_common import this_machine
+    import torch
+
+    from ganforge.bench import measure_peak
 
     path = Path(args.out) / recipe / "result.json"
     saved = ROOT / "docs/results" / f"{args.dataset}.json"
@@ -149,10 +152,6 @@ def time_row(recipe: str, args, ap) -> None:
         row = rows[recipe]
     else:
         ap.error(f"no measured row {recipe!r} in {args.out} or {saved} to time")
-    import torch
-
-    from ganforge.bench import measure_peak
-
     peak = round(measure_peak(torch.float32) / 1e9)  # machines of one kind differ: keep the rate the timing saw
     ms, machine = time_alone(recipe, args), this_machine()
     row["alone_ms"] = {**alone_timings(row, args.machine), machine: ms}
