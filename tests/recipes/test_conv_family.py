@@ -319,6 +319,9 @@ def test_dcgan_mnist_preset_is_the_authors_mnist_networks():
     assert len(norms) == 5 and not any(m.affine for m in norms)
     assert D.head.bias is None and cfg.opt["D"].weight_decay == cfg.opt["G"].weight_decay == 2.5e-5
     assert G(torch.rand(2, cfg.z_dim) * 2 - 1).shape == (2, 1, 28, 28)
+    # Fashion-MNIST takes the same preset, length included (3,000 steps fit 20 minutes on the slowest machine timed)
+    fashion = resolve_config("dcgan", sets=["data.name=fashion-mnist"])
+    assert (fashion.G, fashion.D, fashion.train.steps) == (cfg.G, cfg.D, cfg.train.steps) and cfg.train.steps <= 3000
 
 
 def test_lsgan_mnist_preset_is_dcgans_mnist_networks_with_a_gain_shift_and_bias_in_d():

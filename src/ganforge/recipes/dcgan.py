@@ -7,8 +7,8 @@ from .base import Recipe, point_data_defaults, register_recipe
 # MNIST / Fashion-MNIST: the authors' own MNIST networks (mnist/train_cond_dcgan.py, without its class inputs) at
 # MNIST's 28×28: G FC 1024 → FC 7·7·128 → 5×5 upconv 64 → 5×5 upconv 1, sigmoid; D 5×5 conv 64 → 5×5 conv 128 →
 # FC 1024 → 1; batch norm without gain and shift, weight decay 2.5e-5, batch 128, Adam 2e-4. Its length: the CPU
-# budget: 3,000 steps on MNIST, 18.2 minutes alone on the slowest 2-core machine timed (4,000, FID 11.7, took 17.5 on
-# one AMD EPYC and 24.3 on another); Fashion-MNIST keeps the 4,000 it was measured with. The CIFAR-10 backbone resized
+# budget: 3,000 steps on MNIST and Fashion-MNIST, 18.2 minutes alone on the slowest 2-core machine timed (4,000, FID
+# 11.7, took 17.5 on one AMD EPYC and 24.3 on another). The CIFAR-10 backbone resized
 # to 32×32 at 32 filters, the earlier preset, scored 21.1 and 67% confident after 5,000 (docs/results/mnist.md).
 _MNIST_STEPS = 3000
 MNIST_PRESET = {"G": {"arch": "infogan_generator",
@@ -17,7 +17,6 @@ MNIST_PRESET = {"G": {"arch": "infogan_generator",
                                                                 "head_bias": False}},
                 "opt": {"D": {"weight_decay": 2.5e-5}, "G": {"weight_decay": 2.5e-5}},
                 "train": {"steps": _MNIST_STEPS}}  # lsgan's MNIST preset starts from it
-_FASHION = {**MNIST_PRESET, "train": {"steps": 4000}}
 # Stacked MNIST keeps the earlier MNIST preset, the backbone at 32×32 and a quarter of the authors' width for 5,000
 # steps: 969 of 1,000 modes in 10 minutes, where the MNIST networks above drew black images (6 modes) in as long
 STACKED_PRESET = {"data": {"image_size": [32, 32]}, "G": {"args": {"ngf": 32}}, "D": {"args": {"ndf": 32}},
@@ -42,7 +41,7 @@ register_recipe(Recipe(
         # epoch): 9,750 minibatches, each updating one player in turn → 4,875 updates of each
         "train": {"batch_size": 128, "steps": 4875},
     },
-    dataset_defaults={"mnist": MNIST_PRESET, "fashion-mnist": _FASHION, "stacked-mnist": STACKED_PRESET,
+    dataset_defaults={"mnist": MNIST_PRESET, "fashion-mnist": MNIST_PRESET, "stacked-mnist": STACKED_PRESET,
                       **point_data_defaults()},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ngf": 8}}, "D": {"args": {"ndf": 8}}, "z_dim": 8},
     sources={
