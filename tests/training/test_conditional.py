@@ -201,3 +201,24 @@ def test_a_tiny_truncation_returns_and_the_fallback_is_the_same_law(monkeypatch)
     phi, Phi = math.exp(-0.5) / math.sqrt(2 * math.pi), 0.5 * (1 + math.erf(1 / math.sqrt(2)))
     assert z.abs().max() <= 1.0 and abs(z.mean().item()) < 0.01
     assert z.var().item() == pytest.approx(1 - 2 * phi / (2 * Phi - 1), rel=0.02)  # the truncated normal's variance
+
+
+@pytest.mark.parametrize("fake_class_loss", [True, False])
+def test_acgan_fake_class_loss_decides_whether_G_samples_train_the_class_head(fake_class_loss):
+    """The paper's L_C trains D's class head on G's samples too; fake_class_loss=false leaves the head a
+    classifier of the real images: its term then does not move when G's weights do."""
+    from ganforge.recipes.acgan import d_step
+
+    cfg = resolve_config("acgan", sets=_tiny_sets("acgan") + [f"recipe_args.fake_class_loss={fake_class_loss}"])
+    run = TrainingRun(cfg, RECIPES.get("acgan"), make_fabric(cfg))
+    ctx = run.ctx
+    state, rng = run.sampler.state_dict(), torch.get_rng_state()
+    first = d_step(ctx)["cls"].detach()
+    run.sampler.load_state_dict(state)
+    torch.set_rng_state(rng)
+    with torch.no_grad():
+        for p in ctx.nets["G"].parameters():
+            p.add_(0.5 * torch.randn_like(p))
+    second = d_step(ctx)["cls"].detach()
+    assert torch.isfinite(first) and torch.isfinite(second)
+    assert torch.equal(first, second) is (not fake_class_loss)

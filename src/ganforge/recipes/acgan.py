@@ -18,9 +18,17 @@ _MNIST = {"data": {"image_size": [32, 32]}, "G": {"args": {"ngf": 32}}, "D": {"a
           "train": {"steps": 8000, "channels_last": True}}
 
 
+# recipe_args.fake_class_loss: D's class head also learns G's samples with the class they were drawn for (the
+# paper's L_C, the default); false: D's class head learns the real images alone, so it is a classifier of the data
+# that G's samples must satisfy, not one G's samples also train
+ARGS = {"fake_class_loss": True}
+
+
 def d_step(ctx):
     terms, p = d_terms(ctx, aux=True)  # L_S, the D regularisers; p: class logits on real and fake
-    terms["cls"] = F.cross_entropy(p["real_aux"], p["y_real"]) + F.cross_entropy(p["fake_aux"], p["lat"]["y"])
+    terms["cls"] = F.cross_entropy(p["real_aux"], p["y_real"])
+    if ctx.cfg.recipe_args["fake_class_loss"]:
+        terms["cls"] = terms["cls"] + F.cross_entropy(p["fake_aux"], p["lat"]["y"])
     ctx.report("d_class_acc_real", (p["real_aux"].detach().argmax(1) == p["y_real"]).float().mean())
     return terms
 
@@ -30,6 +38,14 @@ def g_step(ctx):
     terms["cls"] = F.cross_entropy(p["fake_aux"], p["lat"]["y"])
     ctx.report("d_class_acc_fake", (p["fake_aux"].detach().argmax(1) == p["lat"]["y"]).float().mean())
     return terms
+
+
+def _validate(cfg):
+    from ..errors import GanforgeError
+
+    if not isinstance(cfg.recipe_args["fake_class_loss"], bool):
+        raise GanforgeError(f"recipe_args.fake_class_loss must be true or false, got "
+                            f"{cfg.recipe_args['fake_class_loss']!r}")
 
 
 register_recipe(Recipe(
@@ -48,6 +64,7 @@ register_recipe(Recipe(
         "opt": {"D": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]}, "G": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]}},
         "train": {"batch_size": 100, "steps": 50000},
     },
+    args=ARGS, validate=_validate,
     d_step=d_step, g_step=g_step, after_d_update=standard_after_d_update,
     dataset_defaults={"mnist": _MNIST, "fashion-mnist": _MNIST},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ngf": 8}},
@@ -65,6 +82,9 @@ register_recipe(Recipe(
         "The paper's dropout is --set D.args.dropout=0.5; on the MNIST preset it trained slower and drew the asked-for "
         "class less often (FID 10.4 against 4.4, 86.8% read as asked against 90.0%; docs/results/mnist.md).",
         "G's source loss is the non-saturating −log D(G(z)) (the paper writes the game in its minimax form).",
+        "recipe_args.fake_class_loss=false (not the paper's; the paper's L_C is the default) trains D's class head on "
+        "real images alone. On the MNIST preset: 94.7% read as asked against 90.0%, but recall 0.375 against 0.427 "
+        "and 3s still at 76.6% (docs/paper-settings-conditional.md).",
         "No activation noise in D (the paper's App. A adds it, after Salimans et al. 2016, with an unstated std).",
         "z ~ U[−1, 1], DCGAN's law: the paper's text read here states no noise distribution (clvrai/ACGAN-PyTorch, a "
         "third-party re-implementation, draws N(0, 1)).",
