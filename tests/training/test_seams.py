@@ -245,3 +245,28 @@ def test_d_steps_boost_counts_critic_updates(tmp_path):
     with pytest.raises(GanforgeError, match="d_steps_boost"):
         resolve_config("wgan", sets=["d_steps_boost.d_steps=0"])
     assert resolve_config("wgan").recipe_args["d_steps_boost"] == {"d_steps": 100, "first": 25, "every": 500}
+
+
+@pytest.mark.parametrize("sn", ["parametrizations", "hooks"])
+def test_ema_average_copies_spectral_norm_vectors(sn):
+    """Outside training torch's spectral norm divides by uᵀWv with the stored u and v: an average of vectors
+    that flipped sign would shrink σ and blow the layer up, so the EMA copies them while it averages BN stats."""
+    from torch.nn.utils import parametrizations, spectral_norm
+
+    torch.manual_seed(0)
+    wrap = parametrizations.spectral_norm if sn == "parametrizations" else spectral_norm
+    net = torch.nn.Sequential(wrap(torch.nn.Linear(4, 3)), torch.nn.BatchNorm1d(3))
+    ema = EMA(net, decay=0.5, start=0, buffers="average")
+    u_name = "0.parametrizations.weight.0._u" if sn == "parametrizations" else "0.weight_u"
+    with torch.no_grad():
+        live = dict(net.named_buffers())
+        live[u_name].neg_()  # the power iteration's sign flipped: averaging would give a zero vector
+        live["1.running_mean"].fill_(1.0)
+    ema.update(net, 1)
+    mine = dict(ema.net.named_buffers())
+    torch.testing.assert_close(mine[u_name], live[u_name])  # copied
+    assert float(mine[u_name].norm()) == pytest.approx(1.0, abs=1e-5)
+    torch.testing.assert_close(mine["1.running_mean"], torch.full((3,), 0.5))  # averaged
+    x = torch.randn(5, 4)
+    net.eval()
+    torch.testing.assert_close(ema.net.eval()[0](x), net[0](x))  # same weights here: the EMA layer equals the live one
