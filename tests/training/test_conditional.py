@@ -221,4 +221,5 @@ def test_acgan_fake_class_loss_decides_whether_G_samples_train_the_class_head(fa
             p.add_(0.5 * torch.randn_like(p))
     second = d_step(ctx)["cls"].detach()
     assert torch.isfinite(first) and torch.isfinite(second)
-    assert torch.equal(first, second) is (not fake_class_loss)
+    # close, not equal: on a GPU the two passes over the same real batch may pick different kernels
+    assert torch.allclose(first, second, rtol=1e-5, atol=1e-6) is (not fake_class_loss)

@@ -67,8 +67,8 @@ register_recipe(Recipe(
         "MNIST / Fashion-MNIST use the authors' MNIST networks (mnist/train_cond_dcgan.py: fully connected and 5×5 "
         "convolutional layers at 28×28, batch norm without gain and shift, sigmoid output on [0, 1] data, weight "
         "decay 2.5e-5) without the class inputs that script concatenates to every layer, for "
-        f"{_MNIST_STEPS:,} steps on MNIST, 4,000 on Fashion-MNIST (the CPU preset; the script runs 100 + 100 epochs, "
-        "the second hundred decaying the lr to 0).",
+        f"{_MNIST_STEPS:,} steps on MNIST and Fashion-MNIST (the CPU preset; the script runs 100 + 100 epochs, the "
+        "second hundred decaying the lr to 0).",
         "Earlier versions of this recipe used 64 channels and 4×4 kernels (pytorch/examples' DCGAN, credited to "
         "the authors by mistake); --set G.args.ngf=64 G.args.kernel=4 D.args.ndf=64 D.args.kernel=4 "
         "D.args.head_bias=true brings that back.",
