@@ -48,6 +48,8 @@ class EMA:
         self.half_life = half_life
         # fp32 even when training runs in bf16-true: a bf16 copy would round 0.9999·θ back to θ
         self.net = copy.deepcopy(net).float().eval().requires_grad_(False)
+        # which buffers an average may touch, decided once: floating-point ones but power-iteration vectors
+        self._averaged = [b.is_floating_point() and not _power_iteration(n) for n, b in self.net.named_buffers()]
 
     @torch.no_grad()
     def update(self, net: nn.Module, step: int, images: int | None = None) -> None:
@@ -61,8 +63,8 @@ class EMA:
         else:
             torch._foreach_mul_(ema_p, d)
             torch._foreach_add_(ema_p, src_p, alpha=1.0 - d)
-        for (name, b_ema), b in zip(self.net.named_buffers(), net.buffers()):
-            if self.average_buffers and d > 0.0 and b_ema.is_floating_point() and not _power_iteration(name):
+        for b_ema, b, averaged in zip(self.net.buffers(), net.buffers(), self._averaged):
+            if self.average_buffers and d > 0.0 and averaged:
                 b_ema.mul_(d).add_(b.float(), alpha=1.0 - d)
             else:
                 b_ema.copy_(b)
