@@ -342,6 +342,8 @@ def bench(recipe, steps, batch_size, data_root, variants, workers, sets, rounds,
 @click.option("--images", help="Instead of a run: an .npy array ([N,C,H,W] in [0,1] or uint8), a folder / .zip "
               "of images, or a dataset split such as mnist:train.")
 @click.option("--reference", help="NAME[:SPLIT] or a folder of images (default: the run's dataset).")
+@click.option("--like", "like_run", type=click.Path(), help="With --images: measure them as RUN is measured (the "
+              "reference defaults to RUN's dataset, brought to the size, fit and channels RUN was trained at).")
 @click.option("--data-root", type=click.Path(file_okay=False), help="Where named datasets live (torchvision layout).")
 @click.option("--metrics", default="fid,kid,is,pr,dc", show_default=True,
               help="Comma-separated: fid, kid, is, pr, dc, parzen, cacc, modes, memo.")
@@ -367,7 +369,7 @@ def bench(recipe, steps, batch_size, data_root, variants, workers, sets, rounds,
               "(default RUN_DIR/eval.jsonl, or IMAGES.eval.jsonl).")
 @CHECKPOINT
 @_clean_errors
-def eval_cmd(run_dir, images, reference, data_root, metrics, n, n_ref, split, features, labels, seed, splits,
+def eval_cmd(run_dir, images, reference, like_run, data_root, metrics, n, n_ref, split, features, labels, seed, splits,
              kid_subsets, kid_subset_size, no_cache, threads, truncation, no_ema, train_set, out, checkpoint) -> None:
     """Measure RUN_DIR's generator (or --images) against a reference set; one protocol card per number."""
     from .metrics.runner import EvalOptions, evaluate
@@ -380,7 +382,7 @@ def eval_cmd(run_dir, images, reference, data_root, metrics, n, n_ref, split, fe
                           kid_subset_size=kid_subset_size, use_cache=not no_cache, ema=not no_ema,
                           truncation=truncation, train_set=train_set, checkpoint=checkpoint)
     evaluate(run_dir=run_dir, images=images, labels=labels, reference=reference, data_root=data_root, split=split,
-             metrics=metrics, features=features, out=out, options=options, echo=click.echo)
+             metrics=metrics, features=features, out=out, options=options, echo=click.echo, like_run=like_run)
 
 
 @main.group()

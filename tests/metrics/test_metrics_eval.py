@@ -255,3 +255,31 @@ def test_eval_classes_reads_a_blank_generator_as_no_digit(tmp_path):
     assert result.exit_code == 0, result.output
     share = next(json.loads(line) for line in out.read_text().splitlines() if '"confident_share"' in line)
     assert share["value"] == 0.0 and share["params"]["flat_images"] == 200
+
+
+def test_eval_images_like_a_run_matches_the_runs_own_eval(tmp_path):
+    """--images X --like RUN: the reference is brought to the size RUN was trained at, so saved samples of
+    the run score what the run itself scores; without --like the 8×8 reference does not fit them."""
+    import ganforge
+    from ganforge.runs.load import load
+
+    run = tmp_path / "run"
+    ganforge.train("gan", data="digits", steps=10, out=run, batch_size=32, console=False,
+                   set=["data.image_size=[16,16]", "train.ckpt_every=10", "train.sample_every=1000"])
+    x = load(run).sample(200, seed=0)
+    assert tuple(x.shape[-2:]) == (16, 16)
+    np.save(tmp_path / "x.npy", x.numpy())
+    common = ["--metrics", "fid", "--n", "200", "--features", "identity"]
+    own = CliRunner().invoke(main, ["eval", str(run), *common, "--out", str(tmp_path / "own.jsonl")])
+    assert own.exit_code == 0, own.output
+    liked = CliRunner().invoke(main, ["eval", "--images", str(tmp_path / "x.npy"), "--like", str(run), *common,
+                                      "--out", str(tmp_path / "like.jsonl")])
+    assert liked.exit_code == 0, liked.output
+    fid_own, fid_like = (json.loads((tmp_path / f).read_text().splitlines()[0])["value"]
+                         for f in ("own.jsonl", "like.jsonl"))
+    assert fid_like == pytest.approx(fid_own, rel=1e-4)
+    unsized = CliRunner().invoke(main, ["eval", "--images", str(tmp_path / "x.npy"), "--reference", "digits",
+                                        *common, "--out", str(tmp_path / "plain.jsonl")])
+    assert unsized.exit_code != 0 and "same kind and size" in unsized.output
+    both = CliRunner().invoke(main, ["eval", str(run), "--like", str(run), *common])
+    assert both.exit_code != 0 and "--like RUN goes with --images" in both.output

@@ -338,13 +338,16 @@ def card_for(result, ctx: EvalContext, spec, seconds: float) -> dict:
 
 def evaluate(*, run_dir=None, images=None, labels=None, reference: str | None = None, data_root: str | None = None,
              split: str = "test", metrics=DEFAULT_METRICS, features="auto", out=None,
-             options: EvalOptions | None = None, echo=None) -> list[dict]:
+             options: EvalOptions | None = None, echo=None, like_run=None) -> list[dict]:
     """Evaluate generated samples against a reference; append one card per number to ``out``.
 
     ``run_dir``: a ganforge run (its generator draws ``options.n`` samples with ``options.seed``);
     ``images``: an .npy array ([N, C, H, W] float in [0, 1] or uint8, or points [N, D]), a folder
     / .zip of images, or a dataset spec such as ``mnist:train``. ``reference``: ``NAME[:SPLIT]``
-    or a folder; by default the run's own dataset, split ``split``. Returns the cards.
+    or a folder; by default the run's own dataset, split ``split``. ``like_run`` (with ``images``): a run
+    whose data the images stand for: the reference defaults to its dataset and data root and, where it is
+    that dataset, is brought to the run's image size, fit and channels, as the run itself is measured.
+    Returns the cards.
     """
     options = options or EvalOptions()
     check_seed(options.seed)
@@ -360,16 +363,32 @@ def evaluate(*, run_dir=None, images=None, labels=None, reference: str | None = 
     out = Path(out) if out is not None else _default_out(run_dir, images)
     gen, run_data, run_root = load_generated(run_dir=run_dir, images=images, labels=labels, data_root=data_root,
                                              split=split, options=options)
+    trained_as = gen.describe.get("trained_as")
+    if like_run is not None:
+        if run_dir is not None:
+            raise GanforgeError("--like RUN goes with --images; a run is already measured as it was trained")
+        run_data, run_root, trained_as = _trained_as(like_run)
+        gen.describe["like_run"] = str(Path(like_run).resolve())
     reference = reference or run_data
     # the run's own dataset (any split) is compared as the run saw it: at its size, fit and channels
     same = reference is not None and run_data is not None and parse_dataset_spec(reference)[0] == run_data
-    like = gen.describe.get("trained_as") if same else None
+    like = trained_as if same else None
     if reference is None:
         raise GanforgeError("--reference is needed with --images, e.g. --reference mnist:test")
     # a data root read from the run directory is untrusted: it is used only where the files already are
     with no_downloads() if data_root is None and run_root is not None else contextlib.nullcontext():
         return _measure(gen, reference, split=split, data_root=data_root or run_root, chosen=chosen,
                         features=features, out=out, options=options, echo=echo, like=like)
+
+
+def _trained_as(run) -> tuple[str, str | None, dict]:
+    """A run's dataset, data root and the shape its images were trained at (size, fit, channels)."""
+    from ..runs.load import resolve_run
+    from ..runs.read import read_run
+
+    cfg, _ = read_run(resolve_run(run)[0])
+    return cfg.data.name, cfg.data.root, {"image_size": cfg.data.image_size, "fit": cfg.data.fit,
+                                          "channels": cfg.data.channels}
 
 
 def _write_picture(path: Path, images) -> None:
