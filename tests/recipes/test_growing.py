@@ -171,3 +171,16 @@ def test_in_training_evaluation_of_a_grown_pggan(tmp_path):
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     (evaluation,) = [r for r in records if "health" in r]
     assert evaluation["step"] == 12 and math.isfinite(evaluation["d_separation"])
+
+
+@pytest.mark.parametrize("data", ["mnist", "fashion-mnist", "cifar10"])
+def test_pggan_cpu_ema_starts_when_the_last_level_is_fully_in(data):
+    """The CPU presets' EMA copies G until 32² has faded in, so it never averages weights of two resolutions."""
+    cfg = resolve_config("pggan", sets=[f"data.name={data}"])
+    a, batch = cfg.recipe_args, cfg.train.batch_size
+    levels = int(math.log2(cfg.data.image_size[0] // a["start_resolution"])) + 1
+    sched = dict(levels=levels, start_level=0, stabilise=a["stabilise_images"], fade=a["fade_images"])
+    start = cfg.train.ema_start
+    assert 0 < start < cfg.train.steps and cfg.train.ema_decay == 0.995
+    assert growth_at(start * batch, **sched)[0] == levels - 1
+    assert growth_at((start - 1) * batch, **sched)[0] < levels - 1
