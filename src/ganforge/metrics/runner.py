@@ -120,8 +120,7 @@ def load_generated(*, run_dir=None, images=None, labels=None, data_root=None, sp
         describe = {"run_dir": str(Path(run_dir).resolve()), "step": int(G.step), "recipe": G.cfg.recipe,
                     "trained_on": f"{G.cfg.data.name}:{G.cfg.data.split}",
                     **({"trained_on_first": G.cfg.data.limit} if G.cfg.data.limit else {}),
-                    "trained_as": {"image_size": G.cfg.data.image_size, "fit": G.cfg.data.fit,
-                                   "channels": G.cfg.data.channels},
+                    "trained_as": _trained_as(G.cfg),
                     "sample_seed": options.seed, "sampling_seconds": round(time.time() - t0, 3),
                     "generator": "EMA" if G.ema else "trained weights"}
         if options.checkpoint is not None:
@@ -360,14 +359,18 @@ def evaluate(*, run_dir=None, images=None, labels=None, reference: str | None = 
 
         run_dir, checkpoint = resolve_run(run_dir, options.checkpoint)
         options = replace(options, checkpoint=checkpoint)
+    if like_run is not None and run_dir is not None:
+        raise GanforgeError("--like RUN goes with --images; a run is already measured as it was trained")
     out = Path(out) if out is not None else _default_out(run_dir, images)
     gen, run_data, run_root = load_generated(run_dir=run_dir, images=images, labels=labels, data_root=data_root,
                                              split=split, options=options)
     trained_as = gen.describe.get("trained_as")
     if like_run is not None:
-        if run_dir is not None:
-            raise GanforgeError("--like RUN goes with --images; a run is already measured as it was trained")
-        run_data, run_root, trained_as = _trained_as(like_run)
+        from ..runs.load import resolve_run
+        from ..runs.read import read_run
+
+        like_cfg, _ = read_run(resolve_run(like_run)[0])
+        run_data, run_root, trained_as = like_cfg.data.name, like_cfg.data.root, _trained_as(like_cfg)
         gen.describe["like_run"] = str(Path(like_run).resolve())
     reference = reference or run_data
     # the run's own dataset (any split) is compared as the run saw it: at its size, fit and channels
@@ -381,14 +384,9 @@ def evaluate(*, run_dir=None, images=None, labels=None, reference: str | None = 
                         features=features, out=out, options=options, echo=echo, like=like)
 
 
-def _trained_as(run) -> tuple[str, str | None, dict]:
-    """A run's dataset, data root and the shape its images were trained at (size, fit, channels)."""
-    from ..runs.load import resolve_run
-    from ..runs.read import read_run
-
-    cfg, _ = read_run(resolve_run(run)[0])
-    return cfg.data.name, cfg.data.root, {"image_size": cfg.data.image_size, "fit": cfg.data.fit,
-                                          "channels": cfg.data.channels}
+def _trained_as(cfg) -> dict:
+    """The shape a run's images were trained at: its data's size, fit and channels."""
+    return {"image_size": cfg.data.image_size, "fit": cfg.data.fit, "channels": cfg.data.channels}
 
 
 def _write_picture(path: Path, images) -> None:
