@@ -24,7 +24,7 @@ _MNIST = {"data": {"image_size": [32, 32]},
           "D": {"arch": "dcgan_discriminator", "args": {"ndf": 32, "norm": "none", "head_bias": False}},
           "opt": {"D": _CONSTANT, "G": _CONSTANT},
           "train": {"steps": 5000, "channels_last": True}}
-_FASHION = {**_MNIST, "train": {"steps": 4000, "channels_last": True}}
+_FASHION = {**_MNIST, "train": {**_MNIST["train"], "steps": 4000}}
 
 
 def g_first(cfg):
