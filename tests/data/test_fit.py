@@ -5,7 +5,7 @@ import torch
 
 from ganforge.config import DataConfig
 from ganforge.data.base import BatchSampler, load_data
-from ganforge.data.fit import describe_fit, fit_uint8
+from ganforge.data.fit import centred_from, describe_fit, fit_uint8, uncentre
 from ganforge.data.mirror import flip_mask
 from ganforge.errors import GanforgeError
 from ganforge.models.dcgan import DCGANDiscriminator, DCGANGenerator
@@ -33,6 +33,17 @@ def test_centre_zero_pads_without_scaling_as_the_pggan_authors_pad_mnist():
     assert torch.equal(fit_uint8(y, [28, 28], "centre"), x)  # larger images lose their margins
     assert "centring without scaling" in describe_fit((28, 28), (32, 32), "centre")
     assert load_data(DataConfig(name="digits", image_size=[16, 16], fit="centre")).x.shape[2:] == (16, 16)
+
+
+@pytest.mark.parametrize("native,size", [((28, 28), (32, 32)), ((28, 28), (31, 33)), ((5, 7), (8, 8))])
+def test_uncentre_gives_back_what_centre_framed(native, size):
+    x = torch.randint(1, 256, (2, 1, *native), dtype=torch.uint8)
+    assert torch.equal(uncentre(fit_uint8(x, list(size), "centre"), native), x)
+    assert centred_from("centre", list(native), list(size)) == list(native)
+    assert centred_from("stretch", list(native), list(size)) is None and centred_from("centre", [8, 8], [8, 8]) is None
+    cut = uncentre(fit_uint8(x, [4, 4], "centre"), native)  # an image centred into a smaller frame lost its edges
+    assert cut.shape == x.shape and int((cut != 0).sum()) == 2 * 16
+    assert load_data(DataConfig(name="digits", image_size=[12, 12], fit="centre")).info["native_size"] == [8, 8]
 
 
 def test_nearest_sizes_keep_the_aspect_ratio():

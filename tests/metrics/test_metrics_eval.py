@@ -283,3 +283,32 @@ def test_eval_images_like_a_run_matches_the_runs_own_eval(tmp_path):
     assert unsized.exit_code != 0 and "same kind and size" in unsized.output
     both = CliRunner().invoke(main, ["eval", str(run), "--like", str(run), *common])
     assert both.exit_code != 0 and "--like RUN goes with --images" in both.output
+
+
+def test_a_run_that_centred_its_data_is_read_cut_back_to_the_native_size(tmp_path):
+    """data.fit=centre (PGGAN's MNIST: 28² in a 32² frame): the feature network reads every set cut back to
+    the native size, so the data come back exactly and what G draws in the margins is not read; scaling the
+    whole frame instead would shrink and blur the digit."""
+    import ganforge
+    from ganforge.config import DataConfig
+    from ganforge.data.base import load_data
+    from ganforge.data.fit import fit_uint8
+
+    run = tmp_path / "run"
+    ganforge.train("gan", data="digits", steps=2, out=run, batch_size=16, console=False,
+                   set=["data.image_size=[12,12]", "data.fit=centre", "train.ckpt_every=2", "train.sample_every=1000"])
+    real = load_data(DataConfig(name="digits")).x[:300]
+    x = fit_uint8(real, [12, 12], "centre").clone()
+    x[:, :, :2] = torch.randint(0, 256, x[:, :, :2].shape, dtype=torch.uint8)  # strokes in the top margin
+    np.save(tmp_path / "x.npy", x.numpy())
+    common = ["--metrics", "fid", "--n", "300", "--features", "identity", "--out", str(tmp_path / "e.jsonl")]
+    out = CliRunner().invoke(main, ["eval", "--images", str(tmp_path / "x.npy"), "--like", str(run), *common])
+    assert out.exit_code == 0, out.output
+    card = json.loads((tmp_path / "e.jsonl").read_text().splitlines()[0])
+    assert card["value"] == pytest.approx(0.0, abs=1e-6)  # the same 300 digits once the margins are cut
+    assert card["resizing"].startswith("cut back to 8×8")
+    np.save(tmp_path / "x.npy", np.roll(x.numpy(), 3, axis=2))  # the margin noise now inside the digits' box
+    assert CliRunner().invoke(main, ["eval", "--images", str(tmp_path / "x.npy"), "--like", str(run),
+                                     *common]).exit_code == 0
+    moved = json.loads((tmp_path / "e.jsonl").read_text().splitlines()[1])
+    assert moved["value"] > 1.0

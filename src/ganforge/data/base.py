@@ -165,6 +165,7 @@ def load_data(cfg: DataConfig, *, allow_stream: bool = False) -> TensorData | St
     if data.kind == "image" and (cfg.image_size or cfg.channels) and name in DATASETS:
         from .folder import resize_uint8
 
+        data.info = {**data.info, "native_size": list(data.x.shape[2:])}  # what the run's fit started from
         data.x = resize_uint8(data.x, cfg.image_size, cfg.channels, cfg.fit)
     if decision:
         data.info["stream_decision"] = decision

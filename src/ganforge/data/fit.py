@@ -68,6 +68,26 @@ def fit_uint8(x: Tensor, size, fit: str = "crop") -> Tensor:
     return out[0] if len(out) == 1 else torch.cat(out)
 
 
+def centred_from(fit: str | None, native, size) -> list[int] | None:
+    """[h, w] when images of that ``native`` size were centred into ``size`` without scaling
+    (``fit="centre"``), else None: where an evaluation reads them back (``uncentre``)."""
+    if fit != "centre" or native is None or size is None or list(native) == list(size):
+        return None
+    return list(native)
+
+
+def uncentre(x: Tensor, native) -> Tensor:
+    """The inverse of ``fit="centre"``: images [N, C, H, W] that were centred from ``native`` [h, w] to
+    their size, cut back to it (the margins dropped; a cut edge comes back as zeros). Real images
+    come back exactly as they were; generated ones lose what they drew in the margins."""
+    h, w = native
+    th, tw = x.shape[2:]
+    if (h, w) == (th, tw):
+        return x
+    top, left = (th - h) // 2, (tw - w) // 2  # fit_uint8's centre offsets, undone
+    return F.pad(x, (-left, w - tw + left, -top, h - th + top), value=0)
+
+
 def describe_fit(native: tuple[int, int], target: tuple[int, int], fit: str) -> str:
     """One line: what ``fit`` does to images of size ``native`` brought to ``target`` (H×W)."""
     (h, w), (th, tw) = native, target

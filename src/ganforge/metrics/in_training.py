@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from ..data.base import no_downloads
+from ..data.fit import centred_from, uncentre
 from ..errors import GanforgeError
 from ..training.latent import seeded_global_rng
 from .classifier import SHIPPED
@@ -98,6 +99,8 @@ class Evaluator:
         self.run, self.n = run, n_samples
         self.net = get_feature_net(feature_name(run.data.name))
         cfg = run.cfg
+        # a run that centred its data without scaling (data.fit=centre) is read cut back to the native size
+        self.read_back = centred_from(cfg.data.fit, run.data.info.get("native_size"), cfg.data.image_size)
         train_x = run.data.x.cpu()
         self.train_labels = run.data.labels
         held = self._held_out(cfg)
@@ -105,7 +108,7 @@ class Evaluator:
         self.held_labels = (held.labels if held is not None else run.data.labels)
         self.has_held_out = held is not None
         split = held.info.get("split", "test") if held is not None else cfg.data.split
-        ref, _ = reference_features(self.held_x, {"dataset": run.data.name, "split": split,
+        ref, _ = reference_features(self._as_read(self.held_x), {"dataset": run.data.name, "split": split,
                                                   "selection": f"[0:{len(self.held_x)}]"}, self.net)
         self.ref_feats = ref["features"].numpy()
         self.ref_pixel_var = float((self.held_x.float() / 255).flatten(1).var(0).sum())
@@ -114,9 +117,15 @@ class Evaluator:
         # classes the held-out reals cover: fixed for the run, read beside each evaluation's
         self.ref_classes = None if probs is None else _covered(confident_classes(probs)[1])
         m = min(len(train_x), MEMO_TRAIN_MAX)
-        tr, _ = reference_features(train_x[:m], {"dataset": run.data.name, "split": cfg.data.split,
+        tr, _ = reference_features(self._as_read(train_x[:m]), {"dataset": run.data.name, "split": cfg.data.split,
                                                  "selection": f"[0:{m}] (limit {cfg.data.limit})"}, self.net)
         self.train_feats = tr["features"]
+
+    def _as_read(self, x: torch.Tensor) -> torch.Tensor:
+        """x cut back to the native size where the run centred its data (a growing run's smaller
+        samples, not yet at the run's size, are read as they are)."""
+        full = list(x.shape[2:]) == list(self.run.cfg.data.image_size or [])
+        return uncentre(x, self.read_back) if self.read_back is not None and full else x
 
     def _held_out(self, cfg):
         """The dataset's other split (test for a run on train), or None where there is none."""
@@ -144,7 +153,7 @@ class Evaluator:
                 x, labels = G.sample(self.n, seed=EVAL_SEED, return_labels=True)
             except GanforgeError:  # NaN/inf samples
                 return {"finite": False, "eval_seconds": round(time.perf_counter() - t0, 3)}
-        out = self.net.extract(x)
+        out = self.net.extract(self._as_read(x))
         feats = out["features"].numpy()
         row: dict = {"finite": True}
         row["fid"] = fid_from_features(feats, self.ref_feats, splits=0).value

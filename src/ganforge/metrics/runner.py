@@ -24,6 +24,7 @@ import torch
 
 from ..config import DataConfig, check_seed
 from ..data.base import no_downloads
+from ..data.fit import centred_from, uncentre
 from ..errors import GanforgeError
 from ..registry import METRICS
 from ..run_dir import run_path
@@ -181,16 +182,33 @@ class EvalContext:
         return get_feature_net(spec)
 
     @cached_property
+    def read_back(self) -> list[int] | None:
+        """[h, w] when the run centred its data from that size without scaling (``data.fit=centre``, as
+        PGGAN's MNIST, 28×28 in a 32×32 frame): the feature network then reads every set cut back to it,
+        the data exactly as they were before the run framed them and the samples without their margins,
+        instead of scaling the whole frame (which would shrink and blur the digit). None otherwise."""
+        shaped = self.ref.describe.get("as_trained") or {}
+        return centred_from(shaped.get("fit"), self.ref.info.get("native_size"), shaped.get("image_size"))
+
+    def as_read(self, x: torch.Tensor) -> torch.Tensor:
+        """Images as the feature network reads them: cut back to ``read_back`` where the run centred them."""
+        size = (self.ref.describe.get("as_trained") or {}).get("image_size")
+        if self.read_back is None or x.dim() != 4 or list(x.shape[2:]) != list(size):
+            return x
+        return uncentre(x, self.read_back)
+
+    @cached_property
     def _gen_extract(self) -> dict:
         t0 = time.time()
-        out = self.feature_net.extract(self.gen.x, batch_size=self.options.batch_size, quantize=self.options.quantize)
+        out = self.feature_net.extract(self.as_read(self.gen.x), batch_size=self.options.batch_size,
+                                       quantize=self.options.quantize)
         self.timings["generated_features_seconds"] = round(time.time() - t0, 3)
         return out
 
     @cached_property
     def _ref_extract(self) -> dict:
         t0 = time.time()
-        out, info = reference_features(self.ref.x, self.ref.describe, self.feature_net,
+        out, info = reference_features(self.as_read(self.ref.x), self.ref.describe, self.feature_net,
                                        use_cache=self.options.use_cache, batch_size=self.options.batch_size,
                                        quantize=self.options.quantize)
         self.timings["reference_features_seconds"] = round(time.time() - t0, 3)
@@ -284,7 +302,7 @@ class EvalContext:
 
     def training_features(self) -> np.ndarray:
         train = self.training_set
-        out, _ = reference_features(train.x, train.describe, self.feature_net, use_cache=self.options.use_cache,
+        out, _ = reference_features(self.as_read(train.x), train.describe, self.feature_net, use_cache=self.options.use_cache,
                                     batch_size=self.options.batch_size, quantize=self.options.quantize)
         return out["features"].numpy()
 
@@ -305,6 +323,17 @@ def _versions() -> dict:
             "python": platform.python_version()}
 
 
+def _resizing(ctx: EvalContext, gen_x: torch.Tensor) -> str:
+    """How the generated images reach the feature network's input, for the card."""
+    net, read = ctx.feature_net, ctx.as_read(gen_x)
+    steps = []
+    if read is not gen_x:
+        steps.append(f"cut back to {read.shape[2]}×{read.shape[3]} (the run's data.fit=centre, undone)")
+    if net.image_size is not None and tuple(net.image_size) != tuple(read.shape[2:]):
+        steps.append(net.resizing)
+    return "; then ".join(steps) or "none"
+
+
 def card_for(result, ctx: EvalContext, spec, seconds: float) -> dict:
     uses_net = any(need in ("features", "probs") for need in spec.needs)
     gen_x = ctx.gen.x
@@ -320,8 +349,7 @@ def card_for(result, ctx: EvalContext, spec, seconds: float) -> dict:
         "feature_net": ctx.feature_net.card() if uses_net else None,
         "space": "feature network" if uses_net else ("pixels in [0, 1], flattened" if gen_x.dim() == 4 else "points"),
         "image_size": list(gen_x.shape[1:]),
-        "resizing": (ctx.feature_net.resizing if uses_net and ctx.feature_net.image_size is not None
-                     and tuple(ctx.feature_net.image_size) != tuple(gen_x.shape[2:]) else "none"),
+        "resizing": _resizing(ctx, gen_x) if uses_net else "none",
         "quantize": "generated images rounded to 8 bits" if ctx.options.quantize else "none",
         "params": result.params,
         "seeds": {"sample": ctx.options.seed if "run_dir" in ctx.gen.describe else None, "metric": ctx.options.seed},

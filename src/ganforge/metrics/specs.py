@@ -87,8 +87,8 @@ def _modes(ctx):
     if ctx.ref_info.get("stacked"):  # Stacked MNIST: one digit per channel, 1,000 modes
         from .features import get_feature_net
 
-        return list(stacked_mode_metrics(ctx.gen_pixels(), get_feature_net("mnist-cnn"),
-                                         reference=ctx.ref_pixels()).values())
+        return list(stacked_mode_metrics(ctx.as_read(ctx.gen_pixels()), get_feature_net("mnist-cnn"),
+                                         reference=ctx.as_read(ctx.ref_pixels())).values())
     target = ctx.ref_info.get("target")  # toy datasets carry their exact law (ganforge.data.toy)
     centres = getattr(target, "centres", None)
     std = getattr(target, "std", None)
