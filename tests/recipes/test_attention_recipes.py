@@ -105,7 +105,7 @@ def test_unlabelled_folder_trains_unconditionally(tmp_path):
                        set=to_sets(RECIPES.get("cgan-projection").test_overrides) + quick_sets(), console=False)
 
 
-@pytest.mark.parametrize("recipe", ["sagan", "cgan-projection"])
+@pytest.mark.parametrize("recipe", ["sagan", "cgan-projection", "acgan"])
 def test_mnist_presets_centre_the_digits_unscaled_and_fashion_keeps_its_resize(recipe):
     """MNIST at 32×32: the digits unscaled in the frame (read back cut to 28×28 by the evaluation); the
     Fashion-MNIST preset, measured resized, keeps that."""

@@ -9,7 +9,7 @@ maximises L_C − L_S (Eq. 2-3); G's L_S part uses the non-saturating form.
 
 import torch.nn.functional as F
 
-from .base import Recipe, register_recipe
+from .base import MNIST_IN_32, Recipe, register_recipe
 from .steps import d_terms, g_terms, standard_after_d_update
 
 # MNIST / Fashion-MNIST on a CPU: 32×32, widths 32 (a quarter of the FLOPs of 64) and 8,000 mini-batches,
@@ -66,7 +66,9 @@ register_recipe(Recipe(
     },
     args=ARGS, validate=_validate,
     d_step=d_step, g_step=g_step, after_d_update=standard_after_d_update,
-    dataset_defaults={"mnist": _MNIST, "fashion-mnist": _MNIST},
+    # MNIST's digits centred unscaled in the frame (read back at 28×28): every MNIST target met (docs/results/mnist.md);
+    # Fashion-MNIST keeps the resize it was measured with
+    dataset_defaults={"mnist": {**_MNIST, "data": MNIST_IN_32}, "fashion-mnist": _MNIST},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ngf": 8}},
                     "D": {"args": {"ndf": 8}}, "z_dim": 8},
     sources={
@@ -92,5 +94,9 @@ register_recipe(Recipe(
         "is concatenated or written into z).",
         "mnist and fashion-mnist get a CPU preset: 32×32, widths 32 instead of 64, 8,000 mini-batches instead of "
         "50,000 (15.4 minutes alone on 2 cores, measured; the result in docs/results/mnist.md).",
+        "The mnist preset centres the 28×28 digits unscaled in the 32×32 frame (data.fit=centre, as the PGGAN "
+        "authors pad MNIST) instead of resizing them, so that neither the training images nor the samples are "
+        "resampled before the classifier reads them: 97.9% read as asked, every class ≥ 95.1%, where the resized "
+        "preset read 90.0% (docs/results/mnist.md).",
     ),
 ))
