@@ -190,12 +190,14 @@ class EvalContext:
         shaped = self.ref.describe.get("as_trained") or {}
         return centred_from(shaped.get("fit"), self.ref.info.get("native_size"), shaped.get("image_size"))
 
+    def cuts_back(self, x: torch.Tensor) -> bool:
+        """Whether images ``x`` are read cut back to ``read_back``: images at the size the run centred its data to."""
+        size = (self.ref.describe.get("as_trained") or {}).get("image_size")
+        return self.read_back is not None and x.dim() == 4 and list(x.shape[2:]) == list(size)
+
     def as_read(self, x: torch.Tensor) -> torch.Tensor:
         """Images as the feature network reads them: cut back to ``read_back`` where the run centred them."""
-        size = (self.ref.describe.get("as_trained") or {}).get("image_size")
-        if self.read_back is None or x.dim() != 4 or list(x.shape[2:]) != list(size):
-            return x
-        return uncentre(x, self.read_back)
+        return uncentre(x, self.read_back) if self.cuts_back(x) else x
 
     @cached_property
     def _gen_extract(self) -> dict:
@@ -325,11 +327,11 @@ def _versions() -> dict:
 
 def _resizing(ctx: EvalContext, gen_x: torch.Tensor) -> str:
     """How the generated images reach the feature network's input, for the card."""
-    net, read = ctx.feature_net, ctx.as_read(gen_x)
-    steps = []
-    if read is not gen_x:
-        steps.append(f"cut back to {read.shape[2]}×{read.shape[3]} (the run's data.fit=centre, undone)")
-    if net.image_size is not None and tuple(net.image_size) != tuple(read.shape[2:]):
+    net, size, steps = ctx.feature_net, tuple(gen_x.shape[2:]), []
+    if ctx.cuts_back(gen_x):
+        size = tuple(ctx.read_back)
+        steps.append(f"cut back to {size[0]}×{size[1]} (the run's data.fit=centre, undone)")
+    if net.image_size is not None and tuple(net.image_size) != size:
         steps.append(net.resizing)
     return "; then ".join(steps) or "none"
 
