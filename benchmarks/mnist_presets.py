@@ -235,13 +235,14 @@ def real_table(ds: str) -> list[str]:
     if not path.is_file():
         return []
     rows = json.loads(path.read_text())
+    measured = rows.pop("_date", "")
     return ["## The test images, read the same way", "",
             "What a generator that drew the test images themselves would score on the classifier's figures, at each "
             "framing a preset trains at: the 10,000 test images brought to the run's size as its training images are, "
             "then read as its samples are (a 32×32 frame scaled back to 28×28, a centred one cut back), each label "
             "taken as the class asked for. Scaling 28 → 32 → 28 blurs the strokes: a resized 32×32 preset is to be "
             f"compared with the second row, a centred one with the third. Produced by `python benchmarks/mnist_presets.py --dataset "
-            f"{ds} --data-root DATA --real` ({rows.pop('_date', '')}).", "",
+            f"{ds} --data-root DATA --real` ({measured}).", "",
             "| test images | confident | rarest class | read as asked | worst class |", "|---|---|---|---|---|",
             *(f"| {label} | {f(r['confident_share'])} | {f(r['smallest_class_share'])} | {f(r['confident_cacc'])} | "
               f"{f(r['worst_class_cacc'])} |" for label, r in rows.items()), ""]

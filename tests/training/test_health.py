@@ -168,9 +168,10 @@ def test_in_training_evaluation_reads_a_centred_run_cut_back(tmp_path, monkeypat
     """data.fit=centre: the in-training evaluation reads the held-out, training and generated images cut back to
     the native size, as `ganforge eval` does, so its FID is the one the run's final evaluation reports."""
     seen = []
-    cut = in_training.uncentre
-    monkeypatch.setattr(in_training, "uncentre", lambda x, native: seen.append((tuple(x.shape[2:]), tuple(native)))
-                        or cut(x, native))
+    cut = in_training.read_native
+    monkeypatch.setattr(in_training, "read_native", lambda x, native, size: seen.append((tuple(x.shape[2:]),
+                                                                                         tuple(native)))
+                        or cut(x, native, size))
     run = tmp_path / "run"
     _train(run, 10, "data.image_size=[12,12]", "data.fit=centre")
     assert len(seen) == 3 and set(seen) == {((12, 12), (8, 8))}  # held-out reals, training reals, one evaluation

@@ -88,6 +88,14 @@ def uncentre(x: Tensor, native) -> Tensor:
     return F.pad(x, (-left, w - tw + left, -top, h - th + top), value=0)
 
 
+def read_native(x: Tensor, native, size) -> Tensor:
+    """Images as an evaluation reads them: cut back to ``native`` (``centred_from``; None: as they are) where
+    they are at the ``size`` the data were centred to; others (points, a growing run's smaller samples) as they are."""
+    if native is None or x.dim() != 4 or list(x.shape[2:]) != list(size):
+        return x
+    return uncentre(x, native)
+
+
 def describe_fit(native: tuple[int, int], target: tuple[int, int], fit: str) -> str:
     """One line: what ``fit`` does to images of size ``native`` brought to ``target`` (H×W)."""
     (h, w), (th, tw) = native, target

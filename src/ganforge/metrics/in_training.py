@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from ..data.base import no_downloads
-from ..data.fit import centred_from, uncentre
+from ..data.fit import centred_from, read_native
 from ..errors import GanforgeError
 from ..training.latent import seeded_global_rng
 from .classifier import SHIPPED
@@ -122,10 +122,7 @@ class Evaluator:
         self.train_feats = tr["features"]
 
     def _as_read(self, x: torch.Tensor) -> torch.Tensor:
-        """x cut back to the native size where the run centred its data (a growing run's smaller
-        samples, not yet at the run's size, are read as they are)."""
-        full = list(x.shape[2:]) == list(self.run.cfg.data.image_size or [])
-        return uncentre(x, self.read_back) if self.read_back is not None and full else x
+        return read_native(x, self.read_back, self.run.cfg.data.image_size)
 
     def _held_out(self, cfg):
         """The dataset's other split (test for a run on train), or None where there is none."""

@@ -24,7 +24,7 @@ import torch
 
 from ..config import DataConfig, check_seed
 from ..data.base import no_downloads
-from ..data.fit import centred_from, uncentre
+from ..data.fit import centred_from, read_native
 from ..errors import GanforgeError
 from ..registry import METRICS
 from ..run_dir import run_path
@@ -190,14 +190,9 @@ class EvalContext:
         shaped = self.ref.describe.get("as_trained") or {}
         return centred_from(shaped.get("fit"), self.ref.info.get("native_size"), shaped.get("image_size"))
 
-    def cuts_back(self, x: torch.Tensor) -> bool:
-        """Whether images ``x`` are read cut back to ``read_back``: images at the size the run centred its data to."""
-        size = (self.ref.describe.get("as_trained") or {}).get("image_size")
-        return self.read_back is not None and x.dim() == 4 and list(x.shape[2:]) == list(size)
-
     def as_read(self, x: torch.Tensor) -> torch.Tensor:
         """Images as the feature network reads them: cut back to ``read_back`` where the run centred them."""
-        return uncentre(x, self.read_back) if self.cuts_back(x) else x
+        return read_native(x, self.read_back, (self.ref.describe.get("as_trained") or {}).get("image_size"))
 
     @cached_property
     def _gen_extract(self) -> dict:
@@ -327,9 +322,9 @@ def _versions() -> dict:
 
 def _resizing(ctx: EvalContext, gen_x: torch.Tensor) -> str:
     """How the generated images reach the feature network's input, for the card."""
-    net, size, steps = ctx.feature_net, tuple(gen_x.shape[2:]), []
-    if ctx.cuts_back(gen_x):
-        size = tuple(ctx.read_back)
+    net, steps = ctx.feature_net, []
+    size = tuple(ctx.as_read(gen_x[:1]).shape[2:])  # one image tells the shape the network is given
+    if size != tuple(gen_x.shape[2:]):
         steps.append(f"cut back to {size[0]}×{size[1]} (the run's data.fit=centre, undone)")
     if net.image_size is not None and tuple(net.image_size) != size:
         steps.append(net.resizing)
