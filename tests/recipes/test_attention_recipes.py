@@ -103,13 +103,3 @@ def test_unlabelled_folder_trains_unconditionally(tmp_path):
     with pytest.raises(GanforgeError, match="needs class labels"):  # recipes without the switch still refuse
         ganforge.train("cgan-projection", data=str(folder), out=tmp_path / "p", steps=1,
                        set=to_sets(RECIPES.get("cgan-projection").test_overrides) + quick_sets(), console=False)
-
-
-@pytest.mark.parametrize("recipe", ["sagan", "cgan-projection", "acgan"])
-def test_mnist_presets_centre_the_digits_unscaled_and_fashion_keeps_its_resize(recipe):
-    """MNIST at 32×32: the digits unscaled in the frame (read back cut to 28×28 by the evaluation); the
-    Fashion-MNIST preset, measured resized, keeps that."""
-    m = resolve_config(recipe, overrides={"data": {"name": "mnist"}})
-    assert (m.data.image_size, m.data.fit) == ([32, 32], "centre")
-    f = resolve_config(recipe, overrides={"data": {"name": "fashion-mnist"}})
-    assert (f.data.image_size, f.data.fit) == ([32, 32], "crop")

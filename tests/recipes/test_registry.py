@@ -10,6 +10,7 @@ import torch
 import ganforge
 from ganforge.api import run_shapes
 from ganforge.config import deep_merge, to_sets
+from ganforge.recipes.base import resolve_config
 from ganforge.registry import RECIPES
 from ganforge.training.build import build_models, build_networks
 from ganforge.training.checkpoint import latest_checkpoint, load_checkpoint
@@ -58,3 +59,13 @@ def test_recipe_trains_at_toy_size(name, tmp_path):
     assert torch.equal(a, b)
     if G_loaded.kind == "image":
         assert a.min() >= 0 and a.max() <= 1
+
+
+@pytest.mark.parametrize("recipe", ["sagan", "cgan-projection", "acgan", "sngan", "wgan-gp"])
+def test_mnist_presets_centre_the_digits_unscaled_and_fashion_keeps_its_resize(recipe):
+    """MNIST at 32×32: the digits unscaled in the frame (read back cut to 28×28 by the evaluation); the
+    Fashion-MNIST preset, measured resized, keeps that."""
+    m = resolve_config(recipe, overrides={"data": {"name": "mnist"}})
+    assert (m.data.image_size, m.data.fit) == ([32, 32], "centre")
+    f = resolve_config(recipe, overrides={"data": {"name": "fashion-mnist"}})
+    assert (f.data.image_size, f.data.fit) == ([32, 32], "crop")
