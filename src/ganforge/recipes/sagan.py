@@ -7,7 +7,7 @@ step with D's learning rate four times G's. Class-conditional (conditional BN in
 D) on labelled data; an image folder without classes trains it unconditionally.
 """
 
-from .base import MNIST_IN_32, Recipe, register_recipe, unconditional_without_labels
+from .base import CENTRED_MNIST, MNIST_IN_32, Recipe, register_recipe, unconditional_without_labels
 
 # CPU scale (named datasets): widths 32, batch 32, attention at 16×16 (about 16 GFLOP per step)
 _CPU = {"G": {"args": {"ch": 32}}, "D": {"args": {"ch": 32}}, "train": {"batch_size": 32, "channels_last": True}}
@@ -67,9 +67,7 @@ register_recipe(Recipe(
         "starts every class at gain 1 and bias 0, so the class changes nothing until G's lr of 1e-4 moves the "
         "tables. On MNIST at 10,000 steps: the asked-for digit by argmax in 52.7% of samples and FID 43.4 with "
         "the released init, 97.8% and FID 12.7 with drawn tables (docs/results/mnist.md).",
-        "The mnist preset centres the 28×28 digits unscaled in the 32×32 frame (data.fit=centre, as the PGGAN "
-        "authors pad MNIST) instead of resizing them, so that neither the training images nor the samples are "
-        "resampled before the classifier reads them: the same generator quality, read that way, scores 97.0% "
+        CENTRED_MNIST + "the same generator quality, read that way, scores 97.0% "
         "read as asked where the resized preset scored 94.1% (docs/results/mnist.md).",
         "The self-attention block follows the released code (h of C/2 channels, 2×2 max-pooled keys and values), "
         "not the paper's text (C̄ = C/8 for f, g, h, no pooling): SelfAttention(pool=False, value_div=8).",
