@@ -146,3 +146,24 @@ def test_sagan_class_tables_start_equal_or_drawn():
     assert tables and all(abs(float(m.gain.detach().mean()) - 1.0) < 0.2 and float(m.bias.detach().std()) > 0 for m in tables)
     with pytest.raises(GanforgeError, match="class_tables"):
         BigGANGenerator(**kw, class_tables="random")
+
+
+def test_project_sn_false_leaves_only_the_z_layer_unnormalised():
+    """G.args.project_sn=false: spectral norm reaches every conv and linear layer of G but its z → 4×4 layer,
+    whose weight then keeps its own scale (σ of the raw weight, not 1)."""
+    kw = dict(z_dim=16, out_shape=(1, 16, 16), ch=8, attn_res=8, shared_dim=0, hier=False, n_classes=3)
+    for project_sn in (True, False):
+        torch.manual_seed(0)
+        G = BigGANGenerator(**kw, project_sn=project_sn)
+        with torch.no_grad():
+            G.project.weight.mul_(100.0)
+        raw = G.project.weight.detach().clone()
+        apply_spectral_norm(G)
+        normed = [n for n, m in G.named_modules() if hasattr(m, "parametrizations")]
+        assert ("project" in normed) is project_sn
+        assert any(n.startswith("blocks.0.") for n in normed) and any(n.startswith("attention.") for n in normed)
+        G.train()
+        G(torch.randn(4, 16), torch.zeros(4, dtype=torch.long))  # a power iteration
+        sigma = float(torch.linalg.matrix_norm(G.project.weight.detach(), 2))
+        assert (abs(sigma - 1.0) < 0.05) is project_sn
+        assert torch.equal(G.project.weight.detach(), raw) is (not project_sn) and float(torch.linalg.matrix_norm(raw, 2)) > 2

@@ -93,10 +93,13 @@ def build_models(cfg: Config, data_shape: tuple[int, ...], n_classes: int | None
 
 def apply_spectral_norm(module: nn.Module) -> None:
     """Spectral normalisation (Miyato et al., 2018) of every conv, linear and embedding layer:
-    W / σ(W), σ estimated by one power iteration per forward pass in training mode."""
+    W / σ(W), σ estimated by one power iteration per forward pass in training mode. A layer whose
+    ``spectral_norm_exempt`` attribute is true (set by a model's own switch) is left as it is."""
     from torch.nn.utils.parametrizations import spectral_norm
 
     for name, child in list(module.named_children()):
+        if getattr(child, "spectral_norm_exempt", False):
+            continue
         if isinstance(child, (nn.Conv2d, nn.Linear, nn.ConvTranspose2d, nn.Embedding)):
             setattr(module, name, spectral_norm(child))
         else:
