@@ -167,3 +167,11 @@ def test_project_sn_false_leaves_only_the_z_layer_unnormalised():
         sigma = float(torch.linalg.matrix_norm(G.project.weight.detach(), 2))
         assert (abs(sigma - 1.0) < 0.05) is project_sn
         assert torch.equal(G.project.weight.detach(), raw) is (not project_sn) and float(torch.linalg.matrix_norm(raw, 2)) > 2
+
+
+def test_project_bias_false_makes_the_first_layer_linear_in_z():
+    kw = dict(z_dim=16, out_shape=(1, 16, 16), ch=8, attn_res=0, shared_dim=0, hier=False, n_classes=3)
+    assert BigGANGenerator(**kw).project.bias is not None
+    G = BigGANGenerator(**kw, project_bias=False)
+    assert G.project.bias is None
+    assert torch.equal(G.project(torch.zeros(2, 16)), torch.zeros(2, 8 * 4 * 4))

@@ -16,7 +16,7 @@ D (SN-GAN's/BigGAN's CIFAR D): an optimised first down block, down blocks to 8×
 32 → 16 → 8), two blocks without resampling, self-attention after the block that reaches
 ``attn_res``, ReLU, global sum pooling, linear score + projection ⟨embed(y), φ(x)⟩.
 Spectral norm (both nets in these recipes) comes from the config's ``spectral_norm`` switch;
-``project_sn=False`` leaves G's z → 4×4 linear layer out of it.
+``project_sn=False`` leaves G's z → 4×4 linear layer out of it, ``project_bias=False`` drops that layer's bias.
 """
 
 from __future__ import annotations
@@ -79,7 +79,8 @@ class BigGANGenerator(GeneratorBase):
 
     def __init__(self, *, z_dim: int, out_shape: Sequence[int], ch: int = 256, attn_res: int | None = 16,
                  shared_dim: int = 128, hier: bool = True, init: str = "N02", z_dist: str = "normal",
-                 n_classes: int | None = None, class_tables: str = "ones", project_sn: bool = True) -> None:
+                 n_classes: int | None = None, class_tables: str = "ones", project_sn: bool = True,
+                 project_bias: bool = True) -> None:
         super().__init__()
         if class_tables not in ("ones", "init"):
             raise GanforgeError(f"biggan_generator: class_tables {class_tables!r} unknown; valid: ones (per-class BN "
@@ -110,8 +111,9 @@ class BigGANGenerator(GeneratorBase):
             norm = nn.BatchNorm2d
         self.cond_dim, self.per_class_tables = cond_dim, bool(self.n_classes and not cond_dim)
         self.base = (ch, h0, w0)
-        self.project = nn.Linear(self.chunk if self.hier else z_dim, ch * h0 * w0)
-        # project_sn=False: the z → [ch, 4, 4] layer stays out of the config's spectral norm (every other layer keeps it)
+        self.project = nn.Linear(self.chunk if self.hier else z_dim, ch * h0 * w0, bias=project_bias)
+        # project_sn=False: the z → [ch, 4, 4] layer stays out of the config's spectral norm (every other layer keeps it);
+        # project_bias=False: that layer has no bias (a fixed 4×4 template that spectral norm does not bound)
         self.project.spectral_norm_exempt = not project_sn
         self.blocks = nn.ModuleList([UpBlock(ch, ch, norm=norm) for _ in range(n)])
         level = _attention_level(attn_res, [4 * 2 ** (i + 1) for i in range(n)], "biggan_generator")
