@@ -69,3 +69,14 @@ def test_mnist_presets_centre_the_digits_unscaled_and_fashion_keeps_its_resize(r
     assert (m.data.image_size, m.data.fit) == ([32, 32], "centre")
     f = resolve_config(recipe, overrides={"data": {"name": "fashion-mnist"}})
     assert (f.data.image_size, f.data.fit) == ([32, 32], "crop")
+
+
+def test_sagan_fashion_preset_leaves_gs_z_layer_out_of_spectral_norm_and_mnist_keeps_it():
+    """Fashion-MNIST: spectral norm everywhere in G but its z layer (there it let the layer's bias displace z);
+    MNIST and the paper-scale default: spectral norm on every layer of G, as the paper."""
+    for data, project_sn in (("fashion-mnist", False), ("mnist", True), ("cifar10", True)):
+        cfg = resolve_config("sagan", overrides={"data": {"name": data}})
+        assert cfg.G.spectral_norm is True
+        assert cfg.G.args.get("project_sn", True) is project_sn
+        G, _ = build_models(cfg, (1 if "mnist" in data else 3, 32, 32), n_classes=10)
+        assert hasattr(G.project, "parametrizations") is project_sn and hasattr(G.blocks[0].conv1, "parametrizations")
