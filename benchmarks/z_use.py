@@ -4,8 +4,8 @@ For each run: the singular values of G's z → 4×4 linear layer (σ2/σ1 and th
 spectral norm σ1 is pinned at 1, so a small ratio means z's other directions have shrunk), the share
 of the variance at that layer's output and after each up-sampling block that z causes within one
 class (variance across z over the total, averaged over classes 0, 3 and 7), and the samples' pixel
-spread within a class (the std across z, averaged over pixels and classes). G samples in eval mode, as
-``ganforge sample`` does.
+spread within a class (the std across z, averaged over pixels and classes). The raw G of the run's last
+(or the named) checkpoint, not its EMA, sampled in eval mode.
 
     python benchmarks/z_use.py RUN [RUN ...] [--checkpoint best|last|step_NNN]
 """
