@@ -79,6 +79,9 @@ def test_unknown_metric_and_missing_labels_fail_clearly(tmp_path):
     result = CliRunner().invoke(main, ["eval", "--images", str(tmp_path / "x.npy"), "--reference", "digits",
                                        "--metrics", "cacc", "--features", "identity"])
     assert result.exit_code == 2 and "--labels" in result.output
+    result = CliRunner().invoke(main, ["eval", "--images", str(tmp_path / "x.npy"), "--reference", "digits",
+                                       "--metrics", "class_spread", "--features", "identity"])
+    assert result.exit_code == 2 and "spread within each class" in result.output and "--labels" in result.output
 
 
 def test_inception_offline_names_the_file_and_where_to_put_it(monkeypatch, tmp_path):
@@ -312,3 +315,26 @@ def test_a_run_that_centred_its_data_is_read_cut_back_to_the_native_size(tmp_pat
                                      *common]).exit_code == 0
     moved = json.loads((tmp_path / "e.jsonl").read_text().splitlines()[1])
     assert moved["value"] > 1.0
+
+
+def test_class_spread_is_near_zero_for_one_image_per_class_and_near_one_for_data_like_samples():
+    from ganforge.metrics.conditional import class_spread_from_features
+
+    gen = torch.Generator().manual_seed(0)
+    centres = torch.randn(3, 6, generator=gen) * 5
+    ref_y = torch.arange(600) % 3
+    ref = centres[ref_y] + torch.randn(600, 6, generator=gen) * torch.tensor([1.0, 2.0, 3.0])[ref_y, None]
+    y = torch.arange(300) % 3
+    alike = centres[y] + torch.randn(300, 6, generator=gen) * torch.tensor([1.0, 2.0, 3.0])[y, None]
+    one_each = centres[y] + 1e-3 * torch.randn(300, 6, generator=gen)
+    varied = class_spread_from_features(alike, y, ref, ref_y)
+    collapsed = class_spread_from_features(one_each, y, ref, ref_y)
+    assert 0.8 < varied["class_spread"] < 1.25 and set(varied["per_class"]) == {0, 1, 2}
+    assert collapsed["class_spread"] < 0.01
+    # the overall spread cannot see it: the collapsed samples still span the three classes
+    assert one_each.var(0).sum() > 0.5 * ref.var(0).sum()
+    half = torch.where((y == 1)[:, None], one_each, alike)  # one class collapsed: the lowest names it
+    assert class_spread_from_features(half, y, ref, ref_y)["class_spread_worst"] == 1
+    assert class_spread_from_features(alike[:1], y[:1], ref, ref_y) == {}  # one sample a class: nothing to read
+    with pytest.raises(ValueError, match="labels"):
+        class_spread_from_features(alike, y[:10], ref, ref_y)

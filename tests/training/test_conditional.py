@@ -151,8 +151,8 @@ def test_sample_by_class_and_code(tmp_path):
 def test_eval_computes_conditional_accuracy_from_a_conditional_run(tmp_path, shared_data):
     sets = _tiny_sets("cgan") + ["data.name=mnist", f"data.root={shared_data}", "data.limit=2000"]
     ganforge.train("cgan", out=tmp_path / "c", steps=2, set=sets, console=False)
-    res = subprocess.run([sys.executable, "-m", "ganforge.cli", "eval", str(tmp_path / "c"), "--metrics", "cacc",
-                          "--n", "200", "--no-cache"], capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-m", "ganforge.cli", "eval", str(tmp_path / "c"), "--metrics",
+                          "cacc,class_spread", "--n", "200", "--no-cache"], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     cards = {c["metric"]: c for c in map(json.loads, open(tmp_path / "c" / "eval.jsonl"))}
     card = cards["conditional_accuracy"]
@@ -160,6 +160,10 @@ def test_eval_computes_conditional_accuracy_from_a_conditional_run(tmp_path, sha
     # the sure hits are a subset of the argmax hits, and the worst class is at most their mean
     assert cards["worst_class_cacc"]["value"] <= cards["confident_cacc"]["value"] <= card["value"]
     assert len(cards["confident_cacc"]["params"]["per_class"]) == 10  # balanced: every class asked for
+    # the variety inside each class asked for, against the test images of that class
+    spread, lowest = cards["class_spread"], cards["class_spread_min"]
+    assert len(spread["params"]["per_class"]) == 10 and 0 <= lowest["value"] <= spread["value"]
+    assert lowest["value"] == pytest.approx(spread["params"]["per_class"][str(lowest["params"]["class"])], abs=1e-4)
 
 
 def test_refusals_for_combinations_the_trainer_cannot_honour(tmp_path):

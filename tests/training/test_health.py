@@ -68,6 +68,15 @@ def test_rules_that_must_not_fire():
     assert diagnose([dict(start, precision=0.2), dict(narrow, step=400)]) == "healthy"  # once: early blobs
     assert diagnose([dict(start, classes_covered=4), dict(narrow, step=400, classes_covered=4)]) == "healthy"
     assert diagnose([dict(start, precision=0.3), dict(narrow, step=400)]) == "healthy"  # unlike data: learning
+    # a conditional G drawing about one image per class (sagan's Fashion-MNIST preset with spectral norm on G's z
+    # layer: class_spread 0.42), while the overall spread and the classes look fine (recall is left as it was, so
+    # that only this rule can fire)
+    one_per_class = dict(class_spread=0.42, class_spread_min=0.2, class_spread_worst=6, precision=0.75)
+    assert diagnose(rows(*[one_per_class] * 2)) == "mode_collapse"
+    assert diagnose(rows(one_per_class)) == "healthy"  # once is not enough
+    assert diagnose(rows(*[dict(one_per_class, precision=0.3)] * 2)) == "healthy"  # unlike data: still learning
+    # fewer styles than the data but not one per class (sagan's MNIST preset: 0.82, recall 0.31): healthy
+    assert diagnose(rows(*[dict(one_per_class, class_spread=0.82)] * 2)) == "healthy"
     assert diagnose(rows(dict(memorised=0.3, memorised_ref=0.2))) == "healthy"  # as many as held-out reals
     assert diagnose(rows(dict(d_overfit_gap=0.3, r_t_train=1.0, r_t_heldout=0.5))) == "healthy"  # a little apart
     assert diagnose(rows(*[dict(fid=200.0, precision=0.9)] * 4)) == "healthy"  # converged, not stalled
@@ -88,6 +97,12 @@ def test_tracker_best_advice_and_stop_rules():
     assert stop_reason(tracker, parse_stop_when("unhealthy:3")) is None
     tracker.add(dict(GOOD, step=5000, fid=26.0))
     assert tracker.since_best == 1 and stop_reason(tracker, parse_stop_when("plateau:1"))
+    conditional = HealthTracker()
+    for row in rows(*[dict(class_spread=0.4, class_spread_min=0.2, class_spread_worst=6)] * 2):
+        conditional.add(row)
+    assert conditional.last_state == "mode_collapse"
+    assert "one image per class" in conditional.rows[-1]["advice"] and "class 6 the lowest at 0.20" in \
+        conditional.rows[-1]["advice"]
     copy = HealthTracker()
     copy.load_state_dict(json.loads(json.dumps(tracker.state_dict())))
     assert copy.state_dict() == tracker.state_dict()
@@ -176,3 +191,19 @@ def test_in_training_evaluation_reads_a_centred_run_cut_back(tmp_path, monkeypat
     _train(run, 10, "data.image_size=[12,12]", "data.fit=centre")
     assert len(seen) == 3 and set(seen) == {((12, 12), (8, 8))}  # held-out reals, training reals, one evaluation
     assert _evaluations(run)[-1]["fid"] >= 0
+
+
+def test_a_conditional_runs_evaluation_measures_the_spread_within_each_class(tmp_path):
+    """A conditional run's evaluation rows carry class_spread (mean over classes), its lowest class and that
+    value; an unconditional run's do not (its samples ask for no class)."""
+    run = tmp_path / "cgan"
+    sets = ["z_dim=8", "G.args.z_hidden=16", "G.args.y_hidden=16", "G.args.joint_hidden=32", "D.args.x_units=16",
+            "D.args.y_units=8", "D.args.joint_units=16"]
+    ganforge.train("cgan", data="digits", steps=10, out=run, console=False,
+                   set=sets + quick_sets(**{"train.eval_every": 10, "train.eval_samples": 100}))
+    row = _evaluations(run)[-1]
+    assert row["class_spread"] >= 0 and row["class_spread_min"] <= row["class_spread"]
+    assert row["class_spread_worst"] in range(10)
+    plain = tmp_path / "gan"
+    _train(plain, 10)
+    assert "class_spread" not in _evaluations(plain)[-1]

@@ -85,3 +85,31 @@ def class_coverage_from_probs(probs, confident: float = CONFIDENT, unread=None) 
               **_flat_param(unread)}
     return [MetricResult("confident_share", share, None, None, params),
             MetricResult("smallest_class_share", float(hist.min()), None, None, params)]
+
+
+def class_spread_from_features(feats, labels, ref_feats, ref_labels) -> dict:
+    """Variety within each class: for every class c asked for, the samples' spread (√ of the trace of
+    their feature covariance) over that of the held-out reals of class c. A conditional G that draws
+    one image per class scores near 0 in every class even while its samples as a whole span all the
+    classes (the overall ``spread`` stays high); one as varied as the data, near 1.
+
+    Returns {"class_spread": the mean over classes, "class_spread_min": the lowest, "class_spread_worst":
+    its class, "per_class": {class: ratio}}; classes with fewer than 2 samples or 2 reals are skipped
+    (an empty dict when none is left)."""
+    f, y = np.asarray(feats, dtype=np.float64), np.asarray(labels).astype(np.int64)
+    r, ry = np.asarray(ref_feats, dtype=np.float64), np.asarray(ref_labels).astype(np.int64)
+    if f.shape[0] != y.shape[0] or r.shape[0] != ry.shape[0]:
+        raise ValueError(f"{f.shape[0]} samples with {y.shape[0]} labels, {r.shape[0]} reals with {ry.shape[0]}")
+    per_class = {}
+    for c in np.unique(y):
+        mine, theirs = f[y == c], r[ry == c]
+        if len(mine) < 2 or len(theirs) < 2:
+            continue
+        ref_var = theirs.var(0, ddof=1).sum()
+        if ref_var > 0:
+            per_class[int(c)] = float(np.sqrt(mine.var(0, ddof=1).sum() / ref_var))
+    if not per_class:
+        return {}
+    worst = min(per_class, key=per_class.get)
+    return {"class_spread": float(np.mean(list(per_class.values()))), "class_spread_min": per_class[worst],
+            "class_spread_worst": worst, "per_class": per_class}

@@ -32,7 +32,7 @@ from ..data.fit import centred_from, read_native
 from ..errors import GanforgeError
 from ..training.latent import seeded_global_rng
 from .classifier import SHIPPED
-from .conditional import confident_classes, flat_images, typical_pixel_std
+from .conditional import class_spread_from_features, confident_classes, flat_images, typical_pixel_std
 from .fid import fid_from_features
 from .kid import kid_from_features
 from .memorisation import memorisation
@@ -165,6 +165,9 @@ class Evaluator:
             row["class_hist"] = [round(float(h), 4) for h in hist]
             row["classes_covered"] = _covered(hist)
             row["classes_covered_ref"] = self.ref_classes
+        if labels is not None and self.held_labels is not None:  # a conditional G: variety inside each class
+            within = class_spread_from_features(feats, labels.cpu(), self.ref_feats, self.held_labels[: len(self.held_x)])
+            row.update({k: v for k, v in within.items() if k != "per_class"})
         held = torch.from_numpy(self.ref_feats[:D_REALS]) if self.has_held_out else None
         memo = memorisation(torch.from_numpy(feats), self.train_feats, held_out=held, space="features")
         row["memorised"] = memo.value

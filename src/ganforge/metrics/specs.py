@@ -11,7 +11,12 @@ import torch
 
 from ..errors import GanforgeError
 from ..registry import METRICS
-from .conditional import class_coverage_from_probs, conditional_accuracy_from_probs, confident_conditional_accuracy
+from .conditional import (
+    class_coverage_from_probs,
+    class_spread_from_features,
+    conditional_accuracy_from_probs,
+    confident_conditional_accuracy,
+)
 from .fid import fid_from_features
 from .inception_score import inception_score_from_probs
 from .kid import kid_from_features
@@ -79,6 +84,19 @@ def _cacc(ctx):
     return [result, *confident_conditional_accuracy(ctx.gen_probs, ctx.gen_labels, unread=ctx.gen_blank)]
 
 
+def _class_spread(ctx):
+    if ctx.gen_labels is None or ctx.ref_labels is None:
+        raise GanforgeError("the spread within each class needs the class of every sample (a conditional run, or "
+                            "--labels FILE.npy next to --images) and a labelled reference set (e.g. mnist:test)")
+    within = class_spread_from_features(ctx.gen_features, ctx.gen_labels, ctx.ref_features, ctx.ref_labels)
+    if not within:
+        raise GanforgeError("the spread within each class needs at least 2 samples and 2 reference images of a class")
+    params = {"per_class": {c: round(v, 4) for c, v in within["per_class"].items()}}
+    return [MetricResult("class_spread", within["class_spread"], None, None, params),
+            MetricResult("class_spread_min", within["class_spread_min"], None, None,
+                         {**params, "class": within["class_spread_worst"]})]
+
+
 def _classes(ctx):
     return class_coverage_from_probs(ctx.gen_probs, unread=ctx.gen_blank)
 
@@ -140,6 +158,9 @@ for spec in [
     MetricSpec("cacc", "conditional accuracy: share classified as the conditioning class; also read with p ≥ 0.9, "
                "overall and in the worst class", "Odena et al., 2017",
                ("probs", "labels"), _cacc),
+    MetricSpec("class_spread", "variety within each class asked for: the samples' feature spread over the "
+               "reference images' of that class, mean over classes and the lowest (near 0: one image per class)",
+               "ganforge", ("features", "labels"), _class_spread),
     MetricSpec("classes", "share of samples the classifier reads with p ≥ 0.9, and the rarest class's share of "
                "those (the class histogram in the card)", "ganforge", ("probs",), _classes),
     MetricSpec("memo", "share of samples nearer to a training image than half the median gap between training "

@@ -26,7 +26,10 @@ States, checked in this order (the first that fires wins):
   data but never spread out: precision at least ``narrow_precision``, recall below ``narrow_recall``
   and the classifier's classes at most ``narrow_classes`` of the held-out reals', at this
   evaluation and the one before (the class count alone decides nothing: it read EBGAN's
-  grey-backed, varied digits as two classes);
+  grey-backed, varied digits as two classes); or, for a conditional G, samples that look like data
+  (precision at least ``collapse_precision``) whose spread within each class asked for, averaged over
+  classes (``class_spread``), is below ``class_collapse_spread`` × held-out reals' of that class, at
+  this evaluation and the one before (one image per class: the overall spread stays high);
 - ``memorising``: a share of samples that are near-copies of training images at least
   ``memo_share`` and ``memo_ratio`` × the share among held-out reals;
 - ``d_overfit``: D scores held-out reals at least ``overfit_gap`` of the way from training reals
@@ -57,6 +60,7 @@ THRESHOLDS = {
     "narrow_recall": 0.05,
     "narrow_precision": 0.4,
     "narrow_classes": 0.3,
+    "class_collapse_spread": 0.6,
     "memo_share": 0.2,
     "memo_ratio": 3.0,
     "overfit_gap": 0.5,
@@ -108,7 +112,7 @@ def diagnose(rows: list[dict], t: dict = THRESHOLDS) -> str:
     if looks_real and recall is not None and recall < t["collapse_recall"] \
             and recall <= lost * _most(rows[:-1], "recall") and _most(rows[:-1], "recall") >= 2 * t["collapse_recall"]:
         return "mode_collapse"
-    if len(rows) > 1 and all(_narrow(r, t) for r in rows[-2:]):
+    if len(rows) > 1 and all(_narrow(r, t) or _one_per_class(r, t) for r in rows[-2:]):
         return "mode_collapse"
     memo, memo_ref = _num(row, "memorised"), _num(row, "memorised_ref")
     if memo is not None and memo >= t["memo_share"] and memo >= t["memo_ratio"] * (memo_ref or 0.0):
@@ -134,6 +138,15 @@ def _narrow(row: dict, t: dict) -> bool:
         and recall < t["narrow_recall"] and classes <= t["narrow_classes"] * classes_ref
 
 
+def _one_per_class(row: dict, t: dict) -> bool:
+    """A conditional G that draws about one image per class: samples that look like data (precision) whose
+    spread within the class asked for is below ``class_collapse_spread`` × held-out reals' of that class,
+    averaged over classes (``class_spread``; the samples as a whole still span every class)."""
+    precision, within = _num(row, "precision"), _num(row, "class_spread")
+    return None not in (precision, within) and precision >= t["collapse_precision"] \
+        and within < t["class_collapse_spread"]
+
+
 def advice(state: str, rows: list[dict], best_step: int | None) -> str:
     """One sentence a user can act on, naming the step and the best checkpoint so far."""
     row = rows[-1]
@@ -150,9 +163,14 @@ def advice(state: str, rows: list[dict], best_step: int | None) -> str:
         return f"{what} at {step}: the run is diverging; lower the learning rates (opt.G.lr, opt.D.lr); {best}."
     if state == "mode_collapse":
         spread = _num(row, "pixel_spread")
+        within = _num(row, "class_spread")
         what = (f"G's samples are nearly alike (their spread is {spread:.2f} of held-out reals')" if spread is not None
-                and spread < THRESHOLDS["collapse_pixel_spread"] else f"G's samples cover little of the data (recall "
-                f"{f['recall'] or 0:.2f})")
+                and spread < THRESHOLDS["collapse_pixel_spread"]
+                else f"G draws nearly one image per class, whatever z (the spread within a class is {within:.2f} of "
+                f"held-out reals', class {row.get('class_spread_worst')} the lowest at "
+                f"{_num(row, 'class_spread_min') or 0:.2f})" if within is not None
+                and within < THRESHOLDS["class_collapse_spread"]
+                else f"G's samples cover little of the data (recall {f['recall'] or 0:.2f})")
         if f["classes_covered"] is not None and f["classes_covered_ref"]:
             what += f"; the classifier finds {f['classes_covered']:.0f} of {f['classes_covered_ref']:.0f} classes"
         return (f"{what} at {step}: mode collapse; lower G's learning rate or raise D's regularisation "
