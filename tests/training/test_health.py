@@ -101,7 +101,8 @@ def test_tracker_best_advice_and_stop_rules():
     for row in rows(*[dict(class_spread=0.4, class_spread_min=0.2, class_spread_worst=6)] * 2):
         conditional.add(row)
     assert conditional.last_state == "mode_collapse"
-    assert "one image per class" in conditional.rows[-1]["advice"] and "class 6 the lowest at 0.20" in \
+    assert "one image per class" in conditional.rows[-1]["advice"] and "ignore z" in conditional.rows[-1]["advice"]
+    assert "class 6 the lowest at 0.20" in \
         conditional.rows[-1]["advice"]
     copy = HealthTracker()
     copy.load_state_dict(json.loads(json.dumps(tracker.state_dict())))

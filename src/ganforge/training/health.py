@@ -162,18 +162,20 @@ def advice(state: str, rows: list[dict], best_step: int | None) -> str:
                 else f"FID rose to {f['fid']:.3g}, over {THRESHOLDS['diverge_ratio']:g}× its best")
         return f"{what} at {step}: the run is diverging; lower the learning rates (opt.G.lr, opt.D.lr); {best}."
     if state == "mode_collapse":
-        spread = _num(row, "pixel_spread")
-        within = _num(row, "class_spread")
-        what = (f"G's samples are nearly alike (their spread is {spread:.2f} of held-out reals')" if spread is not None
-                and spread < THRESHOLDS["collapse_pixel_spread"]
-                else f"G draws nearly one image per class, whatever z (the spread within a class is {within:.2f} of "
-                f"held-out reals', class {row.get('class_spread_worst')} the lowest at "
-                f"{_num(row, 'class_spread_min') or 0:.2f})" if within is not None
-                and within < THRESHOLDS["class_collapse_spread"]
-                else f"G's samples cover little of the data (recall {f['recall'] or 0:.2f})")
-        if f["classes_covered"] is not None and f["classes_covered_ref"]:
-            what += f"; the classifier finds {f['classes_covered']:.0f} of {f['classes_covered_ref']:.0f} classes"
-        return (f"{what} at {step}: mode collapse; lower G's learning rate or raise D's regularisation "
+        spread, within = _num(row, "pixel_spread"), _num(row, "class_spread")
+        classes = (f"; the classifier finds {f['classes_covered']:.0f} of {f['classes_covered_ref']:.0f} classes"
+                   if f["classes_covered"] is not None and f["classes_covered_ref"] else "")
+        if spread is not None and spread < THRESHOLDS["collapse_pixel_spread"]:
+            what = f"G's samples are nearly alike (their spread is {spread:.2f} of held-out reals')"
+        elif within is not None and within < THRESHOLDS["class_collapse_spread"]:  # the class steers G, z hardly
+            return (f"G draws nearly one image per class, whatever z (the spread within a class is {within:.2f} of "
+                    f"held-out reals', class {row.get('class_spread_worst')} the lowest at "
+                    f"{_num(row, 'class_spread_min') or 0:.2f}){classes} at {step}: mode collapse within each class; "
+                    f"G has learnt to ignore z: constrain G's first layer less (spectral norm on SAGAN's z layer did "
+                    f"this, docs/health.md); {best}.")
+        else:
+            what = f"G's samples cover little of the data (recall {f['recall'] or 0:.2f})"
+        return (f"{what}{classes} at {step}: mode collapse; lower G's learning rate or raise D's regularisation "
                 f"(e.g. a larger d_penalties.r1 weight than the run's); {best}.")
     if state == "memorising":
         return (f"{f['memorised']:.0%} of samples are near-copies of training images (held-out reals: "
