@@ -25,8 +25,14 @@ _RESIZED = {"data": {"image_size": [32, 32]},
             "opt": {"D": _CONSTANT, "G": _CONSTANT},
             "train": {"steps": 5000, "channels_last": True}}
 # MNIST's digits centred unscaled in the frame (read back at 28×28): the same generator, read without resampling,
-# 96.4% read as asked where resized it read 91.1% (docs/paper-settings-conditional.md); Fashion keeps its resize
-_MNIST = {**_RESIZED, "data": MNIST_IN_32}
+# 96.4% read as asked where resized it read 91.1% (docs/paper-settings-conditional.md); Fashion keeps its resize.
+# MNIST also runs as the same authors' SN-DCGAN example (chainer-gan-lib example.sh, sngan's preset): one D update
+# per G update, Adam β = (0.5, 0.999), one batch of 64 for both players, for 16,000 iterations: 65 ms an iteration
+# alone against 217 with n_dis 5 and G's batch 128, so 3.2× the G updates in 17.3 minutes: 97.2% read as asked,
+# every class ≥ 95.1%, FID 2.6 (5,000 iterations at n_dis 5: 96.4%, worst class 91.8%)
+_ONE_D_STEP = {**_CONSTANT, "betas": [0.5, 0.999]}
+_MNIST = {**_RESIZED, "data": MNIST_IN_32, "d_steps": 1, "opt": {"D": _ONE_D_STEP, "G": _ONE_D_STEP},
+          "train": {**_RESIZED["train"], "steps": 16000, "g_batch_size": None}}
 _FASHION = {**_RESIZED, "train": {**_RESIZED["train"], "steps": 4000}}
 
 
@@ -85,11 +91,17 @@ register_recipe(Recipe(
         "CIFAR-10 configuration (configs/sn_cifar10_conditional.yml).",
         "mnist and fashion-mnist get a CPU preset: 32×32, the DCGAN backbone at 32 channels (G with conditional "
         "batch norm; D without normalisation, spectral norm and the projection head) instead of the ResNets, "
-        "5,000 iterations on MNIST and 4,000 on Fashion-MNIST instead of 50,000 (under 20 minutes alone on 2 cores, "
+        "16,000 iterations on MNIST and 4,000 on Fashion-MNIST instead of 50,000 (under 20 minutes alone on 2 cores, "
         "measured) at a constant lr: the linear "
         "decay to 0 squeezed into them held FID at 44.9 after 2,500 iterations where the constant lr reached 11.8 "
         "(mnist-cnn, in training; docs/paper-settings-conditional.md, the result in docs/results/mnist.md).",
         CENTRED_MNIST + "96.4% read as asked where the resized preset read 91.1% "
         "(the same generator quality, docs/paper-settings-conditional.md).",
+        "The mnist preset runs as the same authors' SN-DCGAN example (chainer-gan-lib example.sh, --n_dis 1 "
+        "--adam_beta1 0.5 --adam_beta2 0.999; the SN-GAN paper's setting C): one D update per G update, Adam "
+        "β = (0.5, 0.999), one batch of 64 for both players, instead of n_dis 5, β = (0, 0.9) and G's batch 128: an "
+        "iteration costs 65 ms alone on a 2-core AMD EPYC instead of 217, so 16,000 iterations fit where 5,000 did; "
+        "97.2% read as asked, every class ≥ 95.1%, FID 2.6, where 5,000 at n_dis 5 read 96.4%, worst class 91.8% "
+        "(docs/paper-settings-conditional.md).",
     ),
 ))
