@@ -75,6 +75,9 @@ def test_rules_that_must_not_fire():
     assert diagnose(rows(*[one_per_class] * 2)) == "mode_collapse"
     assert diagnose(rows(one_per_class)) == "healthy"  # once is not enough
     assert diagnose(rows(*[dict(one_per_class, precision=0.3)] * 2)) == "healthy"  # unlike data: still learning
+    # biggan with one D step: precision 0.53, then 0.46 while each class was one drawing (spread 0.51, 0.41)
+    assert diagnose(rows(dict(one_per_class, precision=0.53, class_spread=0.51),
+                         dict(one_per_class, precision=0.46, class_spread=0.41))) == "mode_collapse"
     # fewer styles than the data but not one per class (sagan's MNIST preset: 0.82, recall 0.31): healthy
     assert diagnose(rows(*[dict(one_per_class, class_spread=0.82)] * 2)) == "healthy"
     assert diagnose(rows(dict(memorised=0.3, memorised_ref=0.2))) == "healthy"  # as many as held-out reals

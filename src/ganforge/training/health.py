@@ -27,7 +27,7 @@ States, checked in this order (the first that fires wins):
   and the classifier's classes at most ``narrow_classes`` of the held-out reals', at this
   evaluation and the one before (the class count alone decides nothing: it read EBGAN's
   grey-backed, varied digits as two classes); or, for a conditional G, samples that look like data
-  (precision at least ``collapse_precision``) whose spread within each class asked for, averaged over
+  (precision at least ``narrow_precision``) whose spread within each class asked for, averaged over
   classes (``class_spread``), is below ``class_collapse_spread`` × held-out reals' of that class, at
   this evaluation and the one before (one image per class: the overall spread stays high);
 - ``memorising``: a share of samples that are near-copies of training images at least
@@ -139,11 +139,12 @@ def _narrow(row: dict, t: dict) -> bool:
 
 
 def _one_per_class(row: dict, t: dict) -> bool:
-    """A conditional G that draws about one image per class: samples that look like data (precision) whose
+    """A conditional G that draws about one image per class: samples that look like data (precision at least
+    ``narrow_precision``, as for samples that never spread out) whose
     spread within the class asked for is below ``class_collapse_spread`` × held-out reals' of that class,
     averaged over classes (``class_spread``; the samples as a whole still span every class)."""
     precision, within = _num(row, "precision"), _num(row, "class_spread")
-    return None not in (precision, within) and precision >= t["collapse_precision"] \
+    return None not in (precision, within) and precision >= t["narrow_precision"] \
         and within < t["class_collapse_spread"]
 
 
