@@ -106,6 +106,12 @@ def unconditional_without_labels(cfg: Config, data) -> tuple[Config, str | None]
 # presets); it follows --steps
 DECAY_OVER_SECOND_HALF = {"schedule": "linear", "decay_start": 0.5, "lr_min": 0.0}
 
+# The SN-GAN authors' SN-DCGAN example (pfnet-research/chainer-gan-lib example.sh: --algorithm stdgan --n_dis 1
+# --adam_beta1 0.5 --adam_beta2 0.999, the SN-GAN paper's setting C) at a constant lr: one D update per G update; its
+# updater gives both players one batch of the same size (a preset adds train.g_batch_size: None). sngan's and
+# cgan-projection's MNIST presets run this way
+SN_DCGAN_UPDATES = {"d_steps": 1, "opt": {player: {"betas": [0.5, 0.999], "schedule": "constant"} for player in ("D", "G")}}
+
 # MNIST's 28×28 digits unscaled in a 32×32 frame with black margins, as the PGGAN authors' dataset_tool.py pads
 # them: an evaluation reads the frame cut back to 28×28, so neither the training images nor the samples are
 # resampled (resized 28 → 32 → 28, the test images themselves are read confidently 94.9% of the time against 98.1% as they are)

@@ -1,7 +1,7 @@
 """SN-GAN: Miyato et al., "Spectral Normalization for Generative Adversarial Networks", ICLR 2018,
 as the authors released it (pfnet-research/sngan_projection, configs/sn_cifar10_unconditional.yml)."""
 
-from .base import MNIST_IN_32, Recipe, point_data_defaults, register_recipe
+from .base import MNIST_IN_32, SN_DCGAN_UPDATES, Recipe, point_data_defaults, register_recipe
 from .wgan_gp import dequantized_d_step
 
 # MNIST / Fashion-MNIST on a CPU: the ResNets cost ≈ 2 s per generator iteration at 1 thread even at 32 channels,
@@ -15,12 +15,10 @@ from .wgan_gp import dequantized_d_step
 # 2-core AMD EPYC. With the ResNet config's hinge loss and G batch 128 instead, the same 18,000 iterations scored
 # 9.5 at 1.6× the time a step; the ResNet settings (n_dis 5, β = (0, 0.9)) 12.6 after 6,000 iterations (15.9
 # minutes); the authors' decay to 0 over the run, 10.6 (hinge)
-_ONE_D_STEP = {"betas": [0.5, 0.999], "schedule": "constant"}
 _NETS = {"data": {"image_size": [32, 32]},
          "G": {"arch": "dcgan_generator", "args": {"ngf": 32}},
          "D": {"arch": "dcgan_discriminator", "args": {"ndf": 32, "norm": "none", "head_bias": False}}}
-_MNIST = {**_NETS, "data": MNIST_IN_32, "loss": "minimax", "g_objective": "non_saturating", "d_steps": 1,
-          "opt": {"D": _ONE_D_STEP, "G": _ONE_D_STEP},
+_MNIST = {**_NETS, **SN_DCGAN_UPDATES, "data": MNIST_IN_32, "loss": "minimax", "g_objective": "non_saturating",
           "train": {"steps": 18000, "channels_last": True, "g_batch_size": None}}
 # Fashion-MNIST keeps the earlier preset, measured there (FID 12.0, docs/results/fashion-mnist.md): the same networks
 # with the ResNet settings (hinge, n_dis 5, β = (0, 0.9), G batch 128) for 6,000 generator iterations
