@@ -66,9 +66,9 @@ def test_compile_with_a_double_backward_penalty_is_refused():
 def test_stacked_mnist_takes_the_mnist_preset_where_a_recipe_has_none_of_its_own():
     from ganforge.recipes.base import resolve_config
 
-    stacked = resolve_config("sngan", overrides={"data": {"name": "stacked-mnist"}})
-    mnist = resolve_config("sngan", overrides={"data": {"name": "mnist"}})
-    plain = resolve_config("sngan", overrides={"data": {"name": "cifar10"}})
+    stacked = resolve_config("began", overrides={"data": {"name": "stacked-mnist"}})
+    mnist = resolve_config("began", overrides={"data": {"name": "mnist"}})
+    plain = resolve_config("began", overrides={"data": {"name": "cifar10"}})
     assert stacked.train.steps == mnist.train.steps != plain.train.steps
     assert stacked.G.args == mnist.G.args and stacked.data.name == "stacked-mnist"
     for recipe in ("dcgan", "lsgan", "wgan"):  # their MNIST networks drew black or blurred images there: 32×32

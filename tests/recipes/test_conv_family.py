@@ -303,6 +303,10 @@ def test_sngan_cpu_preset_takes_the_authors_sn_dcgan_settings():
     assert fashion.d_steps == 5 and fashion.opt["D"].betas == [0.0, 0.9] and fashion.G.args == cpu.G.args
     assert fashion.opt["D"].lr == fashion.opt["G"].lr == 2e-4
     assert (fashion.loss, fashion.train.g_batch_size) == ("hinge", 128)
+    # three digits at once: the MNIST preset's settings collapsed there, the Fashion-MNIST preset's did not
+    stacked = resolve_config("sngan", overrides={"data": {"name": "stacked-mnist"}})
+    assert (stacked.loss, stacked.d_steps, stacked.train.g_batch_size, stacked.train.steps) == ("hinge", 5, 128, 6000)
+    assert stacked.data.fit != "centre" and stacked.opt["G"].betas == [0.0, 0.9]
 
 
 def test_constant_schedule_and_lengths_of_the_others():
