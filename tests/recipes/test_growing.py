@@ -148,6 +148,22 @@ def test_pggan_pads_mnist_as_its_authors_do():
     assert (cfg.data.fit, cfg.data.image_size) == ("centre", [32, 32])  # dataset_tool.py: 28² zero-padded to 32²
 
 
+def test_pggan_mnist_preset_halves_the_widths_to_train_longer_at_32():
+    """MNIST's preset: the authors' width rule at fmap_base 256 (64, 64, 32, 16 channels at 4² … 32²), 10,000 steps;
+    the other CPU presets keep fmap_base 512 and 4,000 steps, the paper setting 8192 / 512."""
+    from ganforge.models.progressive import feature_maps
+
+    mnist = resolve_config("pggan", sets=["data.name=mnist"])
+    nf = feature_maps(mnist.G.args["fmap_base"], 1.0, mnist.G.args["fmap_max"])
+    assert [nf(stage) for stage in (1, 2, 3, 4)] == [64, 64, 32, 16] and mnist.D.args["fmap_base"] == 256
+    assert mnist.train.steps == 10000 and mnist.train.batch_size == 16
+    for data in ("fashion-mnist", "stacked-mnist", "cifar10"):
+        cfg = resolve_config("pggan", sets=[f"data.name={data}"])
+        assert (cfg.G.args["fmap_base"], cfg.D.args["fmap_base"], cfg.train.steps) == (512, 512, 4000)
+    paper = resolve_config("pggan")
+    assert paper.data.name == "cifar10" and resolve_config("pggan", sets=["data.name=faces"]).G.args["fmap_base"] == 8192
+
+
 def test_stylegan_cpu_presets_demodulate_and_the_paper_setting_keeps_adain():
     """With AdaIN every MNIST run drew one shape; the CPU presets use StyleGAN2's demodulation (a listed
     deviation), resize the digits to 32² (zero-padding scored worse), and grow to 32² by step 800 of their 4,000."""
