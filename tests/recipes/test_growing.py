@@ -170,12 +170,26 @@ def test_stylegan_cpu_presets_demodulate_and_the_paper_setting_keeps_adain():
     deviation), resize the digits to 32² (zero-padding scored worse), and grow to 32² by step 800 of their 4,000."""
     from ganforge.registry import RECIPES
 
-    for data in ("mnist", "fashion-mnist"):
+    for data, steps in (("mnist", 11000), ("fashion-mnist", 4000)):
         cfg = resolve_config("stylegan", sets=[f"data.name={data}"])
-        assert (cfg.G.args["style"], cfg.data.fit, cfg.data.image_size, cfg.train.steps) == ("demod", "crop", [32, 32], 4000)
+        assert (cfg.G.args["style"], cfg.data.fit, cfg.data.image_size, cfg.train.steps) == ("demod", "crop", [32, 32], steps)
     assert "style" not in resolve_config("stylegan", sets=["data.name=faces"]).G.args  # v1: AdaIN
     assert resolve_config("stylegan", sets=["data.name=mnist", "G.args.style=adain"]).G.args["style"] == "adain"
     assert any("demodulation" in d for d in RECIPES.get("stylegan").deviations)
+
+
+def test_stylegan_mnist_preset_halves_the_widths_and_takes_stylegan2s_lazy_r1():
+    """MNIST's preset: fmap_base 256 in G and D and R1 on every 16th D step at 16× the weight (the same γ on average),
+    11,000 steps; Fashion-MNIST and the paper setting keep R1 at every step (v1), the paper its widths."""
+    from ganforge.registry import RECIPES
+
+    mnist = resolve_config("stylegan", sets=["data.name=mnist"])
+    assert (mnist.G.args["fmap_base"], mnist.D.args["fmap_base"]) == (256, 256)
+    assert mnist.d_penalties["r1"] == {"weight": 5.0, "every": 16}
+    for data in ("fashion-mnist", "faces"):
+        cfg = resolve_config("stylegan", sets=[f"data.name={data}"])
+        assert cfg.d_penalties["r1"] == 5.0 and cfg.G.args["fmap_base"] in (512, 8192)
+    assert any("lazy R1" in d and "fmap_base 256" in d for d in RECIPES.get("stylegan").deviations)
 
 
 def test_in_training_evaluation_of_a_grown_pggan(tmp_path):
