@@ -7,6 +7,7 @@ plain modern ResNet (models/r3gan.py: grouped inverted bottlenecks, fix-up initi
 normalisation) trains without StyleGAN's tricks. Adam with β1 = 0, an EMA of G.
 """
 
+from ..config import deep_merge
 from .base import Recipe, register_recipe, unconditional_without_labels
 
 # The CPU presets (docs/paper-settings-r3gan.md, "MNIST on a CPU"): the paper's CIFAR-10 shape (4 stages, expansion 2,
@@ -31,7 +32,7 @@ _MNIST = {
 # Fashion-MNIST and Stacked MNIST keep the batch of 64 for 4,500 steps they were measured with; on MNIST that scored
 # FID 5.4, 78.8% read confidently (docs/paper-settings-r3gan.md); half the batch for 8,500 steps FID 2.1, 86.3%, but
 # 20.5 minutes alone on a 2-core AMD EPYC (145 ms a step), hence 8,000
-_BATCH_64 = {**_MNIST, "train": {**_MNIST["train"], "batch_size": 64, "steps": 4500}}
+_BATCH_64 = deep_merge(_MNIST, {"train": {"batch_size": 64, "steps": 4500}})
 # Stacked MNIST draws three independent digits at once: the MNIST preset with 32 channels instead of 16 at 32² in G
 # and in D covered 853 of the 1,000 modes (KL 0.91) where 16 covered 530 (KL 1.63) and drew the three digits as one
 # blurred, overlapping loop; it costs 1.8× as much a step (docs/paper-settings-r3gan.md)

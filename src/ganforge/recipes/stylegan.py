@@ -30,8 +30,7 @@ _CPU = {"data": {"image_size": [32, 32]}, "z_dim": 128,
 # at 16× the weight, the same γ = 10 on average), a 32² step 94 ms alone on a 2-core AMD EPYC instead of 159 with R1 at
 # every step, so 20 minutes train 11,000 steps instead of 4,000: FID 20.4, 75% read confidently, where the preset
 # before scored 36.6 and 62% (17.5 minutes alone; docs/results/mnist.md, docs/paper-settings-growing.md)
-_MNIST = deep_merge(deep_merge(_CPU, HALF_WIDTHS), {"d_penalties": {"r1": {"weight": 5.0, "every": 16}},
-                                                   "train": {"steps": 11000}})
+_MNIST = deep_merge(_CPU, {**HALF_WIDTHS, "d_penalties": {"r1": {"weight": 5.0, "every": 16}}, "train": {"steps": 11000}})
 
 register_recipe(Recipe(
     name="stylegan",
