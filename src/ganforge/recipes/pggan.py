@@ -157,10 +157,10 @@ _CPU = {"data": {"image_size": [32, 32], "fit": "centre"}, "G": {"args": _NET}, 
         "recipe_args": {"stabilise_images": _CPU_PHASE, "fade_images": _CPU_PHASE},
         "train": {"batch_size": _CPU_BATCH, "steps": 4000, "ema_decay": 0.995, "ema_start": _CPU_TOP_IN}}
 # MNIST, Fashion-MNIST and Stacked MNIST: half the widths (fmap_base 256: 64, 64, 32, 16 channels at 4² … 32²), a 32²
-# step 121 ms
-# alone instead of about 300, so the same 20 minutes (18.2 alone on a 2-core AMD EPYC) train 10,000 steps (8,200 of them
-# at 32²) instead of 4,000: MNIST FID 45.8, 69% read confidently, where the wider nets' 4,000 steps scored 108.7 and 56%;
-# Fashion-MNIST 73.7 against 123.6; Stacked MNIST 911 modes in its 10-minute budget against 540 (docs/results/)
+# step 121 ms alone instead of about 300, so the same 20 minutes (18.2 alone on a 2-core AMD EPYC) train 10,000 steps
+# (8,200 of them at 32²) instead of 4,000: MNIST FID 45.8, 69% read confidently, where the wider nets' 4,000 steps
+# scored 108.7 and 56%; Fashion-MNIST 73.7 against 123.6; Stacked MNIST 911 modes in its 10-minute budget against 540
+# (docs/results/)
 HALF_WIDTHS = {"G": {"args": {"fmap_base": 256}}, "D": {"args": {"fmap_base": 256}}}  # stylegan's MNIST preset too
 _NARROW = deep_merge(_CPU, {**HALF_WIDTHS, "train": {"steps": 10000}})
 

@@ -95,9 +95,9 @@ register_recipe(Recipe(
     deviations=(
         "Named datasets (mnist, fashion-mnist, cifar10) get a CPU preset: 32×32 (28×28 resized; zero-padded digits, "
         "as pggan's preset has them, scored FID 100.1 against 36.6 in one run each; Fashion-MNIST padded 38.7 against "
-        "43.0), at most 64 channels, z and w of "
-        "128 (8 mapping layers but in MNIST's and Fashion-MNIST's), minibatch 16, 3,200 images per phase (instead of 600,000), 4,000 steps "
-        "(8² → 32², 32² fully in from step 800) (see docs/paper-settings-growing.md).",
+        "43.0), at most 64 channels, z and w of 128 (8 mapping layers but in MNIST's and Fashion-MNIST's), "
+        "minibatch 16, 3,200 images per phase (instead of 600,000), 4,000 steps (8² → 32², 32² fully in from step "
+        "800) (see docs/paper-settings-growing.md).",
         "MNIST's and Fashion-MNIST's preset halves the widths (fmap_base 256: 64, 64, 32, 16 channels at 4² … 32²) and "
         "takes StyleGAN2's lazy R1 (every 16th D step at 16× the weight; v1 runs it every step), so a 32² step costs "
         "94 ms alone on a 2-core AMD EPYC instead of 159 with R1 at every step, and trains 11,000 steps in the 20 "
