@@ -171,8 +171,8 @@ def machines(results: dict, page_machine: str) -> list[str]:
 def short_machine(machine: str) -> str:
     """ "a 2-core Intel Xeon without AMX, no GPU" → "Intel Xeon"; "… with AMX …" → "Intel Xeon with AMX" (its own
     column: a kind of its own)."""
-    m = re.match(r"an? \d+-core (.+?) (with(out)? AMX)", machine)
-    return (m[1] if m[3] else f"{m[1]} {m[2]}") if m else machine
+    m = re.match(r"an? \d+-core (.+?) (?:without AMX|(with AMX))", machine)
+    return " ".join(g for g in m.groups() if g) if m else machine
 
 
 def time_row(recipe: str, args, ap) -> None:

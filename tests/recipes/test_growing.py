@@ -179,7 +179,7 @@ def test_stylegan_cpu_presets_demodulate_and_the_paper_setting_keeps_adain():
     assert any("demodulation" in d for d in RECIPES.get("stylegan").deviations)
 
 
-def test_stylegan_digit_presets_halve_the_widths_map_with_two_layers_and_keep_the_papers_ema():
+def test_stylegan_digit_presets_halve_the_widths_shorten_the_mapping_and_keep_the_papers_ema():
     """MNIST's and Fashion-MNIST's preset: fmap_base 256 in G and D, R1 on every 16th D step at 16× the weight (the same
     γ on average), 4 and 2 mapping layers (StyleGAN2-ADA's small-data configs use 2) and the paper's EMA half-life of 10k images,
     11,000 steps; the other CPU presets keep R1 at every step (v1), 8 mapping layers and the 0.9 EMA, the paper all of
