@@ -115,3 +115,33 @@ def test_min_input_size_is_the_smallest_and_returns_for_any_depth():
         size = min_input_size(n)
         assert patch_output_size(size, n) >= 1 and patch_output_size(size - 1, n) < 1
     assert patch_output_size(min_input_size(60), 60) >= 1
+
+
+def test_resize_convolution_paints_every_pixel_from_the_same_number_of_taps():
+    """upsample="nearest" (Odena et al. 2016): on a flat input, all-ones 3×3 weights give a flat output; the
+    paper's stride-2 transposed conv gives the checkerboard (1, 2 or 4 taps per output pixel)."""
+    from ganforge.models.cyclegan import _UPSAMPLERS
+
+    flat = torch.ones(1, 1, 6, 6)
+    outs = {}
+    for name, make in _UPSAMPLERS.items():
+        layer = nn.Sequential(*make(1, 1))
+        for m in layer.modules():
+            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+        with torch.no_grad():
+            outs[name] = layer(flat)[0, 0]
+        assert outs[name].shape == (12, 12)
+    inner = outs["transpose"][1:-1, 1:-1]
+    assert set(inner.unique().tolist()) == {1.0, 2.0, 4.0}
+    assert torch.equal(outs["nearest"], torch.full((12, 12), 9.0))
+
+
+def test_translator_with_resize_convolutions_has_no_transposed_conv():
+    G = ResnetTranslator(in_shape=(3, 16, 16), out_shape=(3, 16, 16), ngf=4, n_blocks=1, upsample="nearest")
+    assert not any(isinstance(m, nn.ConvTranspose2d) for m in G.modules())
+    assert sum(isinstance(m, nn.Upsample) for m in G.modules()) == 2
+    assert G(torch.zeros(2, 3, 16, 16)).shape == (2, 3, 16, 16)
+    with pytest.raises(GanforgeError, match="upsample must be one of"):
+        ResnetTranslator(in_shape=(3, 16, 16), out_shape=(3, 16, 16), upsample="bilinear-ish")

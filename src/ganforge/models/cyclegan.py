@@ -14,6 +14,13 @@ digits fill their whole frame; with ``frame=[20, 20]`` the resampling down crops
 and the resampling up fills it, padding the margin with black (−1), so that the two framings
 match before the network runs (the paper names geometric change as CycleGAN's weak point, Sec. 5.3).
 
+``upsample`` (an option, not the paper's): ``"transpose"`` (the paper's u128, u64: 3×3 convs of stride ½)
+or ``"nearest"``: nearest-neighbour ×2, then a 3×3 conv with reflection padding (the "resize-convolution" of
+Odena, Dumoulin & Olah, Distill 2016, "Deconvolution and Checkerboard Artifacts", which the CycleGAN authors
+point users to for the checkerboard texture: junyanz/pytorch-CycleGAN-and-pix2pix issues #78 and #190). A 3×3
+kernel of stride 2 overlaps unevenly, so a transposed conv paints every other pixel from a different number of
+taps; after a nearest-neighbour copy every output pixel sees the same number.
+
 ``patchgan``: the 70×70 PatchGAN of pix2pix: C64-C128-C256-C512 (4×4 convs, stride 2 except the
 last, which has stride 1), instance norm on all but the first, LeakyReLU 0.2, then a 4×4 conv to
 one channel. It returns one raw score per overlapping patch, [N, H', W'] (30×30 at 256²). With
@@ -57,6 +64,13 @@ class ResidualBlock(nn.Module):
         return x + self.body(x)
 
 
+_UPSAMPLERS = {
+    "transpose": lambda c_in, c_out: [nn.ConvTranspose2d(c_in, c_out, 3, stride=2, padding=1, output_padding=1)],
+    "nearest": lambda c_in, c_out: [nn.Upsample(scale_factor=2, mode="nearest"), nn.ReflectionPad2d(1),
+                                    nn.Conv2d(c_in, c_out, 3)],
+}
+
+
 def _check_frame(frame, in_shape, out_shape) -> tuple[int, int] | None:
     """``frame`` as (h, w), checked against the larger of the two domains."""
     if frame is None:
@@ -81,7 +95,8 @@ class ResnetTranslator(nn.Module):
     translates = True
 
     def __init__(self, *, in_shape, out_shape, ngf: int = 64, n_blocks: int = 9, n_down: int = 2,
-                 z_dim: int = 0, frame: list[int] | tuple[int, int] | None = None) -> None:
+                 z_dim: int = 0, frame: list[int] | tuple[int, int] | None = None,
+                 upsample: str = "transpose") -> None:
         super().__init__()
         self.in_shape, self.out_shape = tuple(in_shape), tuple(out_shape)
         if len(self.in_shape) != 3 or len(self.out_shape) != 3:
@@ -97,6 +112,8 @@ class ResnetTranslator(nn.Module):
         if min(h, w) // 2**n_down < 2 or min(h, w) < 4:
             raise GanforgeError(f"cyclegan_resnet: {h}×{w} is too small for n_down={n_down} (reflection padding needs "
                                 f"≥ 2 pixels at the smallest scale); lower G.args.n_down")
+        if upsample not in _UPSAMPLERS:
+            raise GanforgeError(f"cyclegan_resnet: upsample must be one of {sorted(_UPSAMPLERS)}, got {upsample!r}")
         self.z_dim = z_dim
         layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(c_in, ngf, 7), _norm(ngf), nn.ReLU(True)]
         ch = ngf
@@ -104,9 +121,8 @@ class ResnetTranslator(nn.Module):
             layers += [nn.Conv2d(ch, ch * 2, 3, stride=2, padding=1), _norm(ch * 2), nn.ReLU(True)]
             ch *= 2
         layers += [ResidualBlock(ch) for _ in range(n_blocks)]
-        for _ in range(n_down):  # u128, u64: 3×3 fractional-stride convs
-            layers += [nn.ConvTranspose2d(ch, ch // 2, 3, stride=2, padding=1, output_padding=1), _norm(ch // 2),
-                       nn.ReLU(True)]
+        for _ in range(n_down):  # u128, u64: 3×3 fractional-stride convs (or resize-convolutions)
+            layers += [*_UPSAMPLERS[upsample](ch, ch // 2), _norm(ch // 2), nn.ReLU(True)]
             ch //= 2
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(ch, c_out, 7), nn.Tanh()]
         self.net = nn.Sequential(*layers)
