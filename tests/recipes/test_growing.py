@@ -171,7 +171,7 @@ def test_stylegan_cpu_presets_demodulate_and_the_paper_setting_keeps_adain():
     deviation), resize the digits to 32² (zero-padding scored worse), and grow to 32² by step 800 of their 4,000."""
     from ganforge.registry import RECIPES
 
-    for data, steps in (("mnist", 11000), ("fashion-mnist", 11000), ("cifar10", 4000)):
+    for data, steps in (("mnist", 12000), ("fashion-mnist", 12000), ("cifar10", 4000)):
         cfg = resolve_config("stylegan", sets=[f"data.name={data}"])
         assert (cfg.G.args["style"], cfg.data.fit, cfg.data.image_size, cfg.train.steps) == ("demod", "crop", [32, 32], steps)
     assert "style" not in resolve_config("stylegan", sets=["data.name=faces"]).G.args  # v1: AdaIN
@@ -182,7 +182,7 @@ def test_stylegan_cpu_presets_demodulate_and_the_paper_setting_keeps_adain():
 def test_stylegan_digit_presets_halve_the_widths_shorten_the_mapping_and_keep_the_papers_ema():
     """MNIST's and Fashion-MNIST's preset: fmap_base 256 in G and D, R1 on every 16th D step at 16× the weight (the same
     γ on average), 4 and 2 mapping layers (StyleGAN2-ADA's small-data configs use 2) and the paper's EMA half-life of 10k images,
-    11,000 steps; the other CPU presets keep R1 at every step (v1), 8 mapping layers and the 0.9 EMA, the paper all of
+    12,000 steps; the other CPU presets keep R1 at every step (v1), 8 mapping layers and the 0.9 EMA, the paper all of
     its own."""
     from ganforge.registry import RECIPES
 
@@ -190,7 +190,7 @@ def test_stylegan_digit_presets_halve_the_widths_shorten_the_mapping_and_keep_th
         cfg = resolve_config("stylegan", sets=[f"data.name={data}"])
         assert (cfg.G.args["fmap_base"], cfg.D.args["fmap_base"], cfg.G.args["mapping_layers"]) == (256, 256, layers)
         assert cfg.d_penalties["r1"] == {"weight": 5.0, "every": 16}
-        assert (cfg.train.ema_decay, cfg.train.ema_half_life, cfg.train.steps) == (None, 10_000, 11000)
+        assert (cfg.train.ema_decay, cfg.train.ema_half_life, cfg.train.steps) == (None, 10_000, 12000)
     cpu = resolve_config("stylegan", sets=["data.name=cifar10"])
     assert (cpu.d_penalties["r1"], cpu.G.args["fmap_base"], cpu.G.args["mapping_layers"]) == (5.0, 512, 8)
     assert (cpu.train.ema_decay, cpu.train.ema_half_life) == (0.9, None)

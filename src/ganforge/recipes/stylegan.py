@@ -28,15 +28,16 @@ _CPU = {"data": {"image_size": [32, 32]}, "z_dim": 128,
         "train": {"batch_size": 16, "steps": 4000, "ema_decay": 0.9, "ema_half_life": None}}  # EMA scaled with the phases
 # MNIST and Fashion-MNIST: half the widths (fmap_base 256: 64, 64, 32, 16 channels at 4² … 32²) and StyleGAN2's lazy
 # R1 (every 16th D step at 16× the weight, the same γ = 10 on average), a 32² step 94 ms alone on a 2-core AMD EPYC
-# instead of 159 with R1 at every step, so 20 minutes train 11,000 steps instead of 4,000; the paper's EMA (a
-# half-life of 10k images: at 11,000 steps it averages over the last 625), where the 0.9 EMA of the shorter presets
-# is G's last few steps; and a shorter mapping network (StyleGAN2-ADA's configs for CIFAR-10 and new data use 2
-# layers): 4 layers for MNIST (FID 11.1, recall 0.43, 77% read confidently, where the preset with 8 layers and the 0.9
-# EMA scored 20.4, 0.36, 75%), 2 for Fashion-MNIST (FID 25.0; 4 layers 26.1, 8 layers 31.1, the 4,000-step preset
-# 43.0); one run each (docs/results/mnist.md, docs/paper-settings-growing.md)
+# instead of 159 with R1 at every step, so 20 minutes train 12,000 steps instead of 4,000 (19.2 minutes there, 11.6 on a
+# 2-core Intel Xeon with AMX); the paper's EMA (a half-life of 10k images: it averages over the last 625 steps), where
+# the 0.9 EMA of the shorter presets is G's last few steps; and a shorter mapping network (StyleGAN2-ADA's configs for
+# CIFAR-10 and new data use 2 layers): 4 layers for MNIST (at 11,000 steps FID 11.1, recall 0.43, 77% read
+# confidently, where the preset with 8 layers and the 0.9 EMA scored 20.4, 0.36, 75%), 2 for Fashion-MNIST (FID 25.0;
+# 4 layers 26.1, 8 layers 31.1, the 4,000-step preset 43.0); 12,000 steps rather than 11,000: MNIST FID 8.6 and 79%
+# read confidently, Fashion-MNIST 21.7; one run each (docs/results/mnist.md, docs/paper-settings-growing.md)
 _MNIST = deep_merge(deep_merge(_CPU, HALF_WIDTHS), {
     "G": {"args": {"mapping_layers": 4}}, "d_penalties": {"r1": {"weight": 5.0, "every": 16}},
-    "train": {"steps": 11000, "ema_decay": None, "ema_half_life": 10_000}})
+    "train": {"steps": 12000, "ema_decay": None, "ema_half_life": 10_000}})
 _FASHION = deep_merge(_MNIST, {"G": {"args": {"mapping_layers": 2}}})
 
 register_recipe(Recipe(
@@ -100,7 +101,7 @@ register_recipe(Recipe(
         "800) (see docs/paper-settings-growing.md).",
         "MNIST's and Fashion-MNIST's preset halves the widths (fmap_base 256: 64, 64, 32, 16 channels at 4² … 32²) and "
         "takes StyleGAN2's lazy R1 (every 16th D step at 16× the weight; v1 runs it every step), so a 32² step costs "
-        "94 ms alone on a 2-core AMD EPYC instead of 159 with R1 at every step, and trains 11,000 steps in the 20 "
+        "94 ms alone on a 2-core AMD EPYC instead of 159 with R1 at every step, and trains 12,000 steps in the 20 "
         "minutes instead of 4,000; its G maps z to w with 4 layers (MNIST) or 2 (Fashion-MNIST) instead of 8 "
         "(StyleGAN2-ADA's configs for CIFAR-10 and new data, cifar and auto, use 2: on MNIST 8 left recall at 0.37, 4 "
         "gave 0.43, 2 gave 0.63 at a worse FID; on Fashion-MNIST FID 31.1, 26.1, 25.0) and it keeps the paper's EMA "
@@ -111,7 +112,7 @@ register_recipe(Recipe(
         "--set G.args.style=adain gives v1's AdaIN back.",
         "EMA decay 0.9 per step in the CPU presets of Stacked MNIST and CIFAR-10 (the EMA's length scaled with the "
         "3,200-image phases, as in pggan), instead of the half-life of 10k images, which MNIST's and Fashion-MNIST's "
-        "11,000-step presets keep.",
+        "12,000-step presets keep.",
         "The EMA averages G after G's update of the step; the authors' Gs update runs with the next D step, so "
         "theirs trails G by one update.",
         "The growth and learning-rate schedule is read at every step; the authors' loop reads it once per 4 "
