@@ -150,20 +150,34 @@ def test_pggan_pads_mnist_as_its_authors_do():
 
 def test_pggan_mnist_preset_halves_the_widths_to_train_longer_at_32():
     """MNIST's, Fashion-MNIST's and Stacked MNIST's preset: the authors' width rule at fmap_base 256 (64, 64, 32, 16
-    channels at 4² … 32²), 10,000 steps; CIFAR-10's keeps fmap_base 512 and 4,000 steps, the paper setting 8192 / 512."""
+    channels at 4² … 32²), 14,000 steps with a lazy penalty (10,000 on Stacked MNIST); CIFAR-10's keeps fmap_base 512 and
+    4,000 steps, the paper setting 8192 / 512."""
     from ganforge.models.progressive import feature_maps
 
     mnist = resolve_config("pggan", sets=["data.name=mnist"])
     nf = feature_maps(mnist.G.args["fmap_base"], 1.0, mnist.G.args["fmap_max"])
     assert [nf(stage) for stage in (1, 2, 3, 4)] == [64, 64, 32, 16] and mnist.D.args["fmap_base"] == 256
-    assert mnist.train.steps == 10000 and mnist.train.batch_size == 16
-    for data in ("fashion-mnist", "stacked-mnist"):
+    assert mnist.train.steps == 14000 and mnist.train.batch_size == 16
+    for data, steps in (("fashion-mnist", 14000), ("stacked-mnist", 10000)):
         cfg = resolve_config("pggan", sets=[f"data.name={data}"])
-        assert (cfg.G.args, cfg.D.args, cfg.train.steps) == (mnist.G.args, mnist.D.args, 10000)
+        assert (cfg.G.args, cfg.D.args, cfg.train.steps) == (mnist.G.args, mnist.D.args, steps)
     cfg = resolve_config("pggan", sets=["data.name=cifar10"])
     assert (cfg.G.args["fmap_base"], cfg.D.args["fmap_base"], cfg.train.steps) == (512, 512, 4000)
     paper = resolve_config("pggan")
     assert paper.data.name == "cifar10" and resolve_config("pggan", sets=["data.name=faces"]).G.args["fmap_base"] == 8192
+
+
+def test_pggan_digit_presets_take_the_gradient_penalty_lazily():
+    """MNIST and Fashion-MNIST: λ = 10 on every 4th D step at 4× the weight (a listed deviation); Stacked MNIST, CIFAR-10
+    and the paper setting keep it on every step, with the drift term unchanged everywhere."""
+    from ganforge.penalties import regulariser_schedule
+    from ganforge.registry import RECIPES
+
+    for data, every in (("mnist", 4), ("fashion-mnist", 4), ("stacked-mnist", 1), ("cifar10", 1), ("faces", 1)):
+        cfg = resolve_config("pggan", sets=[f"data.name={data}"])
+        assert regulariser_schedule("gp", cfg.d_penalties["gp"]) == (10.0, every)
+        assert cfg.d_penalties["drift"] == 0.001
+    assert any("every 4th D step" in d for d in RECIPES.get("pggan").deviations)
 
 
 def test_stylegan_cpu_presets_demodulate_and_the_paper_setting_keeps_adain():

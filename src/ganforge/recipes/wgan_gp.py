@@ -58,6 +58,12 @@ _GRAY = {"data": {"image_size": [32, 32]},
                   "G": {"lr": 3e-4, "betas": [0.5, 0.9], "schedule": "constant"}},
           "recipe_args": {"dequantize": False},
           "train": {"batch_size": 50, "g_batch_size": None, "steps": 3300, "channels_last": True}}
+# MNIST also takes the penalty lazily, as StyleGAN2 takes R1 (Karras et al. 2020, Sec. 3.1): on every 4th critic step at
+# 4× the weight (λ = 10 on average), so an iteration costs 0.58× as much (127 against 220 ms alone on a 2-core Intel
+# Xeon with AMX) and 5,500 iterations fit the 3,300's time: FID 22.2, precision 0.676, 77.1% read confidently, where
+# 3,300 with the penalty on every step scored 32.9, 0.633, 71.7% (one run each; docs/results/mnist.md)
+_MNIST = {**_GRAY, "data": MNIST_IN_32, "d_penalties": {"gp": {"weight": 10.0, "every": 4}},
+          "train": {**_GRAY["train"], "steps": 5500}}
 
 register_recipe(Recipe(
     name="wgan-gp",
@@ -78,7 +84,7 @@ register_recipe(Recipe(
     },
     args={"dequantize": True},
     d_step=dequantized_d_step,
-    dataset_defaults={"mnist": {**_GRAY, "data": MNIST_IN_32}, "fashion-mnist": _GRAY, **point_data_defaults(one=_TOY_1D, two=_TOY_2D)},
+    dataset_defaults={"mnist": _MNIST, "fashion-mnist": _GRAY, **point_data_defaults(one=_TOY_1D, two=_TOY_2D)},
     test_overrides={"data": {"name": "digits", "image_size": [16, 16]}, "G": {"args": {"ch": 8}},
                     "D": {"args": {"ch": 8}}, "z_dim": 8, "train": {"g_batch_size": None}},
     sources={
@@ -111,5 +117,9 @@ register_recipe(Recipe(
         "N(0, 0.02) init (theirs: tflib's), 3,300 generator iterations "
         "(theirs: 200,000) at Adam's lr 3e-4 (theirs: 1e-4; after 2,000 iterations 1e-4 scored FID 64.1 and 3e-4 "
         "scored 26.0 on docs/results/mnist.md, mnist-cnn; 3,300 iterations at 3e-4 scored 16.2).",
+        "MNIST's preset takes the gradient penalty lazily (d_penalties.gp={weight: 10, every: 4}: on every 4th critic "
+        "step at 4× the weight, StyleGAN2's lazy regularisation, Karras et al. 2020, Sec. 3.1, which the paper does "
+        "not have) and runs 5,500 generator iterations in the time of 3,300: FID 22.2, precision 0.676, 77.1% read "
+        "confidently, against 32.9, 0.633, 71.7% with the penalty on every critic step (docs/results/mnist.md).",
     ),
 ))
