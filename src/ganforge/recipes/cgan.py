@@ -30,7 +30,11 @@ register_recipe(Recipe(
         "d_steps": 1, "g_steps": 1,
         "opt": {"D": _SGD, "G": _SGD}, "train": {"batch_size": 100, "steps": 30000},
     },
-    dataset_defaults={"digits": {"G": {"args": {"z_hidden": 100, "y_hidden": 200, "joint_hidden": 400}}}},
+    # MNIST: an EMA of G's weights (0.999 a step; the paper has none): over the noisy iterates of SGD at lr 0.1 → 0.03 it
+    # scored FID 6.5, 94.9% read as asked, worst class 90.9%, where the same run's raw G scored 9.3, 94.1%, 89.8%
+    # (docs/results/mnist.md); about 4% more a step
+    dataset_defaults={"mnist": {"train": {"ema_decay": 0.999}},
+                      "digits": {"G": {"args": {"z_hidden": 100, "y_hidden": 200, "joint_hidden": 400}}}},
     test_overrides={"data": {"name": "digits"}, "z_dim": 8,
                     "G": {"args": {"z_hidden": 16, "y_hidden": 16, "joint_hidden": 32}},
                     "D": {"args": {"x_units": 16, "y_units": 8, "joint_units": 16}}},
@@ -61,7 +65,12 @@ register_recipe(Recipe(
         "D and G are updated in turn (D on a real batch, then G on fresh noise), although the 2014 GAN's released "
         "code, which fills in what this paper leaves unstated, updates both from one batch together: --set "
         "update_order=simultaneous gives that. In turn, MNIST drew digits of every class by step 1,000 and FID "
-        "43.7 (mnist-cnn, 2,000 samples) at 6,000 (docs/health.md); the simultaneous order was not measured.",
+        "43.7 (mnist-cnn, 2,000 samples) at 6,000 (docs/health.md). Measured on MNIST's preset (30,000 steps, one run "
+        "each): together, FID 7.1, 94.9% read as asked, worst class 87.2% (raw G 11.0, 93.0%, 81.4%); in turn 6.5, "
+        "94.9%, 90.9% (raw G 9.3, 94.1%, 89.8%): no better together, so the order stays.",
+        "MNIST's preset keeps an EMA of G's weights (train.ema_decay 0.999; the paper has none), which samples and is "
+        "evaluated: FID 6.5 against the same run's raw G's 9.3, 94.9% read as asked against 94.1% "
+        "(docs/results/mnist.md).",
         "8×8 digits (no such experiment): G 100/200/400 units.",
     ),
 ))
