@@ -21,7 +21,7 @@ import torch
 from ..config import deep_merge
 from ..errors import GanforgeError
 from ..models.progressive import fade_reals
-from .base import Recipe, register_recipe
+from .base import LAZY_GP, Recipe, register_recipe
 from .steps import d_terms, g_terms
 
 
@@ -168,7 +168,7 @@ _NARROW = deep_merge(_CPU, {**HALF_WIDTHS, "train": {"steps": 10000}})
 # what 10,000 did (12.4 minutes there against 12.0; about 18.8 on the AMD EPYC): MNIST FID 36.3 against 45.8,
 # Fashion-MNIST 66.6 against 73.7 (one run each; docs/results/). Stacked MNIST keeps the penalty on every step, as
 # its row was measured
-_LAZY_GP = deep_merge(_NARROW, {"d_penalties": {"gp": {"weight": 10.0, "every": 4}}, "train": {"steps": 14000}})
+_LAZY_GP = deep_merge(_NARROW, {"d_penalties": LAZY_GP, "train": {"steps": 14000}})
 
 register_recipe(Recipe(
     name="pggan",
