@@ -28,7 +28,7 @@ _CPU = {"data": {"image_size": [32, 32]}, "z_dim": 128,
         "train": {"batch_size": 16, "steps": 4000, "ema_decay": 0.9, "ema_half_life": None}}  # EMA scaled with the phases
 # MNIST and Fashion-MNIST: half the widths (fmap_base 256: 64, 64, 32, 16 channels at 4² … 32²) and StyleGAN2's lazy
 # R1 (every 16th D step at 16× the weight, the same γ = 10 on average), a 32² step 94 ms alone on a 2-core AMD EPYC
-# instead of 159 with R1 at every step, so 20 minutes train 12,000 steps instead of 4,000 (19.2 minutes there, 11.6 on a
+# instead of 159 with R1 at every step, so 20 minutes train 12,000 steps instead of 4,000 (19.2 minutes there, 11.7 on a
 # 2-core Intel Xeon with AMX); the paper's EMA (a half-life of 10k images: it averages over the last 625 steps), where
 # the 0.9 EMA of the shorter presets is G's last few steps; and a shorter mapping network (StyleGAN2-ADA's configs for
 # CIFAR-10 and new data use 2 layers): 4 layers for MNIST (at 11,000 steps FID 11.1, recall 0.43, 77% read
