@@ -416,15 +416,15 @@ def test_wgan_gp_mnist_preset_takes_the_penalty_lazily_and_fashion_and_the_paper
     """MNIST: λ = 10 on every 4th critic step at 4× the weight (StyleGAN2's lazy regularisation, a listed deviation),
     5,500 generator iterations in the time of 3,300; Fashion-MNIST and Stacked MNIST keep the penalty on every critic step
     and 3,300 iterations, as measured there; the paper's default is λ = 10 on every step."""
-    from ganforge.penalties import regulariser_schedule as penalty_spec
+    from ganforge.penalties import regulariser_schedule
     from ganforge.registry import RECIPES
 
     mnist = resolve_config("wgan-gp", overrides={"data": {"name": "mnist"}})
-    assert penalty_spec("gp", mnist.d_penalties["gp"]) == (10.0, 4)
+    assert regulariser_schedule("gp", mnist.d_penalties["gp"]) == (10.0, 4)
     assert (mnist.train.steps, mnist.d_steps, mnist.data.fit) == (5500, 5, "centre")
     fashion = resolve_config("wgan-gp", overrides={"data": {"name": "fashion-mnist"}})
-    assert penalty_spec("gp", fashion.d_penalties["gp"]) == (10.0, 1) and fashion.train.steps == 3300
+    assert regulariser_schedule("gp", fashion.d_penalties["gp"]) == (10.0, 1) and fashion.train.steps == 3300
     stacked = resolve_config("wgan-gp", overrides={"data": {"name": "stacked-mnist"}})  # lazily it drew black images
-    assert penalty_spec("gp", stacked.d_penalties["gp"]) == (10.0, 1) and stacked.train.steps == 3300
-    assert penalty_spec("gp", resolve_config("wgan-gp").d_penalties["gp"]) == (10.0, 1)
+    assert regulariser_schedule("gp", stacked.d_penalties["gp"]) == (10.0, 1) and stacked.train.steps == 3300
+    assert regulariser_schedule("gp", resolve_config("wgan-gp").d_penalties["gp"]) == (10.0, 1)
     assert any("every 4th critic step" in d for d in RECIPES.get("wgan-gp").deviations)
