@@ -195,9 +195,9 @@ def test_stylegan_cpu_presets_demodulate_and_the_paper_setting_keeps_adain():
 
 def test_stylegan_digit_presets_halve_the_widths_shorten_the_mapping_and_keep_the_papers_ema():
     """MNIST's and Fashion-MNIST's preset: fmap_base 256 in G and D, R1 on every 16th D step at 16× the weight (the same
-    γ on average), 4 and 2 mapping layers (StyleGAN2-ADA's small-data configs use 2) and the paper's EMA half-life of 10k images,
-    12,000 steps; the other CPU presets keep R1 at every step (v1), 8 mapping layers and the 0.9 EMA, the paper all of
-    its own."""
+    γ on average), 4 and 2 mapping layers (StyleGAN2-ADA's small-data configs use 2), the paper's EMA half-life of 10k
+    images, StyleGAN2's lr of 0.002 and 12,000 steps; the other CPU presets keep R1 at every step (v1), 8 mapping layers,
+    the 0.9 EMA and v1's lr, the paper all of its own."""
     from ganforge.registry import RECIPES
 
     for data, layers in (("mnist", 4), ("fashion-mnist", 2)):
@@ -205,14 +205,17 @@ def test_stylegan_digit_presets_halve_the_widths_shorten_the_mapping_and_keep_th
         assert (cfg.G.args["fmap_base"], cfg.D.args["fmap_base"], cfg.G.args["mapping_layers"]) == (256, 256, layers)
         assert cfg.d_penalties["r1"] == {"weight": 5.0, "every": 16}
         assert (cfg.train.ema_decay, cfg.train.ema_half_life, cfg.train.steps) == (None, 10_000, 12000)
+        assert (cfg.optimizer("G").lr, cfg.optimizer("D").lr) == (0.002, 0.002)  # StyleGAN2's
     cpu = resolve_config("stylegan", sets=["data.name=cifar10"])
+    assert (cpu.optimizer("G").lr, cpu.optimizer("D").lr) == (0.001, 0.001)  # v1's below 128²
     assert (cpu.d_penalties["r1"], cpu.G.args["fmap_base"], cpu.G.args["mapping_layers"]) == (5.0, 512, 8)
     assert (cpu.train.ema_decay, cpu.train.ema_half_life) == (0.9, None)
     paper = resolve_config("stylegan", sets=["data.name=faces"])
     assert (paper.d_penalties["r1"], paper.G.args["fmap_base"], paper.G.args["mapping_layers"]) == (5.0, 8192, 8)
     assert paper.train.ema_half_life == 10_000
     deviations = RECIPES.get("stylegan").deviations
-    assert any("lazy R1" in d and "fmap_base 256" in d and "4 layers (MNIST) or 2" in d for d in deviations)
+    assert any("lazy R1" in d and "fmap_base 256" in d and "4 layers (MNIST) or 2" in d and "lr of 0.002" in d
+               for d in deviations)
 
 
 def test_in_training_evaluation_of_a_grown_pggan(tmp_path):
