@@ -414,17 +414,21 @@ def test_input_gradient_penalties_train_under_bf16_mixed(tmp_path, penalty, sets
 
 def test_wgan_gp_mnist_preset_takes_the_penalty_lazily_and_fashion_and_the_paper_do_not():
     """MNIST: λ = 10 on every 4th critic step at 4× the weight (StyleGAN2's lazy regularisation, a listed deviation),
-    5,500 generator iterations in the time of 3,300; Fashion-MNIST and Stacked MNIST keep the penalty on every critic step
-    and 3,300 iterations, as measured there; the paper's default is λ = 10 on every step."""
+    5,500 generator iterations in the time of 3,300, Adam at 1e-3 and an EMA of G; Fashion-MNIST and Stacked MNIST keep the
+    penalty on every critic step, 3,300 iterations, 3e-4 and the raw G, as measured there; the paper's default is λ = 10
+    on every step."""
     from ganforge.penalties import regulariser_schedule
     from ganforge.registry import RECIPES
 
     mnist = resolve_config("wgan-gp", overrides={"data": {"name": "mnist"}})
     assert regulariser_schedule("gp", mnist.d_penalties["gp"]) == (10.0, 4)
     assert (mnist.train.steps, mnist.d_steps, mnist.data.fit) == (5500, 5, "centre")
+    assert [(mnist.optimizer(p).lr, mnist.optimizer(p).betas) for p in "DG"] == [(1e-3, [0.5, 0.9])] * 2
+    assert mnist.train.ema_decay == 0.999
     fashion = resolve_config("wgan-gp", overrides={"data": {"name": "fashion-mnist"}})
+    assert fashion.optimizer("G").lr == fashion.optimizer("D").lr == 3e-4 and fashion.train.ema_decay is None
     assert regulariser_schedule("gp", fashion.d_penalties["gp"]) == (10.0, 1) and fashion.train.steps == 3300
     stacked = resolve_config("wgan-gp", overrides={"data": {"name": "stacked-mnist"}})  # lazily it drew black images
     assert regulariser_schedule("gp", stacked.d_penalties["gp"]) == (10.0, 1) and stacked.train.steps == 3300
     assert regulariser_schedule("gp", resolve_config("wgan-gp").d_penalties["gp"]) == (10.0, 1)
-    assert any("every 4th critic step" in d for d in RECIPES.get("wgan-gp").deviations)
+    assert any("every 4th critic step" in d and "lr to 1e-3" in d for d in RECIPES.get("wgan-gp").deviations)
