@@ -5,22 +5,19 @@ from ..config import deep_merge
 from .base import Recipe, point_data_defaults, register_recipe
 from .dcgan import MNIST_PRESET, STACKED_PRESET
 
-# MNIST on a CPU: the DCGAN authors' MNIST networks at 28×28 (dcgan's MNIST preset; the critic's batch
-# norms with gain and shift, as WGAN's DCGAN critic has them), batch 64, z 100 ~ N(0, 1), at 4× the paper's lr, 1,600
-# generator iterations (about 18 minutes alone on 2 cores: the 100-critic boosts alone take 4 of them). FID in training
-# at 1,000 / 1,500 / 2,000 / 2,500: 66.4 / 40.8 / 27.2 / 24.1 (10,000 samples at 2,500) where the earlier preset, the
-# CIFAR-10 backbone at 32×32 and half its width, reached 66.5 / 52.9 / 51.3 at 1,000 / 1,500 / 2,000; at the paper's
-# 5e-5 that backbone scored 333 / 228 / 119 / 93.5 at 500 … 2,000, most samples one shape at 1,000
 _RMSPROP = {"name": "rmsprop", "lr": 5e-5, "eps": 1e-8, "schedule": "constant"}
-# Now without the released code's boosts (Algorithm 1 as printed: 5 critic steps throughout; the boosts took a third of
-# the 20 minutes), at 8× the paper's lr, for 2,000 iterations in about the time of the 1,600 with boosts: FID 17.2,
-# precision 0.614, 77% read confidently, where the boosted 1,600 at 4× scored 37.6, 0.596, 69% (one run each)
+# MNIST on a CPU: the DCGAN authors' MNIST networks at 28×28 (dcgan's MNIST preset; the critic's batch norms with gain
+# and shift, as WGAN's DCGAN critic has them), batch 64, z 100 ~ N(0, 1); 5 critic steps throughout, without the released
+# code's boosts (the paper's Algorithm 1 as printed; the boosts took a third of the 20 minutes), RMSProp at 8× the
+# paper's lr, 2,000 generator iterations (12.2 minutes alone on a 2-core Intel Xeon with AMX): FID 17.2, precision 0.614,
+# 77% read confidently, where 1,600 boosted iterations at 4× scored 37.6, 0.596, 69% (one run each); at the paper's
+# 5e-5 the earlier 32×32 preset scored 333 / 228 / 119 / 93.5 at 500 … 2,000, most samples one shape at 1,000
 _MNIST = {"data": {"image_size": None}, "G": MNIST_PRESET["G"],
           "D": {"arch": MNIST_PRESET["D"]["arch"], "args": {"kernel": 5, "leak": 0.2}},
           "opt": {"D": {"lr": 4e-4}, "G": {"lr": 4e-4}}, "recipe_args": {"d_steps_boost": None},
           "train": {"steps": 2000, "channels_last": False}}
 # Fashion-MNIST keeps the earlier preset, measured there (FID 53.2, docs/results/fashion-mnist.md): the CIFAR-10 backbone
-# at 32×32 and half its width, 2,000 generator iterations at the same lr; Stacked MNIST keeps it too (dcgan's MNIST
+# at 32×32 and half its width, 2,000 generator iterations with the boosts at 4× the paper's lr; Stacked MNIST keeps it (dcgan's MNIST
 # networks, which wgan's MNIST preset uses, drew black images there: docs/results/stacked-mnist.md)
 _FASHION = deep_merge(STACKED_PRESET, {"opt": {"D": {"lr": 2e-4}, "G": {"lr": 2e-4}}, "train": {"steps": 2000}})
 
