@@ -123,6 +123,11 @@ CENTRED_MNIST = ("The mnist preset centres the 28×28 digits unscaled in the 32�
 # StyleGAN2's lazy regularisation (Karras et al. 2020, Sec. 3.1) applied to WGAN-GP's penalty: every 4th D step at 4× the
 # weight (λ = 10 on average); the digit presets of wgan-gp and pggan spend the time it saves on more steps
 LAZY_GP = {"gp": {"weight": 10.0, "every": 4}}
+
+
+def both_players(**settings) -> dict:
+    """An ``opt`` diff giving D and G the same optimiser settings: ``both_players(lr=2e-3)``."""
+    return {player: dict(settings) for player in ("D", "G")}
 # a dataset made of another one's images takes that one's preset where a recipe has none of its own: Stacked MNIST
 # is MNIST's digits in three channels, so every recipe with an MNIST preset trains on it at MNIST's scale
 PRESET_LIKE = {"stacked-mnist": "mnist"}

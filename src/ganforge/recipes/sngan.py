@@ -2,7 +2,7 @@
 as the authors released it (pfnet-research/sngan_projection, configs/sn_cifar10_unconditional.yml)."""
 
 from ..config import deep_merge
-from .base import MNIST_IN_32, SN_DCGAN_UPDATES, Recipe, point_data_defaults, register_recipe
+from .base import MNIST_IN_32, SN_DCGAN_UPDATES, Recipe, both_players, point_data_defaults, register_recipe
 from .wgan_gp import dequantized_d_step
 
 # MNIST / Fashion-MNIST on a CPU: the ResNets cost ≈ 2 s per generator iteration at 1 thread even at 32 channels,
@@ -21,7 +21,7 @@ _NETS = {"data": {"image_size": [32, 32]},
          "D": {"arch": "dcgan_discriminator", "args": {"ndf": 32, "norm": "none", "head_bias": False}}}
 _MNIST = deep_merge({**_NETS, **SN_DCGAN_UPDATES, "data": MNIST_IN_32, "loss": "minimax", "g_objective": "non_saturating",
                      "train": {"steps": 18000, "channels_last": True, "g_batch_size": None}},
-                    {"opt": {player: {"lr": 3e-4} for player in ("D", "G")}})  # the example's lr: 2e-4
+                    {"opt": both_players(lr=3e-4)})  # the example's lr: 2e-4
 # Fashion-MNIST keeps the earlier preset, measured there (FID 12.0, docs/results/fashion-mnist.md): the same networks
 # with the ResNet settings (hinge, n_dis 5, β = (0, 0.9), G batch 128) for 6,000 generator iterations. Stacked MNIST
 # takes it too: with the MNIST preset every sample was one three-channel blot from step 1,000 on (72 of 1,000 modes in

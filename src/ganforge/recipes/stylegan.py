@@ -13,7 +13,7 @@ truncation sweep).
 from __future__ import annotations
 
 from ..config import deep_merge
-from .base import Recipe, register_recipe
+from .base import Recipe, both_players, register_recipe
 from .pggan import ADAM, GROWING_HOOKS, GROWTH_ARGS, HALF_WIDTHS
 
 _NET = {"fmap_base": 512, "fmap_max": 64}
@@ -39,7 +39,7 @@ _CPU = {"data": {"image_size": [32, 32]}, "z_dim": 128,
 # MNIST FID 5.1, recall 0.58, 81% read confidently, where 0.001 scored 8.6, 0.46, 79% (one run each)
 _MNIST = deep_merge(deep_merge(_CPU, HALF_WIDTHS), {
     "G": {"args": {"mapping_layers": 4}}, "d_penalties": {"r1": {"weight": 5.0, "every": 16}},
-    "opt": {"D": {"lr": 0.002}, "G": {"lr": 0.002}},
+    "opt": both_players(lr=0.002),
     "train": {"steps": 12000, "ema_decay": None, "ema_half_life": 10_000}})
 _FASHION = deep_merge(_MNIST, {"G": {"args": {"mapping_layers": 2}}})
 

@@ -2,7 +2,7 @@
 authors' released code (martinarjovsky/WassersteinGAN) for what the paper leaves open."""
 
 from ..config import deep_merge
-from .base import Recipe, point_data_defaults, register_recipe
+from .base import Recipe, both_players, point_data_defaults, register_recipe
 from .dcgan import MNIST_PRESET, STACKED_PRESET
 
 _RMSPROP = {"name": "rmsprop", "lr": 5e-5, "eps": 1e-8, "schedule": "constant"}
@@ -14,12 +14,12 @@ _RMSPROP = {"name": "rmsprop", "lr": 5e-5, "eps": 1e-8, "schedule": "constant"}
 # 5e-5 the earlier 32×32 preset scored 333 / 228 / 119 / 93.5 at 500 … 2,000, most samples one shape at 1,000
 _MNIST = {"data": {"image_size": None}, "G": MNIST_PRESET["G"],
           "D": {"arch": MNIST_PRESET["D"]["arch"], "args": {"kernel": 5, "leak": 0.2}},
-          "opt": {"D": {"lr": 4e-4}, "G": {"lr": 4e-4}}, "recipe_args": {"d_steps_boost": None},
+          "opt": both_players(lr=4e-4), "recipe_args": {"d_steps_boost": None},
           "train": {"steps": 2000, "channels_last": False}}
 # Fashion-MNIST keeps the earlier preset, measured there (FID 53.2, docs/results/fashion-mnist.md): the CIFAR-10 backbone
 # at 32×32 and half its width, 2,000 generator iterations with the boosts at 4× the paper's lr; Stacked MNIST keeps it (dcgan's MNIST
 # networks, which wgan's MNIST preset uses, drew black images there: docs/results/stacked-mnist.md)
-_FASHION = deep_merge(STACKED_PRESET, {"opt": {"D": {"lr": 2e-4}, "G": {"lr": 2e-4}}, "train": {"steps": 2000}})
+_FASHION = deep_merge(STACKED_PRESET, {"opt": both_players(lr=2e-4), "train": {"steps": 2000}})
 
 register_recipe(Recipe(
     name="wgan",

@@ -5,8 +5,9 @@ gan_cifar_resnet.py) and their MNIST network (gan_mnist.py) as the MNIST preset.
 import torch
 from torch import Tensor
 
+from ..config import deep_merge
 from ..training.context import StepContext
-from .base import LAZY_GP, MNIST_IN_32, Recipe, point_data_defaults, register_recipe
+from .base import LAZY_GP, MNIST_IN_32, Recipe, both_players, point_data_defaults, register_recipe
 from .steps import d_terms_on
 
 
@@ -69,8 +70,8 @@ _STACKED = {**_GRAY, "data": MNIST_IN_32}
 # for both players (10× gan_mnist.py's; the same cost a step) and an EMA of G (0.999 a step; the paper has none): FID 9.8,
 # precision 0.738, 82.8% read confidently, where 3e-4 without the EMA scored 22.2, 0.676, 77.1% and 1e-3 without it (the
 # same run's raw G) 8.7, 0.699, 81.9% (one run each; docs/paper-settings-conv.md)
-_MNIST = {**_STACKED, "d_penalties": LAZY_GP, "train": {**_STACKED["train"], "steps": 5500, "ema_decay": 0.999},
-          "opt": {player: {**_STACKED["opt"][player], "lr": 1e-3} for player in ("D", "G")}}
+_MNIST = deep_merge(_STACKED, {"d_penalties": LAZY_GP, "opt": both_players(lr=1e-3),
+                               "train": {"steps": 5500, "ema_decay": 0.999}})
 
 register_recipe(Recipe(
     name="wgan-gp",
