@@ -48,6 +48,18 @@ def test_existing_run_is_never_overwritten(tmp_path):
                        set=["opt_G.lr=0.5"], console=False)
 
 
+def test_resume_takes_a_value_given_again_in_another_spelling(tmp_path):
+    """--set opt.G.lr=4e-4 (a string to YAML) on a run saved with 0.0004 is no change; 5e-4 is one."""
+    sets = TINY + quick_sets()
+    ganforge.train("gan", data="digits", steps=2, out=tmp_path / "r", set=sets + ["opt.G.lr=0.0004"], console=False)
+    ganforge.train("gan", data="digits", steps=3, out=tmp_path / "r", resume=True, set=["opt.G.lr=4e-4"],
+                   console=False)
+    assert load_checkpoint(latest_checkpoint(tmp_path / "r"))["step"] == 3
+    with pytest.raises(GanforgeError, match="cannot change opt.G.lr"):
+        ganforge.train("gan", data="digits", steps=4, out=tmp_path / "r", resume=True, set=["opt.G.lr=5e-4"],
+                       console=False)
+
+
 def test_sigkill_resumes_from_last_complete_checkpoint(tmp_path):
     run = tmp_path / "killed"
     cmd = [sys.executable, "-m", "ganforge.cli", "train", "gan", "--data", "digits", "--steps", "100000",

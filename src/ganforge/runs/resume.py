@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 from ..config import Config, build, load_yaml
@@ -29,14 +30,17 @@ def resume_config(run_dir: Path, recipe: str | None, *, sets=(), flags=None, con
         raise GanforgeError(f"--resume: {run_dir} was trained with recipe {saved.get('recipe')!r}, not {recipe!r}")
     diff = deep_merge(current(load_yaml(config)) if config else {}, current(parse_set(list(sets))))
     diff = deep_merge(diff, current(flags or {}))
-    changed = sorted(k for k, v in _flatten(diff).items() if _flatten(saved).get(k) != v)
+    cfg = build(Config, deep_merge(saved, diff))
+    # compared as built, so that a value given again in another spelling (--set opt.G.lr=4e-4 against the
+    # saved 0.0004) is the same value, not a change
+    given, now, was = _flatten(diff), _flatten(asdict(cfg)), _flatten(asdict(build(Config, saved)))
+    changed = sorted(k for k in given if now.get(k, given[k]) != was.get(k))
     bad = [k for k in changed if k not in RESUMABLE]
     if bad:
         raise GanforgeError(
             f"--resume cannot change {', '.join(bad)} (the run was trained with other values); "
             f"only {', '.join(sorted(RESUMABLE))} may change"
         )
-    cfg = build(Config, deep_merge(saved, diff))
     check_config(cfg)
     return cfg
 
