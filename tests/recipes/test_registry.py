@@ -61,7 +61,7 @@ def test_recipe_trains_at_toy_size(name, tmp_path):
         assert a.min() >= 0 and a.max() <= 1
 
 
-@pytest.mark.parametrize("recipe", ["sagan", "cgan-projection", "acgan", "sngan", "wgan-gp"])
+@pytest.mark.parametrize("recipe", ["sagan", "biggan", "cgan-projection", "acgan", "sngan", "wgan-gp"])
 def test_mnist_presets_centre_the_digits_unscaled_and_fashion_keeps_its_resize(recipe):
     """MNIST at 32×32: the digits unscaled in the frame (read back cut to 28×28 by the evaluation); the
     Fashion-MNIST preset, measured resized, keeps that."""
