@@ -21,9 +21,9 @@ _CPU = {"G": {"args": {"ch": 32}}, "D": {"args": {"ch": 32}},
 _GRAY = {**_CPU, "G": {"args": {"ch": 16}}, "D": {"args": {"ch": 16}}, "data": {"image_size": [32, 32]},
          "train": {**_CPU["train"], "steps": 3500, "ema_decay": None}}
 # MNIST: the digits centred unscaled in the 32×32 frame (MNIST_IN_32, as sagan's preset), Adam's lr 4e-4 for both players
-# (the authors' CIFAR-10 2e-4) and 5,000 steps (16.5 minutes alone on a 2-core AMD EPYC at its 198.5 ms a step): FID 7.8,
-# recall 0.517, 96.4% read as asked, worst class 90.2%, where the resized preset at 2e-4 for 3,500 steps scored 9.9,
-# 0.435, 86.4%, 65.2% (docs/paper-settings-attention.md); Fashion-MNIST keeps _GRAY, as measured there
+# (the authors' CIFAR-10 2e-4) and 5,000 steps (alone: 16.5 minutes on a 2-core AMD EPYC, 12.2 on an Intel Xeon with AMX):
+# FID 7.8, recall 0.517, 96.4% read as asked, worst class 90.2%, where the resized preset at 2e-4 for 3,500 steps scored
+# 9.9, 0.435, 86.4%, 65.2% (docs/paper-settings-attention.md); Fashion-MNIST keeps _GRAY, as measured there
 _MNIST = deep_merge(_GRAY, {"data": MNIST_IN_32, "opt": both_players(lr=4e-4), "train": {"steps": 5000}})
 
 register_recipe(Recipe(
