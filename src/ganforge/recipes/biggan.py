@@ -15,9 +15,9 @@ from .base import CENTRED_MNIST, MNIST_IN_32, Recipe, both_players, register_rec
 # CPU scale (named datasets): widths 32, batch 32, an EMA over ~200 steps (about 40 GFLOP per step)
 _CPU = {"G": {"args": {"ch": 32}}, "D": {"args": {"ch": 32}},
         "train": {"batch_size": 32, "channels_last": True, "ema_decay": 0.995, "ema_start": 200}}
-# MNIST / Fashion-MNIST: widths 16 (about 11 GFLOP per step) and 3,500 steps, 15.8 minutes alone on 2 cores (measured);
-# the raw G samples: on one MNIST run the EMA (0.995 from step 200) scored FID 12.7 and 80.2% read as asked where the
-# raw G of the same run scored 9.9 and 86.4% (docs/paper-settings-attention.md)
+# Fashion-MNIST (and the base of MNIST's below): widths 16 (about 11 GFLOP per step) and 3,500 steps, 15.8 minutes alone
+# on 2 cores (measured); the raw G samples: on one resized MNIST run at 2e-4 the EMA (0.995 from step 200) scored FID
+# 12.7 and 80.2% read as asked where the raw G of the same run scored 9.9 and 86.4% (docs/paper-settings-attention.md)
 _GRAY = {**_CPU, "G": {"args": {"ch": 16}}, "D": {"args": {"ch": 16}}, "data": {"image_size": [32, 32]},
          "train": {**_CPU["train"], "steps": 3500, "ema_decay": None}}
 # MNIST: the digits centred unscaled in the 32×32 frame (MNIST_IN_32, as sagan's preset), Adam's lr 4e-4 for both players
