@@ -102,6 +102,11 @@ def unconditional_without_labels(cfg: Config, data) -> tuple[Config, str | None]
     return cfg, None
 
 
+def both_players(**settings) -> dict:
+    """An ``opt`` diff giving D and G the same optimiser settings: ``both_players(lr=2e-3)``."""
+    return {player: dict(settings) for player in ("D", "G")}
+
+
 # an lr held for the first half of the run, then decaying linearly to 0 by its last step (ebgan's and gan-modern's MNIST
 # presets); it follows --steps
 DECAY_OVER_SECOND_HALF = {"schedule": "linear", "decay_start": 0.5, "lr_min": 0.0}
@@ -110,7 +115,7 @@ DECAY_OVER_SECOND_HALF = {"schedule": "linear", "decay_start": 0.5, "lr_min": 0.
 # --adam_beta1 0.5 --adam_beta2 0.999, the SN-GAN paper's setting C) at a constant lr: one D update per G update; its
 # updater gives both players one batch of the same size (a preset adds train.g_batch_size: None). sngan's and
 # cgan-projection's MNIST presets run this way
-SN_DCGAN_UPDATES = {"d_steps": 1, "opt": {player: {"betas": [0.5, 0.999], "schedule": "constant"} for player in ("D", "G")}}
+SN_DCGAN_UPDATES = {"d_steps": 1, "opt": both_players(betas=[0.5, 0.999], schedule="constant")}
 
 # MNIST's 28×28 digits unscaled in a 32×32 frame with black margins, as the PGGAN authors' dataset_tool.py pads
 # them: an evaluation reads the frame cut back to 28×28, so neither the training images nor the samples are
@@ -124,10 +129,6 @@ CENTRED_MNIST = ("The mnist preset centres the 28×28 digits unscaled in the 32�
 # weight (λ = 10 on average); the digit presets of wgan-gp and pggan spend the time it saves on more steps
 LAZY_GP = {"gp": {"weight": 10.0, "every": 4}}
 
-
-def both_players(**settings) -> dict:
-    """An ``opt`` diff giving D and G the same optimiser settings: ``both_players(lr=2e-3)``."""
-    return {player: dict(settings) for player in ("D", "G")}
 # a dataset made of another one's images takes that one's preset where a recipe has none of its own: Stacked MNIST
 # is MNIST's digits in three channels, so every recipe with an MNIST preset trains on it at MNIST's scale
 PRESET_LIKE = {"stacked-mnist": "mnist"}

@@ -8,7 +8,7 @@ normalisation) trains without StyleGAN's tricks. Adam with β1 = 0, an EMA of G.
 """
 
 from ..config import deep_merge
-from .base import Recipe, register_recipe, unconditional_without_labels
+from .base import Recipe, both_players, register_recipe, unconditional_without_labels
 
 # The CPU presets (docs/paper-settings-r3gan.md, "MNIST on a CPU"): the paper's CIFAR-10 shape (4 stages, expansion 2,
 # z of 64, group width 16) with one block per stage, 64 channels at 4² and 8² narrowing to 16 at 32² (G; D mirrors it);
@@ -25,7 +25,7 @@ _MNIST = {
     "conditional": False,
     "G": _G_NETS, "D": _D_NETS,
     "d_penalties": {"r1": {"weight": 0.25, "every": 8}, "r2": {"weight": 0.25, "every": 8}},  # γ = 0.5
-    "opt": {player: {"lr": 1e-3, "lr_min": 2.5e-4, "decay_end": None} for player in ("D", "G")},
+    "opt": both_players(lr=1e-3, lr_min=2.5e-4, decay_end=None),
     "train": {"batch_size": 32, "steps": 8000, "ema_decay": 0.99, "log_every": 100, "sample_every": 500,
               "ckpt_every": 500, "channels_last": True},
 }
@@ -56,8 +56,8 @@ register_recipe(Recipe(
         "loss": "rpgan", "g_objective": "rpgan",
         "d_penalties": {"r1": 0.025, "r2": 0.025},
         "d_steps": 1,
-        "opt": {player: {"name": "adam", "lr": 2e-4, "betas": [0.0, 0.9], "eps": 1e-8, "schedule": "cosine",
-                         "lr_min": 5e-5, "decay_end": 39063} for player in ("D", "G")},
+        "opt": both_players(name="adam", lr=2e-4, betas=[0.0, 0.9], eps=1e-8, schedule="cosine", lr_min=5e-5,
+                            decay_end=39063),
         "train": {"batch_size": 512, "steps": 39063, "ema_decay": 0.999},
     },
     adapt_to_data=unconditional_without_labels,
