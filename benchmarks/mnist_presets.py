@@ -347,6 +347,9 @@ def main() -> None:
         unknown = set(wanted) - set(RECIPES)
         if unknown:
             ap.error(f"unknown rows {sorted(unknown)}; valid: {', '.join(RECIPES)}")
+        if args.timing and args.sets:  # a timing is saved as the row's: it must be the preset's own settings
+            ap.error("--timing times each preset as the code sets it and saves that as the row's; --set is not applied "
+                     "there. Time a changed setting by hand: ganforge train R --steps N --set train.eval_every=0 --set ...")
         for recipe in wanted:
             if args.timing:
                 time_row(recipe, args, ap)
