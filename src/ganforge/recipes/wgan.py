@@ -7,18 +7,18 @@ from .dcgan import MNIST_PRESET, STACKED_PRESET
 
 _RMSPROP = {"name": "rmsprop", "lr": 5e-5, "eps": 1e-8, "schedule": "constant"}
 # MNIST on a CPU: the DCGAN authors' MNIST networks at 28×28 (dcgan's MNIST preset; the critic's batch norms with gain
-# and shift, as WGAN's DCGAN critic has them), batch 64, z 100 ~ N(0, 1); 3 critic steps to each generator iteration
+# and shift, as WGAN's DCGAN critic has them), batch 64, z 100 ~ N(0, 1); 2 critic steps to each generator iteration
 # throughout (the paper's n_critic is 5), without the released code's boosts (the boosts took a third of the 20
-# minutes), RMSProp at 8× the paper's lr, 3,000 generator iterations: FID 12.6, precision 0.670, 80% read confidently,
-# where 2,000 iterations of 5 critic steps, about as long, scored 17.2, 0.614, 77%, and 1,600 boosted iterations at 4×
-# 37.6, 0.596, 69% (one run each); at the paper's 5e-5 the earlier 32×32 preset scored 333 / 228 / 119 / 93.5 at
-# 500 … 2,000, most samples one shape at 1,000
+# minutes), RMSProp at 8× the paper's lr, 3,500 generator iterations: FID 10.8, precision 0.663, 81% read confidently,
+# where in about as long 3,000 iterations of 3 critic steps scored 12.6, 0.670, 80%, 2,000 of 5 17.2, 0.614, 77%, and
+# 1,600 boosted iterations at 4× 37.6, 0.596, 69% (one run each); at the paper's 5e-5 the earlier 32×32 preset scored
+# 333 / 228 / 119 / 93.5 at 500 … 2,000, most samples one shape at 1,000
 _MNIST = {"data": {"image_size": None}, "G": MNIST_PRESET["G"],
           "D": {"arch": MNIST_PRESET["D"]["arch"], "args": {"kernel": 5, "leak": 0.2}},
-          "d_steps": 3, "opt": both_players(lr=4e-4), "recipe_args": {"d_steps_boost": None},
-          "train": {"steps": 3000, "channels_last": False}}
-# Fashion-MNIST takes the same preset: FID 21.2, where 2,000 iterations of 5 critic steps scored 29.4 and the earlier
-# preset (below) 53.2 (docs/results/fashion-mnist.md).
+          "d_steps": 2, "opt": both_players(lr=4e-4), "recipe_args": {"d_steps_boost": None},
+          "train": {"steps": 3500, "channels_last": False}}
+# Fashion-MNIST takes the same preset: FID 20.4, where 3,000 iterations of 3 critic steps scored 21.2, 2,000 of 5 29.4
+# and the earlier preset (below) 53.2 (docs/results/fashion-mnist.md).
 # Stacked MNIST keeps the earlier preset, the CIFAR-10 backbone at 32×32 and half its width, 2,000 generator iterations
 # with the boosts at 4× the paper's lr (dcgan's MNIST networks, which wgan's MNIST preset uses, drew black images there:
 # docs/results/stacked-mnist.md)
@@ -67,12 +67,12 @@ register_recipe(Recipe(
         "A boost of 100 critic iterations is never cut short by an epoch's end (the authors' inner loop stops at the "
         "last batch of an epoch).",
         "MNIST (the CPU preset): the DCGAN authors' MNIST networks at 28×28 (their mnist/train_cond_dcgan.py without "
-        "the class inputs; the critic's batch norms with gain and shift), 3,000 generator iterations with 3 critic "
+        "the class inputs; the critic's batch norms with gain and shift), 3,500 generator iterations with 2 critic "
         "steps each (the paper's n_critic is 5) and none of the released code's 100-step boosts, and RMSProp's lr 4e-4 "
-        "for both players, 8× the paper's: FID 12.6 against 17.2 for 2,000 iterations of 5 critic steps and 37.6 for "
-        "1,600 boosted iterations at 2e-4, each in about the same time (on the earlier 32×32 preset 5e-5 scored FID "
+        "for both players, 8× the paper's: FID 10.8 against 12.6 for 3,000 iterations of 3 critic steps, 17.2 for 2,000 "
+        "of 5 and 37.6 for 1,600 boosted iterations at 2e-4, each in about the same time (on the earlier 32×32 preset 5e-5 scored FID "
         "101.0 against 2e-4's 55.7 after 2,000 iterations; docs/results/mnist.md, mnist-cnn). Fashion-MNIST takes the "
-        "same preset (FID 21.2 against 29.4 with 5 critic steps; docs/results/fashion-mnist.md); Stacked MNIST keeps "
+        "same preset (FID 20.4; 21.2 with 3 critic steps, 29.4 with 5; docs/results/fashion-mnist.md); Stacked MNIST keeps "
         "the earlier preset: resized to 32×32, ngf = ndf = 32, 5 critic steps, 2,000 generator iterations at lr 2e-4 "
         "with the boosts.",
     ),
