@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from ..errors import GanforgeError
 from ..nn.dropout import Dropout
 from ..nn.maxout import Maxout, uniform_init_
+from ..nn.minibatch_std import minibatch_stddev
 from ..nn.rows import InputLinear
 from ..registry import MODELS
 from .base import GeneratorBase, logit_bias_from_data_, sample_noise  # noqa: F401  (re-exported)
@@ -34,6 +35,17 @@ def _activation(name: str) -> nn.Module:
     if name not in _ACTIVATIONS:
         raise GanforgeError(f"unknown activation {name!r}; valid: {', '.join(_ACTIVATIONS)}")
     return _ACTIVATIONS[name]()
+
+
+class _FlatMinibatchStd(nn.Module):
+    """[N, C] → [N, C + 1]: the minibatch standard deviation of flat features."""
+
+    def __init__(self, group_size: int) -> None:
+        super().__init__()
+        self.group_size = group_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return minibatch_stddev(x[:, :, None, None], self.group_size)[:, :, 0, 0]
 
 
 @MODELS.register("mlp_generator")
@@ -108,9 +120,15 @@ class MLPDiscriminator(nn.Module):
         dropout_input: float = 0.2,
         dropout_hidden: float = 0.5,
         init_range: float | None = 0.005,
+        minibatch_std: int = 0,
     ) -> None:
         super().__init__()
         self.in_shape = tuple(in_shape)
+        # minibatch_std > 1: the last layer also sees how much D's last hidden features vary over groups of that
+        # many examples (Karras et al. 2018's minibatch standard deviation, there before D's last block)
+        if minibatch_std < 0 or minibatch_std == 1:
+            raise GanforgeError(f"D.args.minibatch_std={minibatch_std}: give a group size of at least 2, or 0 for none")
+        self.batch_statistics = minibatch_std > 1
         layers: list[nn.Module] = []
         if dropout_input > 0:
             layers.append(Dropout(dropout_input))
@@ -125,7 +143,10 @@ class MLPDiscriminator(nn.Module):
             if dropout_hidden > 0:
                 layers.append(Dropout(dropout_hidden))
             width = h
-        layers.append((InputLinear if not hidden else nn.Linear)(width, 1))
+        if self.batch_statistics:
+            layers.append(_FlatMinibatchStd(minibatch_std))
+            width += 1
+        layers.append((InputLinear if not hidden and not self.batch_statistics else nn.Linear)(width, 1))
         self.net = nn.Sequential(*layers)
         if init_range is not None:
             uniform_init_(self, init_range)
