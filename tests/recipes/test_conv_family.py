@@ -273,7 +273,8 @@ def test_projection_mnist_preset_runs_as_sngans_sn_dcgan_example_and_fashion_kee
 def test_wgan_cpu_preset_is_the_dcgan_mnist_networks_with_a_batch_normalised_critic():
     """The DCGAN authors' MNIST networks at 28×28 (dcgan's MNIST preset), the critic's batch norms with gain and shift
     as WGAN's DCGAN critic has them; weight clipping and RMSProp stay the paper's, at 8× its lr, with 2 critic steps
-    throughout (no boosts; the paper's n_critic is 5) for 3,500 iterations, with an EMA of G; Fashion-MNIST the same;
+    throughout (no boosts; the paper's n_critic is 5) for 3,000 iterations, the lr held for the first half and then
+    decaying linearly to a quarter (it follows --steps), with an EMA of G; Fashion-MNIST the same;
     Stacked MNIST keeps the released boosts and 5 critic steps."""
     from ganforge.recipes.dcgan import MNIST_PRESET
 
@@ -282,7 +283,14 @@ def test_wgan_cpu_preset_is_the_dcgan_mnist_networks_with_a_batch_normalised_cri
     assert cpu.data.image_size is None and cpu.D.args.get("bn_affine", True) and cpu.G.args["bn_affine"] is False
     assert cpu.d_clip == 0.01 and cpu.opt["D"].name == "rmsprop" and cpu.recipe_args["d_steps_boost"] is None
     assert cpu.opt["D"].lr == cpu.opt["G"].lr == 8 * resolve_config("wgan").opt["D"].lr
-    assert (cpu.d_steps, cpu.train.steps) == (2, 3500) and resolve_config("wgan").d_steps == 5
+    assert (cpu.d_steps, cpu.train.steps) == (2, 3000) and resolve_config("wgan").d_steps == 5
+    from ganforge.training.schedules import LR_SCHEDULES
+
+    for steps in (3000, 800):  # a user's --steps moves the decay with it
+        lr = [LR_SCHEDULES.get(cpu.opt[p].schedule)(cpu.opt[p], step=s, total_steps=steps, updates=s)
+              for p in ("D", "G") for s in (0, steps // 2, 3 * steps // 4, steps)]
+        assert lr == pytest.approx([4e-4, 4e-4, 2.5e-4, 1e-4] * 2)
+    assert resolve_config("wgan").opt["D"].schedule == "constant"  # the paper's lr stays constant
     assert (cpu.train.ema_decay, cpu.train.ema_start) == (0.995, 200) and resolve_config("wgan").train.ema_decay is None
     fashion = resolve_config("wgan", overrides={"data": {"name": "fashion-mnist"}})
     same = [dataclasses.asdict(c) for c in (fashion, cpu)]
