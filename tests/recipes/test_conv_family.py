@@ -284,10 +284,10 @@ def test_wgan_cpu_preset_is_the_dcgan_mnist_networks_with_a_batch_normalised_cri
     assert cpu.d_clip == 0.01 and cpu.opt["D"].name == "rmsprop" and cpu.recipe_args["d_steps_boost"] is None
     assert cpu.opt["D"].lr == cpu.opt["G"].lr == 8 * resolve_config("wgan").opt["D"].lr
     assert (cpu.d_steps, cpu.train.steps) == (2, 3000) and resolve_config("wgan").d_steps == 5
-    from ganforge.training.schedules import LR_SCHEDULES
+    from ganforge.training.optim import schedule_values
 
     for steps in (3000, 800):  # a user's --steps moves the decay with it
-        lr = [LR_SCHEDULES.get(cpu.opt[p].schedule)(cpu.opt[p], step=s, total_steps=steps, updates=s)
+        lr = [schedule_values(cpu.opt[p], s, step=s, total_steps=steps)[0]
               for p in ("D", "G") for s in (0, steps // 2, 3 * steps // 4, steps)]
         assert lr == pytest.approx([4e-4, 4e-4, 2.5e-4, 1e-4] * 2)
     assert resolve_config("wgan").opt["D"].schedule == "constant"  # the paper's lr stays constant
